@@ -1,0 +1,206 @@
+"""Build configuration: frozen dataclasses, loaded from TOML and validated once.
+
+Errors name the offending field and the values it allows. Every section and field is optional;
+the defaults build the demo world with the demo model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, of the wrong type or not among the allowed values."""
+
+
+DATASET_KINDS = ("demo", "coco", "manifest", "folder")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """Where the images and captions come from.
+
+    kind      one of demo, coco, manifest, folder
+    path      dataset root (coco: folder with images; manifest: the .jsonl/.csv file; folder: root)
+    name      short name used in URLs (data/<name>/); defaults to the kind
+    limit     keep at most this many images (0 = all), sampled with `seed`
+    seed      sampling seed (and the demo world's generator seed)
+    size      demo world only: number of images to generate
+    """
+
+    kind: str = "demo"
+    path: str = ""
+    name: str = ""
+    limit: int = 0
+    seed: int = 0
+    size: int = 5000
+    captions: str = ""  # coco: captions_*.json
+    instances: str = ""  # coco: instances_*.json (optional)
+    karpathy: str = ""  # coco: dataset_coco.json (optional)
+    split: str = ""  # coco karpathy split, e.g. "test"
+
+    @property
+    def slug(self) -> str:
+        return self.name or self.kind
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Which CLIP to use: a registry name (see `builder.models.registry`), or arch + weights.
+
+    name        registry name, e.g. "demo", "ViT-B-32/openai"; ignored when `arch` is set
+    arch        open_clip architecture name, e.g. "ViT-B-32-quickgelu"
+    pretrained  open_clip pretrained tag, e.g. "openai" (downloaded once into the usual cache)
+    checkpoint  path to a local checkpoint file for `arch`
+    """
+
+    name: str = "demo"
+    arch: str = ""
+    pretrained: str = ""
+    checkpoint: str = ""
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    batch_size: int = 64
+    workers: int = 2
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class ProjectionConfig:
+    n_neighbors: int = 15
+    min_dist: float = 0.1
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    k: int = 30
+    rows_per_shard: int = 256
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    n_clusters: int = 12
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = "CLIP Atlas"
+    thumb_size: int = 64
+
+
+@dataclass(frozen=True)
+class Config:
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    projection: ProjectionConfig = field(default_factory=ProjectionConfig)
+    local: LocalConfig = field(default_factory=LocalConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    site: SiteConfig = field(default_factory=SiteConfig)
+    cache_dir: str = ""
+    strict: bool = False
+    base_dir: str = "."  # folder relative paths are resolved against (the config file's)
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (Path(self.base_dir) / p)
+
+
+def _build(cls, data: dict, where: str):
+    """Instantiate dataclass `cls` from `data`, checking names and types field by field."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"[{where}] must be a table, got {type(data).__name__}")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"unknown field {where + '.' if where else ''}{unknown[0]}; allowed: {', '.join(sorted(known))}"
+        )
+    kwargs = {}
+    for name, value in data.items():
+        f = known[name]
+        full = f"{where}.{name}" if where else name
+        if dataclasses.is_dataclass(f.default_factory if f.default_factory is not dataclasses.MISSING else None):
+            kwargs[name] = _build(f.default_factory, value, full)
+            continue
+        expected = type(f.default) if f.default is not dataclasses.MISSING else None
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if expected is not None and not isinstance(value, expected) or (
+            expected is int and isinstance(value, bool)
+        ):
+            raise ConfigError(f"{full} must be {expected.__name__}, got {value!r}")
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def validate(cfg: Config) -> Config:
+    """Check values that types alone cannot; returns `cfg` unchanged or raises ConfigError."""
+    checks = [
+        (cfg.dataset.kind in DATASET_KINDS, "dataset.kind", cfg.dataset.kind, ", ".join(DATASET_KINDS)),
+        (cfg.embed.device in DEVICES, "embed.device", cfg.embed.device, ", ".join(DEVICES)),
+        (cfg.embed.batch_size >= 1, "embed.batch_size", cfg.embed.batch_size, "an integer >= 1"),
+        (cfg.embed.workers >= 0, "embed.workers", cfg.embed.workers, "an integer >= 0"),
+        (cfg.dataset.limit >= 0, "dataset.limit", cfg.dataset.limit, "0 (all) or a positive integer"),
+        (cfg.dataset.size >= 1, "dataset.size", cfg.dataset.size, "a positive integer"),
+        (2 <= cfg.projection.n_neighbors <= 200, "projection.n_neighbors", cfg.projection.n_neighbors, "2..200"),
+        (0.0 <= cfg.projection.min_dist <= 1.0, "projection.min_dist", cfg.projection.min_dist, "0.0..1.0"),
+        (2 <= cfg.local.k <= 256, "local.k", cfg.local.k, "2..256"),
+        (cfg.local.rows_per_shard >= 1, "local.rows_per_shard", cfg.local.rows_per_shard, "an integer >= 1"),
+        (1 <= cfg.cluster.n_clusters <= 254, "cluster.n_clusters", cfg.cluster.n_clusters, "1..254"),
+        (16 <= cfg.site.thumb_size <= 256, "site.thumb_size", cfg.site.thumb_size, "16..256"),
+    ]
+    for ok, name, value, allowed in checks:
+        if not ok:
+            raise ConfigError(f"{name} = {value!r} is not allowed; allowed: {allowed}")
+    if cfg.dataset.kind != "demo" and not cfg.dataset.path:
+        raise ConfigError(f"dataset.path is required when dataset.kind = {cfg.dataset.kind!r}")
+    slug = cfg.dataset.slug
+    if not slug.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"dataset.name = {slug!r} is not allowed; allowed: letters, digits, '-' and '_'")
+    return cfg
+
+
+def from_dict(data: dict, base_dir: str = ".") -> Config:
+    cfg = _build(Config, {**data, "base_dir": data.get("base_dir", base_dir)}, "")
+    return validate(cfg)
+
+
+def load(path: str | Path | None = None, **overrides) -> Config:
+    """Load a TOML config (or the defaults when `path` is None) and apply dotted overrides.
+
+    `overrides` maps "section.field" (with "." replaced by "__") to a value; None values are
+    ignored, so CLI options can be passed straight through.
+    """
+    data: dict = {}
+    base = "."
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file {str(p)!r} does not exist")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {str(p)!r} is not valid TOML: {exc}") from None
+        base = str(p.resolve().parent)
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        section, _, name = key.partition("__")
+        if name:
+            data.setdefault(section, {})[name] = value
+        else:
+            data[section] = value
+    return from_dict(data, base_dir=base)

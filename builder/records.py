@@ -1,0 +1,75 @@
+"""What a dataset adapter produces: one `Record` per image, plus what it skipped and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Record:
+    """One image and its captions.
+
+    id        stable identifier, unique within the dataset
+    image     absolute path of the image file (already checked to lie inside the dataset root)
+    captions  one or more non-empty captions (untrusted text: render as text, never as HTML)
+    labels    ground-truth attributes, e.g. {"colour": "red", "shape": "circle"}
+    box       the main object's box as fractions of width/height (x0, y0, x1, y1), if known
+    extra     adapter-specific data kept for later stages (e.g. the demo world's written word)
+    """
+
+    id: str
+    image: Path
+    captions: tuple[str, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+    box: tuple[float, float, float, float] | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An item skipped or repaired, with the reason, for the build report."""
+
+    id: str
+    source: str
+    action: str  # "skipped" or "repaired"
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "source": self.source, "action": self.action, "reason": self.reason}
+
+
+@dataclass
+class Collection:
+    """The result of collecting a dataset: usable records and every issue met on the way.
+
+    `read` counts every item the adapter saw, so that read == len(records) + skipped items.
+    """
+
+    name: str
+    records: list[Record]
+    issues: list[Issue]
+    read: int
+    description: str = ""
+    label_prompts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> list[Issue]:
+        return [i for i in self.issues if i.action == "skipped"]
+
+    @property
+    def repaired(self) -> list[Issue]:
+        return [i for i in self.issues if i.action == "repaired"]
+
+    def counts(self) -> dict:
+        return {
+            "read": self.read,
+            "used": len(self.records),
+            "skipped": len(self.skipped),
+            "repaired": len(self.repaired),
+            "captions": sum(len(r.captions) for r in self.records),
+        }
+
+
+class BadItem(Exception):
+    """Raised by readers for one unusable item; the adapter turns it into an `Issue`."""
