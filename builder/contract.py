@@ -85,3 +85,21 @@ def resolve_shape(shape: tuple, counts: dict[str, int]) -> tuple[int, ...]:
             raise KeyError(f"shape {shape} needs count {name!r}; known counts: {sorted(counts)}")
         out.append(counts[name] + (int(extra) if extra else 0))
     return tuple(out)
+
+
+# Keys of manifest.json besides the buffers (written by the pipeline, read by the explorer):
+#   schema_version  int, must equal SCHEMA_VERSION
+#   dataset         the dataset slug (folder name under data/)
+#   counts          {"N", "I", "C", "K", "L"} as above
+#   buffers         {name: {file, dtype, shape, bytes, sha256}}
+#   texts           {"captions": {file, encoding, offsets: "caption_offsets", bytes, sha256}}
+#   local           {rows_per_shard, shards, file_pattern, fields: [{name, dtype, row_shape}], sha256: [...], bytes: [...]}
+#   files           {relpath: {bytes, sha256}} for every other file (atlas pages, JSON)
+#   legends         {"category": {"field": str, "names": [str]}, "cluster": {"names": [str]},
+#                    "modality": ["image", "caption"]}
+#   atlas           {"cell": px, "cols": int, "rows": int, "pages": [relpath], "count": I}
+#                   thumbnail of image i is cell (i % (cols*rows)) of page i // (cols*rows),
+#                   row-major from the top-left
+#   model, dataset, build   descriptions shown on the site (dicts of strings and numbers)
+MANIFEST_KEYS = ("schema_version", "dataset", "counts", "buffers", "texts", "local", "files", "legends",
+                 "atlas", "model", "build")
