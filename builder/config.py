@@ -16,7 +16,7 @@ class ConfigError(ValueError):
     """A configuration value is missing, of the wrong type or not among the allowed values."""
 
 
-DATASET_KINDS = ("demo", "coco", "manifest", "folder")
+DATASET_KINDS = ("demo", "manifest", "folder")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 

@@ -43,7 +43,7 @@ class Issue:
 class Collection:
     """The result of collecting a dataset: usable records and every issue met on the way.
 
-    `read` counts every item the adapter saw, so that read == len(records) + skipped items.
+    `read` counts every item the adapter saw: read == used + skipped + sampled_out.
     """
 
     name: str
@@ -51,6 +51,7 @@ class Collection:
     issues: list[Issue]
     read: int
     description: str = ""
+    sampled_out: int = 0  # good items left out by `limit` sampling
     label_prompts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @property
@@ -67,6 +68,7 @@ class Collection:
             "used": len(self.records),
             "skipped": len(self.skipped),
             "repaired": len(self.repaired),
+            "sampled_out": self.sampled_out,
             "captions": sum(len(r.captions) for r in self.records),
         }
 

@@ -1,0 +1,30 @@
+"""Dataset adapters: each turns a source into a `Collection` of Records plus reported issues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.config import Config
+from builder.records import Collection
+
+
+def collect(cfg: Config, cache_root: Path) -> Collection:
+    """Read the dataset named by `cfg.dataset` (the demo world is generated into the cache)."""
+    d = cfg.dataset
+    if d.kind == "demo":
+        from builder.datasets import demo
+        from builder.datasets.manifest import collect_manifest
+
+        root = cache_root / "demo-world" / f"seed{d.seed}-n{d.size}"
+        manifest = demo.materialise(root, size=d.size, seed=d.seed)
+        return collect_manifest(manifest, d.slug, d.limit, d.seed, label_prompts=demo.label_prompts(),
+                                description=f"procedural demo world: {d.size} images, seed {d.seed}")
+    if d.kind == "manifest":
+        from builder.datasets.manifest import collect_manifest
+
+        return collect_manifest(cfg.resolve(d.path), d.slug, d.limit, d.seed)
+    if d.kind == "folder":
+        from builder.datasets.folder import collect_folder
+
+        return collect_folder(cfg.resolve(d.path), d.slug, d.limit, d.seed)
+    raise ValueError(f"unknown dataset kind {d.kind!r}")

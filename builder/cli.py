@@ -1,0 +1,193 @@
+"""The click command group behind `python -m builder`. Thin: parse options, call, report.
+
+Expected failures (bad config, missing weights offline, bad input under --strict, an output
+folder we must not replace) end with one clear message and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from builder import config as config_mod
+
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (config_mod.ConfigError, FileNotFoundError)
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    from builder.io.artifacts import ContractError
+    from builder.io.output import OutputError
+    from builder.models.loading import ModelUnavailable
+    from builder.pipeline import BuildError
+
+    return EXPECTED_ERRORS + (ModelUnavailable, BuildError, OutputError, ContractError)
+
+
+def friendly_errors(fn):
+    """Turn expected exceptions into `Error: <message>` and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except _expected_errors() as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def dataset_options(fn):
+    """Options shared by `build` and `info` that choose the config, dataset and model."""
+    options = [
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                     help="TOML config file. Without it: the demo world and the demo model."),
+        click.option("--dataset", "kind", type=click.Choice(config_mod.DATASET_KINDS), default=None,
+                     help="Dataset kind (overrides dataset.kind)."),
+        click.option("--data", "data_path", default=None,
+                     help="Dataset path: manifest file (.jsonl/.csv) or image folder (overrides dataset.path)."),
+        click.option("--name", default=None, help="Dataset short name used in URLs (data/<name>/)."),
+        click.option("--limit", type=int, default=None, help="Keep at most this many images (0 = all)."),
+        click.option("--seed", type=int, default=None, help="Sampling seed (and the demo world's seed)."),
+        click.option("--demo-size", type=int, default=None, help="Demo world: number of images (default 5000)."),
+        click.option("--model", "model_name", default=None,
+                     help="Registered model name: demo, ViT-B-32/openai, RN50/openai, ... (see `info --models`)."),
+        click.option("--checkpoint", default=None, type=click.Path(dir_okay=False),
+                     help="Local checkpoint file with the weights for the chosen model's architecture."),
+        click.option("--device", type=click.Choice(config_mod.DEVICES), default=None,
+                     help="Compute device; auto picks CUDA when available."),
+        click.option("--cache-dir", default=None, help="Cache folder (default ~/.cache/clip-atlas)."),
+    ]
+    for opt in reversed(options):
+        fn = opt(fn)
+    return fn
+
+
+def load_config(config_path, kind, data_path, name, limit, seed, demo_size, model_name, checkpoint, device,
+                cache_dir, **extra) -> config_mod.Config:
+    """The config file (or defaults) with command-line overrides; paths given on the command line
+    are relative to the current folder, paths in the file relative to the file."""
+    data_path, checkpoint, cache_dir = (str(Path(p).absolute()) if p else p for p in (data_path, checkpoint, cache_dir))
+    return config_mod.load(
+        config_path, dataset__kind=kind, dataset__path=data_path, dataset__name=name, dataset__limit=limit,
+        dataset__seed=seed, dataset__size=demo_size, model__name=model_name, model__checkpoint=checkpoint,
+        embed__device=device, cache_dir=cache_dir, **extra)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="clip-atlas")
+def cli():
+    """CLIP Atlas: precompute everything about a CLIP model and an image-caption dataset, and
+    write a static website (WebGL explorer + explanatory pages) that needs no server.
+
+    Start with `python -m builder build` (demo world, no network needed), then
+    `python -m builder serve` and open the printed address.
+    """
+
+
+@cli.command()
+@dataset_options
+@click.option("--out", "out_dir", default="site", show_default=True, type=click.Path(file_okay=False),
+              help="Output folder; replaced atomically when the build succeeds.")
+@click.option("--batch-size", type=int, default=None, help="Images per forward pass (embed.batch_size).")
+@click.option("--workers", type=int, default=None, help="Image-decoding worker processes (embed.workers).")
+@click.option("--strict", is_flag=True, default=None, help="Fail on the first bad item instead of skipping it.")
+@click.option("--no-progress", is_flag=True, help="Hide progress bars (stage timings are still printed).")
+@friendly_errors
+def build(out_dir, batch_size, workers, strict, no_progress, **opts):
+    """Build the site: embeddings, UMAP 3D, local views, metrics, explorer and pages."""
+    from builder.pipeline import build as run_build
+
+    cfg = load_config(**opts, embed__batch_size=batch_size, embed__workers=workers, strict=strict)
+    report = run_build(cfg, Path(out_dir), progress=not no_progress, log=lambda m: click.echo(m, err=True))
+    c = report["dataset"]["counts"]
+    click.echo(f"built {out_dir}: {c['used']} images, {c['captions']} captions "
+               f"({c['skipped']} skipped, {c['repaired']} repaired) in {report['seconds_total']:.1f}s")
+    r = report["metrics"].get("retrieval", {})
+    if r:
+        click.echo("retrieval  " + "  ".join(f"{k} {v:.3f}" for k, v in r.items()))
+    for field, z in report["metrics"].get("zero_shot", {}).items():
+        click.echo(f"zero-shot {field}: {z['accuracy']:.3f} over {z['classes']} classes")
+    click.echo(f"report: {Path(out_dir) / 'build-report.json'}")
+
+
+@cli.command()
+@dataset_options
+@click.option("--layers", is_flag=True, help="List every layer of the vision tower with its unit count.")
+@click.option("--models", "list_models", is_flag=True, help="List the registered model names and exit.")
+@click.option("--no-dataset", is_flag=True, help="Describe only the model (skip reading the dataset).")
+@friendly_errors
+def info(layers, list_models, no_dataset, **opts):
+    """Describe the model (architecture, weights, sizes) and the dataset (counts, categories)."""
+    from builder.models.registry import REGISTRY, resolve
+
+    if list_models:
+        for name, spec in REGISTRY.items():
+            click.echo(f"{name:32s} {spec.arch:22s} {spec.describe()}")
+        return
+    cfg = load_config(**opts)
+    from builder.models.loading import load_model
+
+    lm = load_model(resolve(cfg.model, cfg.base_dir), cfg.embed.device)
+    click.echo("model")
+    for k, v in lm.info().items():
+        click.echo(f"  {k:16s} {v}")
+    if layers:
+        from builder.models.inspect import vision_layers
+
+        click.echo("vision tower layers (name, kind, units)")
+        for row in vision_layers(lm.model):
+            click.echo(f"  {row['name']:48s} {row['kind']:24s} {row['units']}")
+    if no_dataset:
+        return
+    from builder.datasets import collect
+    from builder.io.cache import Cache, default_cache_dir
+
+    col = collect(cfg, Cache(cfg.resolve(cfg.cache_dir) if cfg.cache_dir else default_cache_dir()).root)
+    click.echo("dataset")
+    click.echo(f"  {'name':16s} {col.name}")
+    click.echo(f"  {'description':16s} {col.description}")
+    for k, v in col.counts().items():
+        click.echo(f"  {k:16s} {v}")
+    fields = sorted({f for r in col.records for f in r.labels})
+    for f in fields:
+        counts: dict[str, int] = {}
+        for r in col.records:
+            if f in r.labels:
+                counts[r.labels[f]] = counts.get(r.labels[f], 0) + 1
+        shown = ", ".join(f"{v} ({n})" for v, n in sorted(counts.items())[:30])
+        click.echo(f"  label {f}: {len(counts)} categories: {shown}")
+
+
+@cli.command()
+@click.option("--dir", "site_dir", default="site", show_default=True, type=click.Path(file_okay=False),
+              help="The built site folder.")
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+def serve(site_dir, port):
+    """Serve a built site on http://127.0.0.1:PORT/ (any static host works the same way)."""
+    import http.server
+    import socketserver
+
+    root = Path(site_dir)
+    if not (root / "index.html").is_file():
+        raise click.ClickException(f"{site_dir!r} has no index.html; run `python -m builder build --out {site_dir}` first")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    with socketserver.ThreadingTCPServer(("127.0.0.1", port), handler) as httpd:
+        click.echo(f"serving {root} at http://127.0.0.1:{port}/  (Ctrl+C to stop)")
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            sys.exit(0)
+
+
+def _register_optional_commands() -> None:
+    try:
+        from builder.training.cli import train_demo
+    except ImportError:  # the trainer is part of the package; this only guards partial checkouts
+        return
+    cli.add_command(train_demo)
+
+
+_register_optional_commands()

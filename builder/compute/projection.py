@@ -1,0 +1,50 @@
+"""UMAP to 3D from a precomputed exact kNN graph, and its trustworthiness."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+
+def umap_3d(emb: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, n_neighbors: int = 15,
+            min_dist: float = 0.1, seed: int = 0) -> np.ndarray:
+    """emb float[N, D] + its kNN graph (self in column 0) -> float32[N, 3], centred, max radius 1.
+
+    Seeded: umap-learn is deterministic with a random_state (it then runs single-threaded).
+    """
+    import umap
+
+    n = len(emb)
+    if n < 4:
+        return np.zeros((n, 3), dtype=np.float32)
+    k = min(n_neighbors, knn_idx.shape[1], n - 1)
+    reducer = umap.UMAP(
+        n_components=3, n_neighbors=k, min_dist=min_dist, metric="cosine", random_state=seed,
+        precomputed_knn=(knn_idx[:, :k], knn_dist[:, :k], None), init="spectral" if n > 3 * k else "random",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "n_jobs overridden by random_state", search index unused
+        pos = reducer.fit_transform(emb).astype(np.float64)
+    return normalise_positions(pos)
+
+
+def normalise_positions(pos: np.ndarray) -> np.ndarray:
+    """Centre on the median and scale so that the 99th-percentile radius is 1 (outliers stay out)."""
+    pos = pos - np.median(pos, axis=0)
+    r = np.percentile(np.linalg.norm(pos, axis=1), 99) if len(pos) else 1.0
+    return (pos / (r if r > 0 else 1.0)).astype(np.float32)
+
+
+def trustworthiness(emb: np.ndarray, pos: np.ndarray, k: int = 15, sample: int = 3000, seed: int = 0) -> dict:
+    """scikit-learn trustworthiness (cosine in the embedding space) on a seeded sample of points."""
+    from sklearn.manifold import trustworthiness as tw
+
+    n = len(emb)
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(n, size=min(sample, n), replace=False))
+    k = min(k, len(idx) // 2 - 1)
+    if k < 1:
+        return {"value": float("nan"), "k": k, "sample": int(len(idx))}
+    value = tw(emb[idx], pos[idx], n_neighbors=k, metric="cosine")
+    return {"value": float(value), "k": int(k), "sample": int(len(idx))}

@@ -1,0 +1,125 @@
+"""Load a registered model as an open_clip model, plus its exact preprocessing and tokenizer.
+
+Every model, the demo one included, is an open_clip model, so every later stage hooks into it
+the same way. Offline, weights that are not cached produce one `ModelUnavailable` message that
+names the model and says how to supply the weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from builder.models.registry import ModelSpec
+
+
+class ModelUnavailable(RuntimeError):
+    """The model's weights cannot be loaded (not cached and no network, or a bad file)."""
+
+
+@dataclass
+class LoadedModel:
+    spec: ModelSpec
+    model: torch.nn.Module
+    preprocess: object  # open_clip's eval transform: PIL.Image -> tensor[3, H, W]
+    tokenizer: object  # open_clip tokenizer: list[str] -> LongTensor[n, context_length]
+    device: torch.device
+    fingerprint: str  # identifies the weights, for cache keys
+
+    def info(self) -> dict:
+        visual = self.model.visual
+        size = getattr(visual, "image_size", None)
+        return {
+            "name": self.spec.name,
+            "arch": self.spec.arch,
+            "weights_source": self.spec.describe(),
+            "embed_dim": int(getattr(visual, "output_dim", 0)),
+            "image_size": list(size) if isinstance(size, (tuple, list)) else size,
+            "context_length": int(getattr(self.model, "context_length", 0) or 0),
+            "params": int(sum(p.numel() for p in self.model.parameters())),
+            "vision_tower": type(visual).__name__,
+            "device": str(self.device),
+        }
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """"auto" -> cuda if available, else mps, else cpu; anything else is taken as given."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ModelUnavailable("embed.device = 'cuda' but no CUDA device is available; use 'auto' or 'cpu'")
+    return torch.device(name)
+
+
+def _file_fingerprint(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()[:32]
+
+
+def _offline_message(spec: ModelSpec, exc: BaseException) -> str:
+    return (
+        f"cannot load weights for model {spec.name!r} (open_clip {spec.arch}, {spec.describe()}): "
+        f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n"
+        "The weights are not in the local cache and could not be downloaded. Either build on a machine "
+        "with network access once (open_clip caches the weights under ~/.cache/huggingface or "
+        "$HF_HOME), or download the checkpoint elsewhere and pass it with "
+        "`--checkpoint FILE` (or model.checkpoint in the config). The demo model (`--model demo`) "
+        "needs no download."
+    )
+
+
+def load_model(spec: ModelSpec, device: str | torch.device = "auto") -> LoadedModel:
+    """Build the open_clip model for `spec` on `device`, in eval mode."""
+    import open_clip
+
+    dev = device if isinstance(device, torch.device) else pick_device(device)
+    if spec.source == "demo":
+        from builder.models import demo
+
+        model, preprocess, tokenizer = demo.create_demo_model(weights=True, device="cpu")
+        fingerprint = "demo-" + _file_fingerprint(Path(demo.WEIGHTS_PATH))
+    elif spec.source == "checkpoint":
+        path = Path(spec.weights).expanduser()
+        if not path.is_file():
+            raise ModelUnavailable(f"checkpoint file {str(path)!r} for model {spec.name!r} does not exist")
+        try:
+            model, _, preprocess = open_clip.create_model_and_transforms(spec.arch, pretrained=str(path))
+        except Exception as exc:  # open_clip raises many types for a bad file
+            raise ModelUnavailable(f"cannot load checkpoint {str(path)!r} into {spec.arch}: {exc}") from None
+        tokenizer = open_clip.get_tokenizer(spec.arch)
+        fingerprint = f"{spec.arch}-" + _file_fingerprint(path)
+    else:
+        try:
+            model, _, preprocess = open_clip.create_model_and_transforms(spec.arch, pretrained=spec.weights)
+        except RuntimeError as exc:
+            if "Unknown model" in str(exc) or "Pretrained weights" in str(exc):
+                raise ModelUnavailable(f"open_clip does not know {spec.arch} with weights {spec.weights!r}: "
+                                       f"{exc}") from None
+            raise ModelUnavailable(_offline_message(spec, exc)) from None
+        except Exception as exc:  # network and hub errors come in many types
+            raise ModelUnavailable(_offline_message(spec, exc)) from None
+        tokenizer = open_clip.get_tokenizer(spec.arch)
+        fingerprint = f"{spec.arch}-{spec.weights}"
+    model = model.to(dev).eval()
+    return LoadedModel(spec, model, preprocess, tokenizer, dev, fingerprint)
+
+
+def random_model(arch: str, device: str = "cpu", seed: int = 0) -> LoadedModel:
+    """An open_clip architecture with random (seeded) weights: for tests of mechanics only."""
+    import open_clip
+
+    torch.manual_seed(seed)
+    model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=None)
+    spec = ModelSpec(f"{arch}/random", arch, "random", f"seed {seed}")
+    return LoadedModel(spec, model.to(device).eval(), preprocess, open_clip.get_tokenizer(arch),
+                       torch.device(device), f"{arch}-random-{seed}")

@@ -1,0 +1,265 @@
+"""The build: collect -> embed -> metrics -> kNN -> UMAP -> local views -> clusters -> render.
+
+Each stage is timed and, where it does model or heavy work, cached by content; the build report
+records both. Everything is written into a staging folder that replaces the output folder only
+when the whole build succeeded (`builder.io.output.swap_into_place`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from builder import contract
+from builder.compute import local_views, metrics, neighbours, projection
+from builder.compute.embed import encode_image_batch, encode_texts
+from builder.config import Config
+from builder.datasets import collect
+from builder.io.cache import Cache, default_cache_dir, hash_arrays, hash_json, text_key
+from builder.io.image_dataset import ImageFiles, collate
+from builder.io.images import file_sha256
+from builder.models.loading import LoadedModel, load_model
+from builder.models.registry import resolve
+from builder.records import Collection, Issue
+
+REPORT_SCHEMA_VERSION = 1
+
+
+class BuildError(RuntimeError):
+    """The build cannot go on (e.g. --strict and a bad item, or nothing left to show)."""
+
+
+@dataclass
+class Build:
+    """State shared by the stages of one build."""
+
+    cfg: Config
+    cache: Cache
+    progress: bool = True
+    log: object = print
+    stages: list[dict] = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        entry = {"name": name, "seconds": 0.0, "cached": False}
+        start = time.perf_counter()
+        self.log(f"[{name}] ...")
+        try:
+            yield entry
+        finally:
+            entry["seconds"] = round(time.perf_counter() - start, 3)
+            self.stages.append(entry)
+            self.log(f"[{name}] {entry['seconds']:.2f}s{' (cached)' if entry['cached'] else ''}")
+
+    def bar(self, total: int, desc: str):
+        return tqdm(total=total, desc=desc, unit="it", disable=not self.progress, leave=False, dynamic_ncols=True)
+
+
+# -- stages ---------------------------------------------------------------------------------------
+
+def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Image embeddings float32[I, D] and thumbnails uint8[I, t, t, 3]; decodes only what the
+    cache lacks. Unreadable images are removed from `col` and reported."""
+    t = b.cfg.site.thumb_size
+    keys = [file_sha256(r.image) for r in col.records]
+    emb_ns, thumb_ns = f"image-embedding/{lm.fingerprint}", f"thumbnail/{t}"
+    embs = b.cache.load_items(emb_ns, keys)
+    thumbs = b.cache.load_items(thumb_ns, keys)
+    todo = sorted({i for i, k in enumerate(keys) if k not in embs or k not in thumbs})
+    entry["cached"] = not todo
+    entry["computed"] = len(todo)
+    bad: dict[int, str] = {}
+    if todo:
+        ds = ImageFiles([col.records[i].image for i in todo], lm.preprocess, t)
+        loader = torch.utils.data.DataLoader(
+            ds, batch_size=b.cfg.embed.batch_size, num_workers=b.cfg.embed.workers, collate_fn=collate,
+            pin_memory=lm.device.type == "cuda", persistent_workers=False,
+        )
+        new_keys, new_emb, new_thumb = [], [], []
+        with b.bar(len(todo), "embed images") as bar:
+            for idx, tensors, th, errors in loader:
+                for j, err in errors:
+                    bad[todo[j]] = err
+                if len(idx):
+                    e = encode_image_batch(lm.model, tensors, lm.device)
+                    for row, j in enumerate(idx.tolist()):
+                        k = keys[todo[j]]
+                        embs[k], thumbs[k] = e[row], th[row]
+                        new_keys.append(k), new_emb.append(e[row]), new_thumb.append(th[row])
+                bar.update(len(idx) + len(errors))
+        if new_keys:
+            b.cache.save_items(emb_ns, new_keys, np.stack(new_emb))
+            b.cache.save_items(thumb_ns, new_keys, np.stack(new_thumb))
+    if bad:
+        for i in sorted(bad):
+            col.issues.append(Issue(col.records[i].id, str(col.records[i].image.name), "skipped", bad[i]))
+        keep = [i for i in range(len(col.records)) if i not in bad]
+        col.records[:] = [col.records[i] for i in keep]
+        keys = [keys[i] for i in keep]
+    if not col.records:
+        raise BuildError("no usable image is left in the dataset; see the issues in the build report")
+    return np.stack([embs[k] for k in keys]).astype(np.float32), np.stack([thumbs[k] for k in keys])
+
+
+def embed_captions(b: Build, lm: LoadedModel, texts: list[str], entry: dict, what: str = "captions") -> np.ndarray:
+    ns = f"text-embedding/{lm.fingerprint}"
+    keys = [text_key(t) for t in texts]
+    found = b.cache.load_items(ns, keys)
+    todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
+    entry["cached"] = entry.get("cached", True) and not todo
+    if todo:
+        with b.bar(len(todo), f"embed {what}") as bar:
+            new = encode_texts(lm.model, lm.tokenizer, [texts[i] for i in todo], lm.device, progress=bar)
+        b.cache.save_items(ns, [keys[i] for i in todo], new)
+        for i, e in zip(todo, new):
+            found[keys[i]] = e
+    if not texts:
+        return np.zeros((0, lm.info()["embed_dim"]), dtype=np.float32)
+    return np.stack([found[k] for k in keys]).astype(np.float32)
+
+
+def zero_shot(b: Build, lm: LoadedModel, col: Collection, img_emb: np.ndarray, entry: dict) -> dict:
+    """Accuracy per label field, with class embeddings from the dataset's prompts (or a default
+    "a photo of a {value}." template)."""
+    out = {}
+    fields = sorted({f for r in col.records for f in r.labels})
+    for f in fields:
+        values = sorted({r.labels[f] for r in col.records if f in r.labels})
+        if len(values) < 2:
+            continue
+        prompts_by_value = col.label_prompts.get(f) or {v: [f"a photo of a {v}."] for v in values}
+        prompts, owner = [], []
+        for ci, v in enumerate(values):
+            for p in prompts_by_value.get(v, [f"a photo of a {v}."]):
+                prompts.append(p), owner.append(ci)
+        pe = embed_captions(b, lm, prompts, entry, what=f"{f} prompts")
+        cls = metrics.class_embeddings(pe, np.asarray(owner), len(values))
+        has = np.array([f in r.labels for r in col.records])
+        labels = np.array([values.index(r.labels[f]) for r in col.records if f in r.labels])
+        out[f] = {"accuracy": metrics.zero_shot_accuracy(img_emb[has], cls, labels),
+                  "classes": len(values), "images": int(has.sum()), "chance": 1.0 / len(values)}
+    return out
+
+
+def cached_stage(b: Build, name: str, key: str, entry: dict, compute):
+    hit = b.cache.load_stage(name, key)
+    if hit is not None:
+        entry["cached"] = True
+        return hit
+    out = compute()
+    b.cache.save_stage(name, key, out)
+    return out
+
+
+# -- the build ----------------------------------------------------------------------------------
+
+def category_field(col: Collection) -> str | None:
+    """The label field used for the 'category' colouring: the first field every image has."""
+    fields = [f for f in (col.records[0].labels if col.records else {}) if all(f in r.labels for r in col.records)]
+    return fields[0] if fields else None
+
+
+def compute_all(b: Build) -> dict:
+    """Run every compute stage; return the arrays and descriptions the renderer needs."""
+    cfg = b.cfg
+    with b.stage("collect") as e:
+        col = collect(cfg, b.cache.root)
+        e["items"] = col.read
+    if cfg.strict and col.issues:
+        first = col.issues[0]
+        raise BuildError(f"--strict: {first.action} item {first.id!r} ({first.source}): {first.reason}")
+    if not col.records:
+        raise BuildError(f"the dataset has no usable item ({col.read} read); see the issues in the build report")
+    with b.stage("model") as e:
+        lm = load_model(resolve(cfg.model, cfg.base_dir), cfg.embed.device)
+    with b.stage("embed-images") as e:
+        img_emb, thumbs = embed_images(b, lm, col, e)
+    if cfg.strict and col.issues:
+        first = col.issues[0]
+        raise BuildError(f"--strict: {first.action} item {first.id!r} ({first.source}): {first.reason}")
+    captions = [c for r in col.records for c in r.captions]
+    caption_image = np.array([i for i, r in enumerate(col.records) for _ in r.captions], dtype=np.uint32)
+    with b.stage("embed-captions") as e:
+        txt_emb = embed_captions(b, lm, captions, e)
+    with b.stage("metrics") as e:
+        b.metrics["retrieval"] = metrics.retrieval_recall(img_emb, txt_emb, caption_image)
+        b.metrics["zero_shot"] = zero_shot(b, lm, col, img_emb, e)
+    joint = np.concatenate([img_emb, txt_emb]).astype(np.float32)
+    emb_hash = hash_arrays(joint)
+    k_local = min(cfg.local.k, len(joint) - 1)
+    kk = max(cfg.projection.n_neighbors, k_local + 1)
+    with b.stage("knn") as e:
+        knn = cached_stage(b, "knn", hash_json([emb_hash, kk]), e, lambda: dict(zip(
+            ("idx", "dist"), neighbours.exact_knn(joint, kk, lm.device))))
+    p = cfg.projection
+    with b.stage("umap") as e:
+        pos = cached_stage(b, "umap", hash_json([emb_hash, p.n_neighbors, p.min_dist, p.seed]), e, lambda: {
+            "pos": projection.umap_3d(joint, knn["idx"], knn["dist"], p.n_neighbors, p.min_dist, p.seed)})["pos"]
+        b.metrics["umap_trustworthiness"] = projection.trustworthiness(joint, pos, k=15, seed=p.seed)
+    with b.stage("local-views") as e:
+        nb = knn["idx"][:, 1 : k_local + 1]
+        local = cached_stage(b, "local", hash_json([emb_hash, k_local]), e, lambda: dict(zip(
+            ("xy", "evr"), local_views.local_pca(joint, nb, lm.device))))
+    with b.stage("clusters") as e:
+        c = cfg.cluster
+        clusters = cached_stage(b, "clusters", hash_json([emb_hash, c.n_clusters, c.seed]), e, lambda: {
+            "labels": local_views.kmeans_clusters(joint, c.n_clusters, c.seed)})["labels"]
+    field_name = category_field(col)
+    names = sorted({r.labels[field_name] for r in col.records}) if field_name else []
+    img_cat = np.array([names.index(r.labels[field_name]) for r in col.records], dtype=np.uint8) \
+        if field_name else np.full(len(col.records), 255, np.uint8)
+    return {
+        "collection": col, "model": lm.info(), "thumbs": thumbs, "captions": captions,
+        "caption_image": caption_image, "positions": pos, "neighbours": nb.astype(np.uint32),
+        "local_dist": knn["dist"][:, 1 : k_local + 1], "local_xy": local["xy"], "local_evr": local["evr"],
+        "clusters": clusters, "category_field": field_name, "category_names": names,
+        "category": np.concatenate([img_cat, img_cat[caption_image]]),
+        "loaded_model": lm, "img_emb": img_emb, "txt_emb": txt_emb,
+    }
+
+
+def build(cfg: Config, out_dir: Path, progress: bool = True, log=print) -> dict:
+    """Build the whole site into `out_dir` (replaced atomically); returns the build report."""
+    from builder.io.output import staging_folder
+    from builder.render.write import write_site
+
+    cache = Cache(cfg.resolve(cfg.cache_dir) if cfg.cache_dir else default_cache_dir())
+    b = Build(cfg, cache, progress, log)
+    started = time.perf_counter()
+    torch.manual_seed(0)
+    result = compute_all(b)
+    col: Collection = result["collection"]
+    report = {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "artifact_schema_version": contract.SCHEMA_VERSION,
+        "config": cfg.as_dict(),
+        "model": result["model"],
+        "dataset": {"name": col.name, "description": col.description, "counts": col.counts(),
+                    "labels": {f: dict(sorted(_count(col, f).items())) for f in sorted({f for r in col.records for f in r.labels})}},
+        "stages": b.stages,
+        "issues": [i.as_dict() for i in col.issues],
+        "metrics": b.metrics,
+    }
+    with staging_folder(Path(out_dir)) as staging:
+        with b.stage("render") as e:
+            write_site(staging, cfg, result, report)
+        report["seconds_total"] = round(time.perf_counter() - started, 3)
+        (staging / "build-report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str),
+                                                    encoding="utf-8")
+    return report
+
+
+def _count(col: Collection, f: str) -> dict:
+    out: dict[str, int] = {}
+    for r in col.records:
+        if f in r.labels:
+            out[r.labels[f]] = out.get(r.labels[f], 0) + 1
+    return out

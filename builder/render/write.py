@@ -1,0 +1,72 @@
+"""Write the whole site into a (staging) folder: data buffers, thumbnails, explorer, docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from builder.config import Config
+from builder.io.artifacts import ArtifactWriter
+from builder.render.thumbs import atlas_pages
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+
+
+def write_data(data_root: Path, cfg: Config, r: dict) -> dict:
+    """The dataset's buffers and files under data_root/<slug>/; returns the manifest."""
+    col = r["collection"]
+    n_img, n_cap = len(col.records), len(r["captions"])
+    n = n_img + n_cap
+    k = r["neighbours"].shape[1]
+    w = ArtifactWriter(cfg.dataset.slug)
+    w.add_buffer("positions", r["positions"].astype(np.float16))
+    w.add_buffer("modality", np.concatenate([np.zeros(n_img, np.uint8), np.ones(n_cap, np.uint8)]))
+    w.add_buffer("category", r["category"].astype(np.uint8))
+    w.add_buffer("cluster", r["clusters"].astype(np.uint8))
+    w.add_buffer("caption_image", r["caption_image"].astype(np.uint32))
+    w.add_text("captions", r["captions"])
+    w.add_local_views({"neighbours": r["neighbours"], "local_xy": r["local_xy"].astype(np.float16),
+                       "local_dist": r["local_dist"].astype(np.float16),
+                       "local_evr": r["local_evr"].astype(np.float16)}, cfg.local.rows_per_shard)
+    cols = rows = 32
+    pages = atlas_pages(r["thumbs"], cols, rows)
+    for i, page in enumerate(pages):
+        w.add_file(f"thumbs/atlas-{i:03d}.webp", page)
+    w.add_json("items.json", {"ids": [rec.id for rec in col.records],
+                              "labels": [rec.labels for rec in col.records]})
+    meta = {
+        "title": cfg.site.title,
+        "legends": {"category": {"field": r["category_field"] or "", "names": r["category_names"]},
+                    "cluster": {"names": [f"cluster {i}" for i in range(int(r["clusters"].max(initial=0)) + 1)]},
+                    "modality": ["image", "caption"]},
+        "atlas": {"cell": cfg.site.thumb_size, "cols": cols, "rows": rows,
+                  "pages": [f"thumbs/atlas-{i:03d}.webp" for i in range(len(pages))], "count": n_img},
+        "model": r["model"],
+        "build": {"umap": {"n_neighbors": cfg.projection.n_neighbors, "min_dist": cfg.projection.min_dist,
+                           "metric": "cosine", "seed": cfg.projection.seed},
+                  "local": {"k": k, "pca": "per-point 2D PCA of the point and its k neighbours"},
+                  "clusters": {"method": "k-means", "k": cfg.cluster.n_clusters}},
+    }
+    counts = {"N": n, "I": n_img, "C": n_cap, "K": k, "L": len(r["category_names"])}
+    return w.write(data_root, counts, meta)
+
+
+def write_site(out: Path, cfg: Config, r: dict, report: dict) -> None:
+    from builder.render import pages
+    from builder.render.docs import build_docs
+    from builder.render.site import render_explorer
+
+    generated = {
+        "method.md": pages.method_page(report),
+        "dataset.md": pages.dataset_page(report),
+        "metrics.md": pages.metrics_page(report),
+        "build-report.md": pages.build_report_page(report),
+    }
+    build_docs(out, CONTENT_DIR, generated, cfg.site.title)
+    manifest = write_data(out / "data", cfg, r)
+    report["artifacts"] = {"bytes_per_point_global": sum(
+        manifest["buffers"][b]["bytes"] for b in ("positions", "modality", "category")) / manifest["counts"]["N"]}
+    render_explorer(out, [{"name": cfg.dataset.slug, "title": r["collection"].description,
+                           "manifest": f"{cfg.dataset.slug}/manifest.json"}], cfg.site.title,
+                    cache_dir=None)
