@@ -69,13 +69,51 @@ def _file_fingerprint(path: Path) -> str:
 def _offline_message(spec: ModelSpec, exc: BaseException) -> str:
     return (
         f"cannot load weights for model {spec.name!r} (open_clip {spec.arch}, {spec.describe()}): "
-        f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n"
+        f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}.\n"
         "The weights are not in the local cache and could not be downloaded. Either build on a machine "
         "with network access once (open_clip caches the weights under ~/.cache/huggingface or "
         "$HF_HOME), or download the checkpoint elsewhere and pass it with "
         "`--checkpoint FILE` (or model.checkpoint in the config). The demo model (`--model demo`) "
         "needs no download."
     )
+
+
+def _reachable(host: str, timeout: float = 3.0) -> bool:
+    import socket
+
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def check_weights_available(spec: ModelSpec) -> None:
+    """Fail fast, with one clear message, when pretrained weights are neither cached nor
+    downloadable (instead of open_clip's minute of retries and a traceback)."""
+    import os
+    from urllib.parse import urlparse
+
+    import open_clip
+
+    cfg = open_clip.get_pretrained_cfg(spec.arch, spec.weights)
+    if not cfg:
+        tags = open_clip.list_pretrained_tags_by_model(spec.arch)
+        raise ModelUnavailable(f"open_clip has no weights {spec.weights!r} for {spec.arch}; "
+                               f"known tags: {', '.join(tags) or 'none'}")
+    hub, url = cfg.get("hf_hub", ""), cfg.get("url", "")
+    if hub:
+        from huggingface_hub import try_to_load_from_cache
+
+        repo, filename = os.path.split(hub)
+        for name in [filename] if filename else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]:
+            if isinstance(try_to_load_from_cache(repo, name), str):
+                return
+        host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname
+    else:
+        host = urlparse(url).hostname or ""
+    if not _reachable(host):
+        raise ModelUnavailable(_offline_message(spec, ConnectionError(f"{host} is unreachable")))
 
 
 def load_model(spec: ModelSpec, device: str | torch.device = "auto") -> LoadedModel:
@@ -99,6 +137,7 @@ def load_model(spec: ModelSpec, device: str | torch.device = "auto") -> LoadedMo
         tokenizer = open_clip.get_tokenizer(spec.arch)
         fingerprint = f"{spec.arch}-" + _file_fingerprint(path)
     else:
+        check_weights_available(spec)
         try:
             model, _, preprocess = open_clip.create_model_and_transforms(spec.arch, pretrained=spec.weights)
         except RuntimeError as exc:

@@ -1,0 +1,45 @@
+import pytest
+
+from builder.config import ConfigError, ModelConfig
+from builder.models import registry
+from builder.models.loading import ModelUnavailable, check_weights_available, load_model
+
+
+def test_openai_weights_get_quickgelu():
+    assert registry.resolve(ModelConfig(name="ViT-B-32/openai")).arch == "ViT-B-32-quickgelu"
+    spec = registry.resolve(ModelConfig(arch="ViT-B-32", pretrained="openai"))
+    assert spec.arch == "ViT-B-32-quickgelu" and spec.weights == "openai"
+    assert registry.resolve(ModelConfig(arch="ViT-B-32", pretrained="laion2b_s34b_b79k")).arch == "ViT-B-32"
+
+
+def test_unknown_name_lists_choices():
+    with pytest.raises(ConfigError, match="allowed: demo, ViT-B-32/openai"):
+        registry.resolve(ModelConfig(name="nope"))
+
+
+def test_relative_checkpoint_is_resolved_against_config_dir(tmp_path):
+    spec = registry.resolve(ModelConfig(arch="ViT-S-32", checkpoint="w.pt"), tmp_path)
+    assert spec.source == "checkpoint" and spec.weights == str(tmp_path / "w.pt")
+
+
+def test_missing_checkpoint_is_one_clear_error(tmp_path):
+    spec = registry.resolve(ModelConfig(arch="ViT-S-32", checkpoint=str(tmp_path / "none.pt")))
+    with pytest.raises(ModelUnavailable, match="does not exist"):
+        load_model(spec, "cpu")
+
+
+def test_unknown_tag_lists_known_tags():
+    with pytest.raises(ModelUnavailable, match="known tags: .*openai"):
+        check_weights_available(registry.ModelSpec("x", "ViT-B-32", "pretrained", "no-such-tag"))
+
+
+def test_offline_download_fails_fast_with_instructions(monkeypatch, tmp_path):
+    # an empty HF cache and an unresolvable endpoint: the same state as a machine without network
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_ENDPOINT", "https://weights.invalid")
+    import huggingface_hub.constants as c
+    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(ModelUnavailable) as exc:
+        load_model(registry.REGISTRY["RN50/openai"], "cpu")
+    msg = str(exc.value)
+    assert "RN50/openai" in msg and "--checkpoint FILE" in msg and "unreachable" in msg
