@@ -387,8 +387,11 @@ def test_browser_loads_only_own_origin(site):
     import http.server
     import threading
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a, **k: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{server.server_address[1]}"
@@ -414,10 +417,13 @@ def test_browser_loads_only_own_origin(site):
             counts = page.locator("article table").nth(2).locator("tbody tr td:nth-child(2)")
             values = [int(v.replace(",", "")) for v in counts.all_inner_texts()]
             assert values == sorted(values, reverse=True)
-            # Search for the hostile text: results must render it as text.
-            page.keyboard.press("s")
-            page.locator("input.md-search__input").fill("alert")
-            page.wait_for_timeout(800)
+            # Search for the hostile text: results must show it as text, not run it.
+            page.locator("input.md-search__input").click()
+            page.locator("input.md-search__input").press_sequentially("onerror", delay=20)
+            page.wait_for_selector(".md-search-result__item", timeout=10_000)
+            results = page.locator(".md-search-result__list")
+            assert "&lt;img src=x" in results.inner_html()
+            assert results.locator("img, script").count() == 0
             browser.close()
     finally:
         server.shutdown()

@@ -263,7 +263,9 @@ def metrics_page(report: dict) -> str:
     out = ["# Metrics\n",
            "Numbers that say how well the model and the 3D map do on this dataset. They are "
            "computed on the images and captions shown on this site, so they depend on its size: "
-           "finding the right caption among 500 is easier than among 50,000.\n"]
+           "finding the right caption among 500 is easier than among 50,000. If the model was "
+           "trained on these images, or on others made the same way (as the demo model is on "
+           "the demo world), they measure fit rather than generalisation.\n"]
 
     out.append("## Retrieval\n")
     out.append("Recall@k: for each image, are any of its own captions among the k captions most "
@@ -282,8 +284,9 @@ def metrics_page(report: dict) -> str:
     out.append("For each label field (say, colour), every possible value is described by one or "
                "more sentences such as \"a photo of something red\"; the text encoder turns them "
                "into vectors, averaged per value. Each image is then given the value whose vector "
-               "is most similar to the image's own. The model was never trained on these labels. "
-               "The majority baseline is what always guessing the most common value would score.\n")
+               "is most similar to the image's own. No classifier is trained: the labels only "
+               "score the answers. The majority baseline is what always guessing the most common "
+               "value would score.\n")
     zero_shot = _dict(metrics.get("zero_shot"))
     labels = _dict(_get(report, "dataset", "labels"))
     rows = []
