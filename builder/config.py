@@ -96,6 +96,28 @@ class SiteConfig:
     thumb_size: int = 64
 
 
+# -- analyses (each section belongs to builder.analyses.<name>) -----------------------------------
+
+@dataclass(frozen=True)
+class SaliencyConfig:
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
+class NeuronsConfig:
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
+class TopologyConfig:
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
+class RobustnessConfig:
+    enabled: bool = False
+
+
 @dataclass(frozen=True)
 class Config:
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
@@ -105,6 +127,10 @@ class Config:
     local: LocalConfig = field(default_factory=LocalConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     site: SiteConfig = field(default_factory=SiteConfig)
+    saliency: SaliencyConfig = field(default_factory=SaliencyConfig)
+    neurons: NeuronsConfig = field(default_factory=NeuronsConfig)
+    topology: TopologyConfig = field(default_factory=TopologyConfig)
+    robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     cache_dir: str = ""
     strict: bool = False
     base_dir: str = "."  # folder relative paths are resolved against (the config file's)

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from builder import contract
+from builder import analyses, contract
+from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.compute import local_views, metrics, neighbours, projection
 from builder.compute.embed import encode_image_batch, encode_texts
 from builder.config import Config
@@ -159,6 +160,17 @@ def cached_stage(b: Build, name: str, key: str, entry: dict, compute):
     return out
 
 
+def run_analyses(b: Build, ctx: AnalysisContext) -> dict[str, AnalysisOutput]:
+    """Run every enabled analysis as its own timed stage; metrics go to the report."""
+    out = {}
+    for name in analyses.enabled(b.cfg):
+        with b.stage(name) as e:
+            out[name] = analyses.run(name, ctx)
+            e["cached"] = out[name].cached
+        b.metrics[name] = out[name].metrics
+    return out
+
+
 # -- the build ----------------------------------------------------------------------------------
 
 def category_field(col: Collection) -> str | None:
@@ -216,7 +228,10 @@ def compute_all(b: Build) -> dict:
     names = sorted({r.labels[field_name] for r in col.records}) if field_name else []
     img_cat = np.array([names.index(r.labels[field_name]) for r in col.records], dtype=np.uint8) \
         if field_name else np.full(len(col.records), 255, np.uint8)
+    analyses_out = run_analyses(b, AnalysisContext(cfg, col, lm, img_emb, txt_emb, captions, caption_image,
+                                                   b.cache, b.bar, b.log))
     return {
+        "analyses": analyses_out,
         "collection": col, "model": lm.info(), "thumbs": thumbs, "captions": captions,
         "caption_image": caption_image, "positions": pos, "neighbours": nb.astype(np.uint32),
         "local_dist": knn["dist"][:, 1 : k_local + 1], "local_xy": local["xy"], "local_evr": local["evr"],

@@ -94,7 +94,7 @@ class DocsBuildError(RuntimeError):
 def build_docs(
     out_dir: Path,
     content_dir: Path,
-    generated: dict[str, str],
+    generated: dict[str, str | bytes],
     title: str,
     nav: list | None = None,
     *,
@@ -107,7 +107,8 @@ def build_docs(
     content_dir  hand-written pages and assets (stylesheets/*.css and javascripts/*.js are
                  added to every page); may be missing
     generated    relative POSIX path -> text, e.g. {"method.md": "# Method ...",
-                 "saliency/index.md": ...}; a generated path may not shadow a content file
+                 "saliency/index.md": ...}; bytes values are assets (figures) referenced by the
+                 pages, e.g. "topology/diagrams.svg"; a generated path may not shadow a content file
     title        site name shown in the header (HTML-escaped here: Material does not escape it)
     nav          an explicit MkDocs nav; by default `default_nav` of all pages
     strict       treat MkDocs warnings (a broken relative link, a missing nav target) as errors
@@ -194,7 +195,7 @@ def section_title(folder: str) -> str:
     return " ".join(words).capitalize() if words else folder
 
 
-def _gather(docs: Path, content_dir: Path, generated: dict[str, str]) -> None:
+def _gather(docs: Path, content_dir: Path, generated: dict[str, str | bytes]) -> None:
     """Copy content_dir into `docs` and write the generated pages beside it."""
     docs.mkdir(parents=True)
     if content_dir.is_dir():
@@ -205,10 +206,13 @@ def _gather(docs: Path, content_dir: Path, generated: dict[str, str]) -> None:
         target = docs / _safe_relpath(rel)
         if target.exists():
             raise DocsBuildError(f"generated page {rel!r} would replace {content_dir / rel}")
-        if not isinstance(text, str):
-            raise DocsBuildError(f"generated page {rel!r} must be str, got {type(text).__name__}")
+        if not isinstance(text, (str, bytes)):
+            raise DocsBuildError(f"generated page {rel!r} must be str or bytes, got {type(text).__name__}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
     if not (docs / "index.md").exists():
         raise DocsBuildError(f"no home page: neither {content_dir / 'index.md'} nor a generated 'index.md'")
 

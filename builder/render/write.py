@@ -33,6 +33,9 @@ def write_data(data_root: Path, cfg: Config, r: dict) -> dict:
     pages = atlas_pages(r["thumbs"], cols, rows)
     for i, page in enumerate(pages):
         w.add_file(f"thumbs/atlas-{i:03d}.webp", page)
+    for name, result in r["analyses"].items():
+        for rel, data in result.files.items():
+            w.add_file(f"{name}/{rel}", data)
     w.add_json("items.json", {"ids": [rec.id for rec in col.records],
                               "labels": [rec.labels for rec in col.records]})
     meta = {
@@ -57,12 +60,9 @@ def write_site(out: Path, cfg: Config, r: dict, report: dict) -> None:
     from builder.render.docs import build_docs
     from builder.render.site import render_explorer
 
-    generated = {
-        "method.md": pages.method_page(report),
-        "dataset.md": pages.dataset_page(report),
-        "metrics.md": pages.metrics_page(report),
-        "build-report.md": pages.build_report_page(report),
-    }
+    generated: dict = dict(pages.report_pages(report))
+    for name, result in r["analyses"].items():
+        generated.update(result.pages)
     build_docs(out, CONTENT_DIR, generated, cfg.site.title)
     manifest = write_data(out / "data", cfg, r)
     report["artifacts"] = {"bytes_per_point_global": sum(

@@ -1,0 +1,54 @@
+"""Analyses: optional stages that run after the embeddings (saliency, neurons, topology,
+robustness). Each lives in its own module `builder.analyses.<name>` exposing
+
+    def run(ctx: AnalysisContext) -> AnalysisOutput
+
+and is switched on by `[<name>] enabled = true` in the config (its own config section, a
+dataclass in builder.config). The module orchestrates; the maths lives in builder.compute.<x>
+(pure: arrays in, arrays out). Outputs are gathered and written by the pipeline's one writer:
+`files` under data/<dataset>/<name>/, `pages` (markdown, and bytes assets such as figures) into
+the docs, `metrics` into the build report under metrics.<name>.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ANALYSES = ("saliency", "neurons", "topology", "robustness")
+
+
+@dataclass
+class AnalysisContext:
+    """Everything an analysis may use. Arrays are in collection order; captions are flattened
+    in record order and caption_image[c] is the image of caption c."""
+
+    cfg: object  # builder.config.Config
+    collection: object  # builder.records.Collection (after unreadable images were removed)
+    model: object  # builder.models.loading.LoadedModel (open_clip model, preprocess, tokenizer, device)
+    image_emb: np.ndarray  # float32[I, D], unit norm
+    text_emb: np.ndarray  # float32[C, D], unit norm
+    captions: list[str]
+    caption_image: np.ndarray  # uint32[C]
+    cache: object  # builder.io.cache.Cache
+    bar: object  # bar(total, desc) -> tqdm-like context manager
+    log: object  # log(str)
+
+
+@dataclass
+class AnalysisOutput:
+    files: dict[str, bytes] = field(default_factory=dict)  # relpath under data/<dataset>/<name>/
+    pages: dict[str, str | bytes] = field(default_factory=dict)  # docs path -> markdown or asset bytes
+    metrics: dict = field(default_factory=dict)
+    cached: bool = False
+
+
+def enabled(cfg) -> list[str]:
+    return [name for name in ANALYSES if getattr(getattr(cfg, name, None), "enabled", False)]
+
+
+def run(name: str, ctx: AnalysisContext) -> AnalysisOutput:
+    module = importlib.import_module(f"builder.analyses.{name}")
+    return module.run(ctx)
