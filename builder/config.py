@@ -16,7 +16,7 @@ class ConfigError(ValueError):
     """A configuration value is missing, of the wrong type or not among the allowed values."""
 
 
-DATASET_KINDS = ("demo", "manifest", "folder")
+DATASET_KINDS = ("demo", "coco", "manifest", "folder")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -193,6 +193,10 @@ def validate(cfg: Config) -> Config:
             raise ConfigError(f"{name} = {value!r} is not allowed; allowed: {allowed}")
     if cfg.dataset.kind != "demo" and not cfg.dataset.path:
         raise ConfigError(f"dataset.path is required when dataset.kind = {cfg.dataset.kind!r}")
+    if cfg.dataset.kind == "coco" and not cfg.dataset.captions:
+        raise ConfigError("dataset.captions (the captions_*.json file) is required when dataset.kind = 'coco'")
+    if cfg.dataset.split and not cfg.dataset.karpathy:
+        raise ConfigError("dataset.split needs dataset.karpathy (the dataset_coco.json split file)")
     slug = cfg.dataset.slug
     if not slug.replace("-", "").replace("_", "").isalnum():
         raise ConfigError(f"dataset.name = {slug!r} is not allowed; allowed: letters, digits, '-' and '_'")

@@ -27,7 +27,7 @@ from builder.io.cache import Cache, default_cache_dir, hash_arrays, hash_json, t
 from builder.io.image_dataset import ImageFiles, collate
 from builder.io.images import file_sha256
 from builder.models.loading import LoadedModel, load_model
-from builder.models.registry import resolve
+from builder.models.registry import published_figures, resolve
 from builder.records import Collection, Issue
 
 REPORT_SCHEMA_VERSION = 1
@@ -263,6 +263,9 @@ def build(cfg: Config, out_dir: Path, progress: bool = True, log=print) -> dict:
         "issues": [i.as_dict() for i in col.issues],
         "metrics": b.metrics,
     }
+    published = published_figures(result["model"]["name"], dataset_key(cfg))
+    if published:
+        report["published"] = published
     with staging_folder(Path(out_dir)) as staging:
         with b.stage("render") as e:
             write_site(staging, cfg, result, report)
@@ -270,6 +273,14 @@ def build(cfg: Config, out_dir: Path, progress: bool = True, log=print) -> dict:
         (staging / "build-report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str),
                                                     encoding="utf-8")
     return report
+
+
+def dataset_key(cfg: Config) -> str:
+    """A key naming a standard evaluation set, for published figures ('' when not standard)."""
+    d = cfg.dataset
+    if d.kind == "coco" and d.karpathy and d.split == "test" and not d.limit:
+        return "coco-karpathy-test"
+    return ""
 
 
 def _count(col: Collection, f: str) -> dict:

@@ -18,7 +18,7 @@ def test_toml_and_overrides(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ('[dataset]\nkind = "flickr"\n', "dataset.kind = 'flickr' is not allowed; allowed: demo, manifest, folder"),
+    ('[dataset]\nkind = "flickr"\n', "dataset.kind = 'flickr' is not allowed; allowed: demo, coco, manifest, folder"),
     ('[dataset]\nsizee = 3\n', "unknown field dataset.sizee; allowed:"),
     ('[local]\nk = "many"\n', "local.k must be int"),
     ('[embed]\ndevice = "tpu"\n', "allowed: auto, cpu, cuda, mps"),

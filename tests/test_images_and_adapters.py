@@ -112,3 +112,31 @@ def test_folder_with_sidecars(tmp_path):
     assert len(col.records) == 1 and col.records[0].labels == {"folder": "cats"}
     assert col.records[0].captions == ("a cat", "another cat")
     assert col.issues[0].id == "cats/2.png" and "no caption file" in col.issues[0].reason
+
+
+def test_coco_with_instances_and_karpathy_split(tmp_path):
+    from builder.datasets.coco import collect_coco
+
+    (tmp_path / "val").mkdir()
+    for i in range(4):
+        _save(tmp_path / "val" / f"COCO_{i}.jpg", "RGB", size=(100, 50), format="JPEG")
+    caps = {"images": [{"id": i, "file_name": f"COCO_{i}.jpg", "width": 100, "height": 50} for i in range(5)],
+            "annotations": [{"image_id": i, "caption": f"a photo {i} <b>x</b>"} for i in range(5)]
+            + [{"image_id": 0, "caption": "second caption"}, {"image_id": 2, "caption": "   "}]}
+    inst = {"images": caps["images"], "categories": [{"id": 1, "name": "dog", "supercategory": "animal"},
+                                                     {"id": 2, "name": "car", "supercategory": "vehicle"}],
+            "annotations": [{"image_id": 0, "category_id": 1, "area": 10, "bbox": [0, 0, 10, 10]},
+                            {"image_id": 0, "category_id": 2, "area": 500, "bbox": [50, 0, 50, 50]},
+                            {"image_id": 1, "category_id": 1, "area": 30, "bbox": [0, 0, 5, 5]}]}
+    karpathy = {"images": [{"filename": f"COCO_{i}.jpg", "split": "test" if i != 3 else "train"} for i in range(5)]}
+    for name, obj in (("c.json", caps), ("i.json", inst), ("k.json", karpathy)):
+        (tmp_path / name).write_text(json.dumps(obj))
+    col = collect_coco(tmp_path / "val", tmp_path / "c.json", "coco", tmp_path / "i.json", tmp_path / "k.json", "test")
+    assert [r.id for r in col.records] == ["0", "1", "2"]
+    assert col.records[0].labels == {"category": "car", "supercategory": "vehicle"}
+    assert col.records[0].box == (0.5, 0.0, 1.0, 1.0) and col.records[0].captions[1] == "second caption"
+    assert col.records[2].labels == {}
+    assert col.read == 4 and [i.id for i in col.skipped] == ["4"]  # COCO_4.jpg is missing
+    assert any(i.action == "repaired" and i.id == "2" for i in col.issues)
+    with pytest.raises(FileNotFoundError, match="splits in k.json"):
+        collect_coco(tmp_path / "val", tmp_path / "c.json", "coco", karpathy=tmp_path / "k.json", split="val")

@@ -19,6 +19,12 @@ def collect(cfg: Config, cache_root: Path) -> Collection:
         manifest = demo.materialise(root, size=d.size, seed=d.seed)
         return collect_manifest(manifest, d.slug, d.limit, d.seed, label_prompts=demo.label_prompts(),
                                 description=f"procedural demo world: {d.size} images, seed {d.seed}")
+    if d.kind == "coco":
+        from builder.datasets.coco import collect_coco
+
+        return collect_coco(cfg.resolve(d.path), cfg.resolve(d.captions), d.slug,
+                            cfg.resolve(d.instances) if d.instances else None,
+                            cfg.resolve(d.karpathy) if d.karpathy else None, d.split, d.limit, d.seed)
     if d.kind == "manifest":
         from builder.datasets.manifest import collect_manifest
 

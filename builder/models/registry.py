@@ -40,6 +40,7 @@ REGISTRY: dict[str, ModelSpec] = {
         ModelSpec("ViT-B-16/openai", "ViT-B-16-quickgelu", "pretrained", "openai"),
         ModelSpec("ViT-B-16/laion2b_s34b_b88k", "ViT-B-16", "pretrained", "laion2b_s34b_b88k"),
         ModelSpec("ViT-L-14/openai", "ViT-L-14-quickgelu", "pretrained", "openai"),
+        ModelSpec("ViT-L-14-336/openai", "ViT-L-14-336-quickgelu", "pretrained", "openai"),
         ModelSpec("RN50/openai", "RN50-quickgelu", "pretrained", "openai"),
         ModelSpec("RN101/openai", "RN101-quickgelu", "pretrained", "openai"),
     ]
@@ -74,3 +75,20 @@ def resolve(cfg: ModelConfig, base_dir: str | Path = ".") -> ModelSpec:
     if cfg.checkpoint:  # a registered architecture with weights from a local file
         return ModelSpec(spec.name, spec.arch, "checkpoint", cfg.checkpoint)
     return spec
+
+
+# Published zero-shot retrieval figures, shown beside ours on the metrics page when the model and
+# dataset match. Only figures stated in the source itself are listed.
+PUBLISHED: dict[tuple[str, str], dict] = {
+    ("ViT-L-14-336/openai", "coco-karpathy-test"): {
+        "source": "Radford et al. 2021, Learning Transferable Visual Models From Natural Language "
+                  "Supervision, Table 13 (zero-shot CLIP, MS-COCO 5K test)",
+        "i2t@1": 0.584, "i2t@5": 0.815, "i2t@10": 0.881,
+        "t2i@1": 0.378, "t2i@5": 0.624, "t2i@10": 0.722,
+    },
+}
+
+
+def published_figures(model_name: str, dataset_key: str) -> dict | None:
+    """Reference figures for (registered model name, dataset key), or None."""
+    return PUBLISHED.get((model_name, dataset_key))
