@@ -98,9 +98,49 @@ class SiteConfig:
 
 # -- analyses (each section belongs to builder.analyses.<name>) -----------------------------------
 
+DEFAULT_PREFIXES = ("a photo of ", "", "an image of ")
+
+
 @dataclass(frozen=True)
 class SaliencyConfig:
+    """Saliency maps for curated (image, prompt) sets; see `builder.analyses.saliency`.
+
+    enabled           run the analysis
+    images            images that get a curated prompt set (a seeded sample; 1..1000)
+    word_images       of those, how many carry a written word (typographic attacks), if the
+                      dataset has any (0..1000; capped at `images`)
+    seed              sampling seed
+    prefixes          prompt primes: the object phrase ("a red circle") is shown with each
+                      prefix side by side, e.g. ["a photo of ", "", "an image of "]; the first
+                      one also starts the other prompts
+    prompts           extra prompts for every curated image; "{field}" is replaced by the image's
+                      label of that field (e.g. "a {colour} thing"); images lacking it skip it
+    category_prompts  extra prompts per value of the category (first label) field, a table:
+                      circle = ["a round thing", "a ball"]
+    image_prompts     extra prompts per image id, a table: "item-0007" = ["a red ball"]
+    max_prompts       at most this many prompts per image (2..32)
+    vit_blocks        ViT towers: propagate the relevancy through the last n blocks (0 = all)
+    batch             (image, prompt) pairs per backward pass (1..1024)
+    image_px          side of the images written for the page, in pixels (32..512)
+    eval_images       images with a ground-truth box used for the pointing game and the deletion
+                      curves (0 = skip both)
+    deletion_steps    steps of the deletion curves (2..100)
+    """
+
     enabled: bool = False
+    images: int = 48
+    word_images: int = 12
+    seed: int = 0
+    prefixes: tuple = field(default_factory=lambda: DEFAULT_PREFIXES)
+    prompts: tuple = field(default_factory=tuple)
+    category_prompts: dict = field(default_factory=dict)
+    image_prompts: dict = field(default_factory=dict)
+    max_prompts: int = 12
+    vit_blocks: int = 0
+    batch: int = 32
+    image_px: int = 128
+    eval_images: int = 100
+    deletion_steps: int = 10
 
 
 @dataclass(frozen=True)
@@ -162,12 +202,16 @@ def _build(cls, data: dict, where: str):
             kwargs[name] = _build(f.default_factory, value, full)
             continue
         expected = type(f.default) if f.default is not dataclasses.MISSING else None
+        if f.default_factory is not dataclasses.MISSING:  # a collection: lists become tuples
+            expected = type(f.default_factory())
+            if expected is tuple and isinstance(value, list):
+                value = tuple(value)
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if expected is not None and not isinstance(value, expected) or (
             expected is int and isinstance(value, bool)
         ):
-            raise ConfigError(f"{full} must be {expected.__name__}, got {value!r}")
+            raise ConfigError(f"{full} must be {'list' if expected is tuple else expected.__name__}, got {value!r}")
         kwargs[name] = value
     return cls(**kwargs)
 
@@ -197,10 +241,44 @@ def validate(cfg: Config) -> Config:
         raise ConfigError("dataset.captions (the captions_*.json file) is required when dataset.kind = 'coco'")
     if cfg.dataset.split and not cfg.dataset.karpathy:
         raise ConfigError("dataset.split needs dataset.karpathy (the dataset_coco.json split file)")
+    _validate_saliency(cfg.saliency)
     slug = cfg.dataset.slug
     if not slug.replace("-", "").replace("_", "").isalnum():
         raise ConfigError(f"dataset.name = {slug!r} is not allowed; allowed: letters, digits, '-' and '_'")
     return cfg
+
+
+def _is_str_list(value) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+def _validate_saliency(s: SaliencyConfig) -> None:
+    checks = [
+        (1 <= s.images <= 1000, "saliency.images", s.images, "1..1000"),
+        (0 <= s.word_images <= 1000, "saliency.word_images", s.word_images, "0..1000 (at most saliency.images are used)"),
+        (2 <= s.max_prompts <= 32, "saliency.max_prompts", s.max_prompts, "2..32"),
+        (s.vit_blocks >= 0, "saliency.vit_blocks", s.vit_blocks, "0 (all blocks) or a positive integer"),
+        (1 <= s.batch <= 1024, "saliency.batch", s.batch, "1..1024"),
+        (32 <= s.image_px <= 512, "saliency.image_px", s.image_px, "32..512"),
+        (0 <= s.eval_images <= 10000, "saliency.eval_images", s.eval_images, "0 (skip) .. 10000"),
+        (2 <= s.deletion_steps <= 100, "saliency.deletion_steps", s.deletion_steps, "2..100"),
+        (_is_str_list(s.prefixes) and len(s.prefixes) >= 1, "saliency.prefixes", s.prefixes,
+         "a non-empty list of strings, e.g. [\"a photo of a \", \"\"]"),
+        (_is_str_list(s.prompts), "saliency.prompts", s.prompts, "a list of strings"),
+    ]
+    for ok, name, value, allowed in checks:
+        if not ok:
+            raise ConfigError(f"{name} = {value!r} is not allowed; allowed: {allowed}")
+    for name in ("category_prompts", "image_prompts"):
+        table = getattr(s, name)
+        if not isinstance(table, dict):
+            raise ConfigError(f"saliency.{name} must be a table of lists of strings, got {type(table).__name__}")
+        for key, prompts in table.items():
+            if not _is_str_list(prompts):
+                raise ConfigError(f"saliency.{name}.{key} = {prompts!r} is not allowed; allowed: a list of strings")
+    for p in (*s.prefixes, *s.prompts, *(q for t in (s.category_prompts, s.image_prompts) for v in t.values() for q in v)):
+        if len(p) > 200:
+            raise ConfigError(f"saliency prompt {p[:40]!r}... is {len(p)} characters long; allowed: at most 200")
 
 
 def from_dict(data: dict, base_dir: str = ".") -> Config:

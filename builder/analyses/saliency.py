@@ -1,0 +1,323 @@
+"""The saliency analysis: curated (image, prompt) sets -> maps, similarities and the pages that
+show them; pointing game, deletion curves and typographic-attack figures for the report.
+
+Files under data/<dataset>/saliency/:
+    index.json        images, prompts, similarities, softmax, per-map raw min/max, prefix groups,
+                      typographic examples, metrics (the schema is described in `index_json`)
+    maps.bin          uint8[M, h, w]: the gradient map of each (image, prompt), scaled per map
+    tokens.bin        uint8[M, h, w]: the gradient-free map of the same pairs
+    images/NNN.webp   each curated image as the model saw it (centre crop), `image_px` square
+Pages: saliency/index.md (interactive, with saliency.js and saliency.css), saliency/method.md.
+
+The maths is in builder.compute.saliency; this module picks images and prompts, loads pixels,
+and packs the results. The whole output is cached under a hash of everything it depends on.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+from builder.analyses import AnalysisContext, AnalysisOutput
+from builder.analyses import saliency_pages as pages
+from builder.analyses.saliency_prompts import ROLE_NAMES, prompt_set, select_images
+from builder.compute import saliency as sal
+from builder.compute.embed import encode_texts
+from builder.io.cache import hash_arrays, hash_json
+from builder.io.images import file_sha256, load_rgb
+from builder.records import BadItem
+
+VERSION = 1  # bump when the output changes for the same inputs
+ASSETS = Path(__file__).resolve().parent / "assets"
+INDEX_SCHEMA = 1
+
+
+def run(ctx: AnalysisContext) -> AnalysisOutput:
+    cfg = ctx.cfg.saliency
+    lm = ctx.model
+    try:
+        kind = sal.tower_kind(lm.model.visual)
+    except sal.UnsupportedTower as exc:
+        ctx.log(f"[saliency] skipped: {exc}")
+        return AnalysisOutput(pages={"saliency/index.md": pages.unsupported_page(str(exc))},
+                              metrics={"skipped": str(exc)})
+    records = ctx.collection.records
+    curated = select_images(records, cfg.images, cfg.word_images, cfg.seed)
+    rng = np.random.default_rng(cfg.seed + 1)
+    evaluated = sorted(rng.choice([i for i, r in enumerate(records) if r.box is not None],
+                                  min(cfg.eval_images, sum(r.box is not None for r in records)), replace=False).tolist())
+    key = hash_json([VERSION, lm.fingerprint, ctx.cfg.dataset.slug, ctx.cfg.saliency.__repr__(), kind,
+                     [(records[i].id, file_sha256(records[i].image)) for i in sorted(set(curated) | set(evaluated))],
+                     hash_arrays(ctx.image_emb), [r.id for r in records], _assets_hash()])
+    hit = ctx.cache.load_stage("saliency", key)
+    if hit is not None:
+        return _unpack(hit)
+    out = compute(ctx, kind, curated, evaluated)
+    ctx.cache.save_stage("saliency", key, _pack(out))
+    return out
+
+
+def _assets_hash() -> str:
+    return hash_json({p.name: p.read_text(encoding="utf-8") for p in sorted(ASSETS.glob("*"))})
+
+
+# -- pixels ---------------------------------------------------------------------------------------
+
+def _crops(preprocess) -> bool:
+    """Does open_clip's transform centre-crop (resize the short side, then crop), or squash?"""
+    return any(type(t).__name__ == "CenterCrop" for t in getattr(preprocess, "transforms", []))
+
+
+def view_box(box, size: tuple[int, int], crop: bool) -> list[float] | None:
+    """A box in fractions of the original image -> fractions of the model's (square) view."""
+    if box is None:
+        return None
+    w, h = size
+    if not crop:
+        return [float(v) for v in box]
+    side = min(w, h)
+    ox, oy = (w - side) / 2, (h - side) / 2
+    x0, y0, x1, y1 = box
+    return [float(np.clip((x0 * w - ox) / side, 0, 1)), float(np.clip((y0 * h - oy) / side, 0, 1)),
+            float(np.clip((x1 * w - ox) / side, 0, 1)), float(np.clip((y1 * h - oy) / side, 0, 1))]
+
+
+def load_views(records, idx: list[int], preprocess, px: int, crop: bool, log) -> tuple[list[int], torch.Tensor, list, list]:
+    """Decode the images `idx` -> (kept idx, tensors float[n, 3, H, W], view images (PIL, px square),
+    boxes in view fractions). Unreadable images are left out (the pipeline already reported them)."""
+    kept, tensors, views, boxes = [], [], [], []
+    for i in idx:
+        try:
+            img = load_rgb(records[i].image)
+        except BadItem as exc:
+            log(f"[saliency] skipped {records[i].id}: {exc}")
+            continue
+        kept.append(i)
+        tensors.append(preprocess(img))
+        view = ImageOps.fit(img, (px, px), Image.Resampling.BICUBIC) if crop else img.resize((px, px), Image.Resampling.BICUBIC)
+        views.append(view)
+        boxes.append(view_box(records[i].box, img.size, crop))
+    if not tensors:
+        return [], torch.zeros(0), [], []
+    return kept, torch.stack(tensors), views, boxes
+
+
+def _webp(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="WEBP", quality=88, method=6)
+    return buf.getvalue()
+
+
+# -- the analysis ---------------------------------------------------------------------------------
+
+def label_values(records) -> dict[str, list[str]]:
+    values: dict[str, set] = {}
+    for r in records:
+        for k, v in r.labels.items():
+            values.setdefault(k, set()).add(str(v))
+    return {k: sorted(v) for k, v in values.items()}
+
+
+def category_field(records) -> str | None:
+    fields = [f for f in (records[0].labels if records else {}) if all(f in r.labels for r in records)]
+    return fields[0] if fields else None
+
+
+def compute(ctx: AnalysisContext, kind: str, curated: list[int], evaluated: list[int]) -> AnalysisOutput:
+    cfg, lm = ctx.cfg.saliency, ctx.model
+    model, dev = lm.model, lm.device
+    records = ctx.collection.records
+    values, cat_field = label_values(records), category_field(records)
+    crop = _crops(lm.preprocess)
+    set_rng = np.random.default_rng(cfg.seed + 2)
+    sets = {i: prompt_set(records[i], cfg, values, cat_field, set_rng) for i in curated}
+
+    kept, images, views, boxes = load_views(records, curated, lm.preprocess, cfg.image_px, crop, ctx.log)
+    texts = sorted({t for i in kept for t, _ in sets[i].prompts})
+    tindex = {t: j for j, t in enumerate(texts)}
+    text_emb = torch.from_numpy(encode_texts(model, lm.tokenizer, texts, dev)) if texts else torch.zeros(0)
+    pairs = np.array([(row, tindex[t]) for row, i in enumerate(kept) for t, _ in sets[i].prompts], dtype=np.int64)
+    ctx.log(f"[saliency] {len(pairs)} maps for {len(kept)} images and {len(texts)} prompts ({kind})")
+    started = time.perf_counter()
+    out = sal.saliency_maps(model, images.to(dev), text_emb.to(dev), pairs, cfg.batch, cfg.vit_blocks) \
+        if len(pairs) else {"maps": np.zeros((0, 1, 1)), "similarity": np.zeros(0), "tokens": np.zeros((0, 0, 1, 1))}
+    seconds = time.perf_counter() - started
+    tokens = out["tokens"][pairs[:, 0], pairs[:, 1]] if len(pairs) else np.zeros((0, 1, 1), np.float32)
+    temperature = float(min(model.logit_scale.exp().item(), 100.0)) if hasattr(model, "logit_scale") else 100.0
+
+    metrics = {
+        "tower": kind, "method": sal.method_name(model.visual), "maps": int(len(pairs)),
+        "grid": list(out["maps"].shape[1:]), "maps_per_second": round(len(pairs) / max(seconds, 1e-9), 2),
+        "device": str(dev),
+    }
+    metrics.update(evaluate(ctx, kind, evaluated, crop))
+    metrics.update(typographic_rate(ctx, values, cat_field))
+
+    files = {f"images/{n:03d}.webp": _webp(v) for n, v in enumerate(views)}
+    q, lo, hi = sal.quantise(out["maps"])
+    tq, tlo, thi = sal.quantise(tokens)
+    files["maps.bin"], files["tokens.bin"] = q.tobytes(), tq.tobytes()
+    index = index_json(ctx, kind, kept, sets, out["similarity"], temperature, (q.shape, lo, hi), (tq.shape, tlo, thi),
+                       boxes, metrics)
+    files["index.json"] = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    slug = ctx.cfg.dataset.slug
+    site_pages = {
+        "saliency/index.md": pages.index_page(slug, index, metrics),
+        "saliency/method.md": pages.method_page(metrics, cfg),
+        "saliency/saliency.js": (ASSETS / "saliency.js").read_bytes(),
+        "saliency/saliency.css": (ASSETS / "saliency.css").read_bytes(),
+    }
+    return AnalysisOutput(files=files, pages=site_pages, metrics=metrics)
+
+
+def index_json(ctx, kind, kept, sets, sims, temperature, maps, tokens, boxes, metrics) -> dict:
+    """index.json: everything the page needs besides the two map buffers and the images.
+
+    images[n] = {id, src, caption, labels, word, box (view fractions or null),
+                 prompts: [{text, role, map (row of maps.bin / tokens.bin), sim (cosine), p (softmax
+                 over this image's prompts at `temperature`)}],
+                 prefixes: [{prefix, prompt (position in prompts)}],
+                 typographic: {word, kind, word_prompt, object_prompt, word_wins} or null}
+    """
+    records = ctx.collection.records
+    (shape, lo, hi), (tshape, tlo, thi) = maps, tokens
+    images, m = [], 0
+    for n, i in enumerate(kept):
+        s, r = sets[i], records[i]
+        sim = np.asarray(sims[m : m + len(s.prompts)], dtype=np.float64)
+        logits = temperature * sim
+        p = np.exp(logits - logits.max()) if len(sim) else sim
+        p = p / p.sum() if len(sim) else p
+        prompts = [{"text": t, "role": role, "map": m + k, "sim": round(float(sim[k]), 5), "p": round(float(p[k]), 5)}
+                   for k, (t, role) in enumerate(s.prompts)]
+        typo = None
+        if s.typographic:
+            typo = {**s.typographic, "word_wins": bool(sim[s.typographic["word_prompt"]] > sim[s.typographic["object_prompt"]])}
+        images.append({"id": r.id, "src": f"images/{n:03d}.webp", "caption": r.captions[0] if r.captions else "",
+                       "labels": {str(k): str(v) for k, v in r.labels.items()},
+                       "word": str(r.extra.get("word") or "") if isinstance(r.extra, dict) else "",
+                       "box": boxes[n], "prompts": prompts,
+                       "prefixes": [{"prefix": pre, "prompt": k} for pre, k in s.prefixes],
+                       "typographic": typo, "object_prompt": s.object_prompt})
+        m += len(s.prompts)
+    info = ctx.model.info()
+    return {
+        "schema": INDEX_SCHEMA,
+        "model": {"name": info.get("name"), "arch": info.get("arch"), "tower": kind,
+                  "image_size": info.get("image_size")},
+        "method": {"gradient": sal.method_name(ctx.model.model.visual),
+                   "tokens": sal.token_method_name(ctx.model.model.visual),
+                   "vit_blocks": ctx.cfg.saliency.vit_blocks if kind == "vit" else None},
+        "grid": list(shape[1:]),
+        "maps": {"file": "maps.bin", "dtype": "uint8", "shape": list(shape),
+                 "min": [round(float(v), 6) for v in lo], "max": [round(float(v), 6) for v in hi]},
+        "tokens": {"file": "tokens.bin", "dtype": "uint8", "shape": list(tshape),
+                   "min": [round(float(v), 6) for v in tlo], "max": [round(float(v), 6) for v in thi]},
+        "temperature": round(temperature, 4),
+        "roles": ROLE_NAMES,
+        "images": images,
+        "metrics": metrics,
+    }
+
+
+def evaluate(ctx: AnalysisContext, kind: str, evaluated: list[int], crop: bool) -> dict:
+    """Pointing game (gradient and token maps) and deletion curves on images with a box, each
+    asked about its own object description."""
+    cfg, lm = ctx.cfg.saliency, ctx.model
+    if not evaluated:
+        return {}
+    records = ctx.collection.records
+    values, cat_field = label_values(records), category_field(records)
+    rng = np.random.default_rng(cfg.seed + 3)
+    kept, images, _, boxes = load_views(records, evaluated, lm.preprocess, 32, crop, ctx.log)
+    sets = [prompt_set(records[i], cfg, values, cat_field, rng) for i in kept]
+    use = [n for n, s in enumerate(sets) if s.prompts and boxes[n] is not None]
+    if not use:
+        return {}
+    texts = sorted({sets[n].prompts[sets[n].object_prompt][0] for n in use})
+    text_emb = torch.from_numpy(encode_texts(lm.model, lm.tokenizer, texts, lm.device)).to(lm.device)
+    pairs = np.array([(n, texts.index(sets[n].prompts[sets[n].object_prompt][0])) for n in use])
+    images = images.to(lm.device)
+    out = sal.saliency_maps(lm.model, images, text_emb, pairs, cfg.batch, cfg.vit_blocks)
+    tokens = out["tokens"][pairs[:, 0], pairs[:, 1]]
+    size = tuple(images.shape[2:])
+    box = np.array([boxes[n] for n in use])
+    word = np.array([bool(records[kept[n]].extra.get("word")) if isinstance(records[kept[n]].extra, dict) else False
+                     for n in use])
+    hit = sal.pointing_game(out["maps"], box, size)
+    hit_tok = sal.pointing_game(tokens, box, size)
+    area = float(np.mean((box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])))
+    res = {"pointing_game": {
+        "pairs": int(len(use)), "accuracy": float(hit.mean()), "accuracy_tokens": float(hit_tok.mean()),
+        "accuracy_without_word": float(hit[~word].mean()) if (~word).any() else None,
+        "accuracy_with_word": float(hit[word].mean()) if word.any() else None,
+        "mean_box_area": round(area, 4),
+    }}
+    d = sal.deletion_curves(lm.model, images, text_emb, pairs, out["maps"], cfg.deletion_steps, cfg.seed, cfg.batch * 2)
+    dt = sal.deletion_curves(lm.model, images, text_emb, pairs, tokens, cfg.deletion_steps, cfg.seed, cfg.batch * 2)
+    res["deletion"] = {
+        "pairs": int(len(use)), "steps": cfg.deletion_steps,
+        "auc_salient": float(d["auc_salient"].mean()), "auc_random": float(d["auc_random"].mean()),
+        "auc_tokens": float(dt["auc_salient"].mean()),
+        "salient_below_random": float((d["auc_salient"] < d["auc_random"]).mean()),
+        "curve_salient": [round(float(v), 4) for v in d["salient"].mean(0)],
+        "curve_random": [round(float(v), 4) for v in d["random"].mean(0)],
+        "curve_tokens": [round(float(v), 4) for v in dt["salient"].mean(0)],
+    }
+    return res
+
+
+def typographic_rate(ctx: AnalysisContext, values: dict, cat_field: str | None) -> dict:
+    """How often the written word beats the object: over every image with a word that does not
+    name the object, cosine(image, word prompt) > cosine(image, object prompt). Uses the
+    pipeline's image embeddings (no extra image forward)."""
+    cfg, lm = ctx.cfg.saliency, ctx.model
+    rng = np.random.default_rng(cfg.seed + 4)
+    rows, pairs, kinds = [], [], []
+    for i, r in enumerate(ctx.collection.records):
+        if not (isinstance(r.extra, dict) and r.extra.get("word")):
+            continue
+        s = prompt_set(r, cfg, values, cat_field, rng)
+        if s.typographic:
+            rows.append(i)
+            pairs.append((s.prompts[s.typographic["word_prompt"]][0], s.prompts[s.typographic["object_prompt"]][0]))
+            kinds.append(s.typographic["kind"])
+    if not rows:
+        return {}
+    texts = sorted({t for p in pairs for t in p})
+    emb = encode_texts(lm.model, lm.tokenizer, texts, lm.device)
+    img = ctx.image_emb[rows]
+    w = np.einsum("nd,nd->n", img, emb[[texts.index(a) for a, _ in pairs]])
+    o = np.einsum("nd,nd->n", img, emb[[texts.index(b) for _, b in pairs]])
+    kinds = np.array(kinds)
+    by_kind = {k: {"images": int((kinds == k).sum()), "word_wins": float((w > o)[kinds == k].mean())}
+               for k in sorted(set(kinds.tolist()))}
+    return {"typographic": {"images": len(rows), "word_win_rate": float((w > o).mean()),
+                            "mean_margin": float((w - o).mean()), "by_kind": by_kind}}
+
+
+# -- cache ----------------------------------------------------------------------------------------
+
+def _pack(out: AnalysisOutput) -> dict[str, np.ndarray]:
+    arrays = {"metrics": np.frombuffer(json.dumps(out.metrics).encode(), np.uint8)}
+    for prefix, d in (("file:", out.files), ("page:", out.pages)):
+        for k, v in d.items():
+            arrays[prefix + k] = np.frombuffer(v if isinstance(v, bytes) else ("\0str" + v).encode("utf-8"), np.uint8)
+    return arrays
+
+
+def _unpack(arrays: dict[str, np.ndarray]) -> AnalysisOutput:
+    out = AnalysisOutput(metrics=json.loads(arrays["metrics"].tobytes()), cached=True)
+    for k, a in arrays.items():
+        b = a.tobytes()
+        if k.startswith("file:"):
+            out.files[k[5:]] = b
+        elif k.startswith("page:"):
+            out.pages[k[5:]] = b[4:].decode("utf-8") if b.startswith(b"\0str") else b
+    return out
