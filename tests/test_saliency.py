@@ -151,3 +151,19 @@ def test_deletion_of_the_only_informative_region_beats_random():
     out = sal.deletion_curves(Quadrant(), images, text, np.array([[0, 0]]), maps, steps=8)
     assert out["salient"].shape == (1, 9) and out["fractions"][-1] == 1.0
     assert out["auc_salient"][0] < out["auc_random"][0]
+
+
+@pytest.mark.parametrize("batch", [1, 3, 64])
+def test_uneven_shuffled_pairs_in_any_batch_size_give_the_same_maps(batch):
+    """Images with different numbers of prompts (padding slots), pairs out of order, an image's
+    prompts split over several passes: every map still equals its one-at-a-time reference."""
+    model = tiny_clip(**VIT)
+    images, text = _images(3, 32), _unit(5, 24)
+    pairs = np.array([(2, 4), (0, 1), (2, 0), (1, 3), (2, 2), (0, 4), (2, 1), (2, 3)])
+    chunks = sal.group_pairs(pairs, batch)
+    assert sorted(m for c in chunks for _, ms in c for m in ms) == list(range(len(pairs)))
+    out = sal.saliency_maps(model, images, text, pairs, batch=batch)
+    for m, (i, t) in enumerate(pairs):
+        ref, sim = sal.reference_map(model, images[i], text[t])
+        assert np.allclose(out["maps"][m], ref, atol=1e-6, rtol=1e-4)
+        assert abs(out["similarity"][m] - sim) < 1e-5

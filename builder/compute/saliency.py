@@ -17,8 +17,9 @@ space (ViT: ln_post and proj; ResNet: the attention pool's value and output proj
 scored against every prompt in one matmul.
 
 Batching: the trunk (everything below the first block that needs gradients) runs once per image
-without gradients; only the head runs per (image, prompt) pair, `batch` pairs per backward pass.
-`reference_map` is the plain one-pair-at-a-time route, used by tests and the benchmark.
+without gradients; the head runs forward once per image too, and its backward pass is
+vectorised over the image's prompts (about `batch` pairs per pass). `reference_map` is the plain
+one-pair-at-a-time route, used by tests and the benchmark.
 """
 
 from __future__ import annotations
@@ -206,24 +207,58 @@ def _trunk(visual, kind: str, images: torch.Tensor, start: int) -> tuple[torch.T
     return x3, visual.layer4(x3)
 
 
-def _head_maps(visual, kind: str, trunk: torch.Tensor, text: torch.Tensor, start: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Maps float[P, h, w] and similarities float[P] for P pairs: trunk rows (one per pair) and
-    unit-norm text rows float[P, D]."""
+def _head_maps(visual, kind: str, trunk: torch.Tensor, text: torch.Tensor, valid: torch.Tensor,
+               start: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Maps and similarities for B images with up to K prompts each.
+
+    trunk  the head's input for B images; text float[B, K, D] unit-norm prompts per image;
+    valid  bool[B, K] (False = padding). -> (maps float[K, B, h, w], sims float[B, K]).
+
+    The head runs forward once per image; the backward pass is vectorised over the K prompt slots
+    (`is_grads_batched`): slot k's cotangent selects, for every image at once, its k-th prompt.
+    Images do not interact in the forward pass (eval mode), so each image's gradient is its own.
+    """
     trunk = trunk.detach().requires_grad_(True)  # a graph even when the weights are frozen
+    k = text.shape[1]
     with torch.enable_grad():
         if kind == "vit":
             emb, probs = _vit_head(visual, trunk, start)
-            sims = _cosine(emb, text)
-            grads = torch.autograd.grad(sims.sum(), probs)
-            r = relevancy_rows([p.detach() for p in probs], grads, _pool_rows(visual, trunk.shape[1]))
-            h, w = visual.grid_size
-            maps = r[:, 1:].reshape(-1, h, w)
+            targets = probs
         else:
             feat = visual.layer4(trunk)
-            sims = _cosine(visual.attnpool(feat), text)
-            (grad,) = torch.autograd.grad(sims.sum(), feat)
-            maps = gradcam(feat.detach(), grad)
+            emb = visual.attnpool(feat)
+            targets = [feat]
+        sims = torch.einsum("bd,bkd->bk", F.normalize(emb, dim=-1), text)
+        slots = torch.eye(k, dtype=sims.dtype, device=sims.device)[:, None, :] * valid.to(sims.dtype)[None]
+        grads = torch.autograd.grad(sims, targets, grad_outputs=slots, is_grads_batched=True)
+    b = trunk.shape[0]
+    if kind == "vit":
+        rows = _pool_rows(visual, trunk.shape[1])
+        r = relevancy_rows([p.detach().unsqueeze(0).expand(k, *p.shape).reshape(k * b, *p.shape[1:]) for p in probs],
+                           [g.reshape(k * b, *g.shape[2:]) for g in grads], rows)
+        h, w = visual.grid_size
+        maps = r[:, 1:].reshape(k, b, h, w)
+    else:
+        maps = gradcam(feat.detach().unsqueeze(0).expand(k, *feat.shape).reshape(k * b, *feat.shape[1:]),
+                       grads[0].reshape(k * b, *feat.shape[1:])).reshape(k, b, *feat.shape[2:])
     return maps.detach(), sims.detach()
+
+
+def group_pairs(pairs: np.ndarray, batch: int) -> list[list[tuple[int, list[int]]]]:
+    """Pairs grouped for `_head_maps`: chunks of (image row, [pair indices]) with at most `batch`
+    pairs per image entry and about `batch` (image x slot) cells per chunk, in pair order."""
+    by_image: dict[int, list[int]] = {}
+    for m, (i, _) in enumerate(pairs):
+        by_image.setdefault(int(i), []).append(m)
+    groups = [(i, ms[s : s + batch]) for i, ms in by_image.items() for s in range(0, len(ms), batch)]
+    chunks, cur = [], []
+    for g in groups:
+        k = max([len(ms) for _, ms in cur + [g]])
+        if cur and k * (len(cur) + 1) > batch:
+            chunks.append(cur)
+            cur = []
+        cur.append(g)
+    return chunks + ([cur] if cur else [])
 
 
 def saliency_maps(model, images: torch.Tensor, text_emb: torch.Tensor, pairs: np.ndarray,
@@ -233,7 +268,7 @@ def saliency_maps(model, images: torch.Tensor, text_emb: torch.Tensor, pairs: np
     images     float[I, 3, H, W], already preprocessed, on the model's device
     text_emb   float[T, D], unit norm (prompts encoded once)
     pairs      int[M, 2]: (image row, prompt row) per map
-    batch      pairs per backward pass
+    batch      about this many pairs per backward pass
     vit_blocks ViT only: propagate the relevancy through the last `vit_blocks` blocks (0 = all)
     Returns {"maps": float32[M, h, w] (>= 0), "similarity": float32[M] (cosine),
              "tokens": float32[I, T, h, w] (the gradient-free maps of every image x prompt)}.
@@ -244,17 +279,24 @@ def saliency_maps(model, images: torch.Tensor, text_emb: torch.Tensor, pairs: np
     start = vit_start(visual, vit_blocks) if kind == "vit" else 0
     trunk, last = _trunk(visual, kind, images, start)
     text_emb = text_emb.to(images.device, images.dtype)
-    maps, sims = [], []
-    for s in range(0, len(pairs), batch):
-        chunk = torch.as_tensor(pairs[s : s + batch], device=images.device)
-        m, sim = _head_maps(visual, kind, trunk[chunk[:, 0]], text_emb[chunk[:, 1]], start)
-        maps.append(m), sims.append(sim)
     h, w = grid_shape(visual, tuple(images.shape[2:]))
-    return {
-        "maps": torch.cat(maps).float().cpu().numpy() if maps else np.zeros((0, h, w), np.float32),
-        "similarity": torch.cat(sims).float().cpu().numpy() if sims else np.zeros(0, np.float32),
-        "tokens": _token_maps(visual, kind, last, text_emb),
-    }
+    maps = torch.zeros(len(pairs), h, w, device=images.device)
+    sims = torch.zeros(len(pairs), device=images.device)
+    for chunk in group_pairs(pairs, batch):
+        k = max(len(ms) for _, ms in chunk)
+        rows = torch.as_tensor([i for i, _ in chunk], device=images.device)
+        cols = torch.zeros(len(chunk), k, dtype=torch.long, device=images.device)
+        valid = torch.zeros(len(chunk), k, dtype=torch.bool, device=images.device)
+        for b, (_, ms) in enumerate(chunk):
+            cols[b, : len(ms)] = torch.as_tensor(pairs[ms, 1], device=images.device)
+            valid[b, : len(ms)] = True
+        m, sim = _head_maps(visual, kind, trunk[rows], text_emb[cols], valid, start)
+        for b, (_, ms) in enumerate(chunk):
+            idx = torch.as_tensor(ms, device=images.device)
+            maps[idx] = m[: len(ms), b].to(maps.dtype)
+            sims[idx] = sim[b, : len(ms)].to(sims.dtype)
+    return {"maps": maps.float().cpu().numpy(), "similarity": sims.float().cpu().numpy(),
+            "tokens": _token_maps(visual, kind, last, text_emb)}
 
 
 @torch.no_grad()
