@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 EXPLORER := site_templates/explorer
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup site test test-fast serve bench clean
+.PHONY: setup site test test-fast test-js test-browser serve bench clean
 
 $(BIN)/python:
 	$(shell command -v $(PY) >/dev/null 2>&1 || echo python3) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: setup $(CHROMIUM)  ## run every test (needs Chromium for the browser tests
 
 test-fast: setup  ## unit tests only (no browser)
 	$(BIN)/python -m pytest -q -m "not browser"
+
+test-js: setup  ## the explorer's JS unit tests (node --test)
+	cd $(EXPLORER) && npm test
+
+test-browser: setup $(CHROMIUM)  ## browser tests only
+	$(BIN)/python -m pytest -q -m browser
 
 serve:  ## serve ./site on http://127.0.0.1:8000/
 	$(BIN)/python -m builder serve --dir site

@@ -111,11 +111,14 @@ def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tup
 
 
 def embed_captions(b: Build, lm: LoadedModel, texts: list[str], entry: dict, what: str = "captions") -> np.ndarray:
+    """Text embeddings float32[len(texts), D]; only texts the cache lacks are encoded, and
+    entry["computed"] counts them (summed over calls in one stage)."""
     ns = f"text-embedding/{lm.fingerprint}"
     keys = [text_key(t) for t in texts]
     found = b.cache.load_items(ns, keys)
     todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
-    entry["cached"] = entry.get("cached", True) and not todo
+    entry["computed"] = entry.get("computed", 0) + len(todo)
+    entry["cached"] = entry["computed"] == 0
     if todo:
         with b.bar(len(todo), f"embed {what}") as bar:
             new = encode_texts(lm.model, lm.tokenizer, [texts[i] for i in todo], lm.device, progress=bar)
@@ -268,7 +271,7 @@ def build(cfg: Config, out_dir: Path, progress: bool = True, log=print) -> dict:
         report["published"] = published
     with staging_folder(Path(out_dir)) as staging:
         with b.stage("render") as e:
-            write_site(staging, cfg, result, report)
+            write_site(staging, cfg, result, report, cache.root)
         report["seconds_total"] = round(time.perf_counter() - started, 3)
         (staging / "build-report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str),
                                                     encoding="utf-8")

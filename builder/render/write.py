@@ -55,7 +55,8 @@ def write_data(data_root: Path, cfg: Config, r: dict) -> dict:
     return w.write(data_root, counts, meta)
 
 
-def write_site(out: Path, cfg: Config, r: dict, report: dict) -> None:
+def write_site(out: Path, cfg: Config, r: dict, report: dict, cache_root: Path | None = None) -> None:
+    """Docs pages, data buffers and the explorer into `out` (a staging folder)."""
     from builder.render import pages
     from builder.render.docs import build_docs
     from builder.render.site import render_explorer
@@ -69,4 +70,4 @@ def write_site(out: Path, cfg: Config, r: dict, report: dict) -> None:
         manifest["buffers"][b]["bytes"] for b in ("positions", "modality", "category")) / manifest["counts"]["N"]}
     render_explorer(out, [{"name": cfg.dataset.slug, "title": r["collection"].description,
                            "manifest": f"{cfg.dataset.slug}/manifest.json"}], cfg.site.title,
-                    cache_dir=None)
+                    cache_dir=cache_root)

@@ -1,0 +1,150 @@
+"""The explorer in a built site: bundle its JavaScript, render its page, list the datasets.
+
+    files = bundle_explorer(cache_dir)     # {"app.js": bytes, "app.css": bytes}
+    render_explorer(out_dir, [{"name": "demo", "title": "Demo world",
+                               "manifest": "demo/manifest.json"}], title="CLIP Atlas")
+
+writes
+    out_dir/explorer/index.html, app.js, app.css
+    out_dir/data/index.json          [{"name", "title", "manifest"}], read by the explorer
+
+The bundle is made by esbuild from site_templates/explorer (npm packages pinned by its lockfile)
+and cached under the hash of the sources, the lockfile and the esbuild options, so a rebuild of
+the site with unchanged JavaScript does not need Node at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import jinja2
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = REPO_ROOT / "site_templates"
+EXPLORER_DIR = TEMPLATES_DIR / "explorer"
+EXPLORER_TEMPLATE = "explorer.html.j2"
+
+# One place for the bundle options (package.json's "build" script mirrors them for development).
+# regl's "unchecked" build drops its development-time argument checks (about 25 kB).
+ESBUILD_ARGS = (
+    "src/main.js", "--bundle", "--minify", "--format=iife", "--target=es2020",
+    "--loader:.glsl=text", "--alias:regl=regl/dist/regl.unchecked.js",
+    "--legal-comments=eof", "--charset=utf8", "--log-level=warning",
+)
+BUNDLE_FILES = ("app.js", "app.css")
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_memo: dict[str, dict[str, bytes]] = {}
+
+
+class BundleError(RuntimeError):
+    """The explorer's JavaScript could not be bundled; the message says what to do."""
+
+
+def _sources_hash(explorer_dir: Path = EXPLORER_DIR) -> str:
+    """sha256 over the JS/CSS/GLSL sources, package.json, the lockfile and the esbuild options."""
+    h = hashlib.sha256("\0".join(ESBUILD_ARGS).encode())
+    paths = sorted(p for p in (explorer_dir / "src").rglob("*") if p.is_file())
+    paths += [explorer_dir / "package.json", explorer_dir / "package-lock.json"]
+    for path in paths:
+        if not path.exists():
+            continue
+        h.update(path.relative_to(explorer_dir).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _run_esbuild(explorer_dir: Path) -> dict[str, bytes]:
+    esbuild = explorer_dir / "node_modules" / ".bin" / "esbuild"
+    if not esbuild.exists():
+        raise BundleError(
+            f"The explorer's JavaScript dependencies are not installed ({explorer_dir / 'node_modules'} is missing). "
+            "Run `make setup` (it runs `npm ci` in site_templates/explorer; needs Node.js 18 or newer) and build again."
+        )
+    with tempfile.TemporaryDirectory(prefix="atlas-esbuild-") as tmp:
+        cmd = [str(esbuild), *ESBUILD_ARGS, f"--outfile={Path(tmp) / 'app.js'}"]
+        try:
+            done = subprocess.run(cmd, cwd=explorer_dir, capture_output=True, text=True, timeout=300)
+        except OSError as exc:
+            raise BundleError(f"could not run esbuild ({exc}); run `make setup` to reinstall it") from exc
+        if done.returncode != 0:
+            raise BundleError(f"esbuild failed to bundle the explorer:\n{done.stderr.strip()}")
+        files = {}
+        for name in BUNDLE_FILES:
+            path = Path(tmp) / name
+            if not path.exists():
+                raise BundleError(f"esbuild produced no {name}")
+            files[name] = path.read_bytes()
+    return files
+
+
+def bundle_explorer(cache_dir: Path | None = None) -> dict[str, bytes]:
+    """Return {"app.js": bytes, "app.css": bytes}, minified, built from site_templates/explorer.
+
+    Cached in memory and, when `cache_dir` is given, on disk under `explorer-<hash>/`, keyed by
+    the hash of the sources and the lockfile. Raises BundleError (telling the user to run
+    `make setup`) when node_modules is missing and nothing is cached.
+    """
+    key = _sources_hash()
+    if key in _memo:
+        return dict(_memo[key])
+    cached = Path(cache_dir) / f"explorer-{key[:20]}" if cache_dir is not None else None
+    if cached is not None and all((cached / n).is_file() for n in BUNDLE_FILES):
+        files = {n: (cached / n).read_bytes() for n in BUNDLE_FILES}
+    else:
+        files = _run_esbuild(EXPLORER_DIR)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".explorer-", dir=cached.parent))
+            for name, data in files.items():
+                (tmp / name).write_bytes(data)
+            try:
+                os.replace(tmp, cached)  # atomic: a half-written cache entry is never seen
+            except OSError:  # another process won the race; theirs is identical
+                shutil.rmtree(tmp, ignore_errors=True)
+    _memo[key] = files
+    return dict(files)
+
+
+def _check_datasets(datasets: list[dict]) -> list[dict]:
+    """Normalise the dataset list for data/index.json; paths must stay inside data/."""
+    out = []
+    for d in datasets:
+        name = str(d.get("name", ""))
+        if not _SLUG.match(name) or ".." in name:
+            raise ValueError(f"dataset name {name!r} must be a slug (letters, digits, '.', '_', '-')")
+        manifest = str(d.get("manifest") or f"{name}/manifest.json")
+        parts = Path(manifest).parts
+        if manifest.startswith("/") or ":" in manifest or ".." in parts or "\\" in manifest:
+            raise ValueError(f"dataset {name!r}: manifest path {manifest!r} must be relative, inside data/")
+        out.append({"name": name, "title": str(d.get("title") or name), "manifest": manifest})
+    if not out:
+        raise ValueError("render_explorer needs at least one dataset")
+    if len({d["name"] for d in out}) != len(out):
+        raise ValueError(f"dataset names repeat: {[d['name'] for d in out]}")
+    return out
+
+
+def render_explorer(out_dir: Path, datasets: list[dict], title: str, cache_dir: Path | None = None) -> None:
+    """Write out_dir/explorer/{index.html, app.js, app.css} and out_dir/data/index.json."""
+    out_dir = Path(out_dir)
+    entries = _check_datasets(datasets)
+    files = bundle_explorer(cache_dir)
+    version = hashlib.sha256(b"".join(files[n] for n in BUNDLE_FILES)).hexdigest()[:12]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    html = env.get_template(EXPLORER_TEMPLATE).render(title=title, version=version)
+    explorer = out_dir / "explorer"
+    explorer.mkdir(parents=True, exist_ok=True)
+    (explorer / "index.html").write_text(html, encoding="utf-8")
+    for name, data in files.items():
+        (explorer / name).write_bytes(data)
+    data_dir = out_dir / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "index.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")

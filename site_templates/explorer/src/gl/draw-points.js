@@ -1,0 +1,85 @@
+/**
+ * regl command factories for points. Each takes the regl instance and a `src` object of
+ * buffers and getters; uniforms are getters, so one command serves every frame.
+ */
+import pointsVert from './shaders/points.vert.glsl';
+import pointsFrag from './shaders/points.frag.glsl';
+import pickFrag from './shaders/pick.frag.glsl';
+import markerVert from './shaders/marker.vert.glsl';
+import markerFrag from './shaders/marker.frag.glsl';
+
+function sharedUniforms(src, pixelRatio) {
+  return {
+    u_viewProj: () => src.viewProj(),
+    u_size: () => src.pointSize(),
+    u_refDepth: () => src.refDepth(),
+    u_filter: () => (src.filterActive() ? 1 : 0),
+    u_pixelRatio: pixelRatio,
+  };
+}
+
+/**
+ * The visible pass. src: {positions, modality, flags, color(): buffer, palette(): texture,
+ * viewProj(), pointSize(), refDepth(), pixelRatio(), filterActive(), background, count}.
+ */
+export function createDrawPoints(regl, src) {
+  return regl({
+    vert: pointsVert,
+    frag: pointsFrag,
+    attributes: {
+      a_position: src.positions,
+      a_modality: src.modality,
+      a_flag: src.flags,
+      a_color: () => src.color(),
+    },
+    uniforms: {
+      ...sharedUniforms(src, () => src.pixelRatio()),
+      u_pickPad: 0,
+      u_palette: () => src.palette(),
+      u_background: src.background,
+    },
+    depth: { enable: true },
+    primitive: 'points',
+    count: src.count,
+  });
+}
+
+/** The id pass into `src.framebuffer` at CSS-pixel resolution (pixel ratio 1). */
+export function createDrawPick(regl, src) {
+  return regl({
+    vert: '#define PICK\n' + pointsVert,
+    frag: pickFrag,
+    framebuffer: () => src.framebuffer,
+    attributes: {
+      a_position: src.positions,
+      a_modality: src.modality,
+      a_flag: src.flags,
+      a_id: src.ids,
+    },
+    uniforms: { ...sharedUniforms(src, 1), u_pickPad: 3 },
+    depth: { enable: true },
+    primitive: 'points',
+    count: src.count,
+  });
+}
+
+/** Screen-sized rings drawn on top of everything. Props: {positions, colors, sizes, count}. */
+export function createDrawMarkers(regl, src) {
+  return regl({
+    vert: markerVert,
+    frag: markerFrag,
+    attributes: {
+      a_position: regl.prop('positions'),
+      a_color: regl.prop('colors'),
+      a_size: regl.prop('sizes'),
+    },
+    uniforms: {
+      u_viewProj: () => src.viewProj(),
+      u_pixelRatio: () => src.pixelRatio(),
+    },
+    depth: { enable: false },
+    blend: { enable: true, func: { src: 'src alpha', dst: 'one minus src alpha' } },
+    primitive: 'points',
+    count: regl.prop('count'),
+  });
+}

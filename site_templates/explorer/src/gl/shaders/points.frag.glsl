@@ -1,0 +1,21 @@
+// Images are filled discs with a dark rim; captions are rings. Points are opaque and
+// depth-tested, so no sorting is needed at a million points.
+precision mediump float;
+
+uniform sampler2D u_palette;  // 256 x 1 RGBA
+uniform vec3 u_background;
+varying float v_color;
+varying float v_modality;
+varying float v_dim;
+
+void main() {
+  vec2 c = gl_PointCoord * 2.0 - 1.0;
+  float r2 = dot(c, c);
+  if (r2 > 1.0) discard;
+  bool caption = v_modality > 0.5;
+  if (caption && r2 < 0.3) discard;
+  vec3 col = texture2D(u_palette, vec2((v_color + 0.5) / 256.0, 0.5)).rgb;
+  if (!caption && r2 > 0.62) col *= 0.62;
+  col = mix(col, u_background, v_dim * 0.82);
+  gl_FragColor = vec4(col, 1.0);
+}

@@ -1,0 +1,39 @@
+// One point per vertex. Shared by the visible pass and the id (picking) pass: the picking
+// pass is compiled with "#define PICK" so both agree exactly on where and how big a point is.
+precision highp float;
+
+attribute vec3 a_position;
+attribute float a_modality;   // 0 image, 1 caption
+attribute float a_flag;       // 1 = matches the current search
+#ifdef PICK
+attribute float a_id;
+varying vec4 v_id;
+#else
+attribute float a_color;      // palette index
+varying float v_color;
+varying float v_modality;
+varying float v_dim;
+#endif
+
+uniform mat4 u_viewProj;
+uniform float u_size;         // point diameter in CSS px at depth u_refDepth
+uniform float u_refDepth;
+uniform float u_pixelRatio;
+uniform float u_filter;       // 1 while a search is active
+uniform float u_pickPad;      // extra CSS px in the picking pass, so small points are easy to hover
+
+void main() {
+  gl_Position = u_viewProj * vec4(a_position, 1.0);
+  float depth = max(gl_Position.w, 1e-3);
+  float size = u_size * pow(u_refDepth / depth, 0.75);
+  size *= mix(1.0, mix(0.55, 1.9, a_flag), u_filter);
+  gl_PointSize = (clamp(size, 1.5, 40.0) + u_pickPad) * u_pixelRatio;
+#ifdef PICK
+  float id = a_id + 1.0;  // 0 means "nothing here"
+  v_id = vec4(mod(id, 256.0), mod(floor(id / 256.0), 256.0), floor(id / 65536.0), 255.0) / 255.0;
+#else
+  v_color = a_color;
+  v_modality = a_modality;
+  v_dim = u_filter * (1.0 - a_flag);
+#endif
+}

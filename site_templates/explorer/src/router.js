@@ -1,0 +1,28 @@
+/**
+ * The view in the URL hash: #d=<dataset>&p=<point>&c=<colour mode>&q=<search>.
+ * Any view is a shareable link; selections push history entries so back/forward work.
+ */
+
+export const COLOR_MODES = ['modality', 'category', 'cluster'];
+
+export function parseHash(hash) {
+  const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
+  const p = params.get('p');
+  const point = p !== null && /^\d+$/.test(p) ? Number(p) : -1;
+  const c = params.get('c');
+  return {
+    dataset: params.get('d') || '',
+    point,
+    colorBy: COLOR_MODES.includes(c) ? c : '',
+    query: params.get('q') || '',
+  };
+}
+
+export function formatHash({ dataset, point, colorBy, query }) {
+  const params = new URLSearchParams();
+  if (dataset) params.set('d', dataset);
+  if (point >= 0) params.set('p', String(point));
+  if (colorBy && colorBy !== 'modality') params.set('c', colorBy);
+  if (query) params.set('q', query);
+  return '#' + params.toString();
+}

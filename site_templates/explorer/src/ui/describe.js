@@ -1,0 +1,37 @@
+/**
+ * What a point is, in words: shared by the preview card, the local view and search results.
+ * `ctx` = {I, captions (or null until loaded), categoryNames, category}.
+ */
+
+export function pointKind(ctx, p) {
+  return p < ctx.I ? 'image' : 'caption';
+}
+
+/** The image a point shows (itself, or the image its caption describes); -1 if unknown yet. */
+export function pointImage(ctx, p) {
+  if (p < ctx.I) return p;
+  return ctx.captions ? ctx.captions.imageOf(p - ctx.I) : -1;
+}
+
+/** A short label such as "image 12" or "caption 40 · image 12". */
+export function pointLabel(ctx, p) {
+  if (p < ctx.I) return `image ${p}`;
+  const img = pointImage(ctx, p);
+  return img >= 0 ? `caption ${p - ctx.I} · image ${img}` : `caption ${p - ctx.I}`;
+}
+
+/** Category name of a point, or '' when it has none. */
+export function categoryName(ctx, p) {
+  const c = ctx.category[p];
+  if (c === 255 || !ctx.categoryNames) return '';
+  const name = ctx.categoryNames[c];
+  return name === undefined ? `#${c}` : String(name);
+}
+
+/** The main text of a point: a caption's own text, or an image's first caption. */
+export function pointText(ctx, p) {
+  if (!ctx.captions) return '';
+  if (p >= ctx.I) return ctx.captions.text(p - ctx.I);
+  const caps = ctx.captions.ofImage(p);
+  return caps.length ? ctx.captions.text(caps[0]) : '';
+}

@@ -1,0 +1,65 @@
+/**
+ * Search box: typing (debounced) sets the query; results list the matching captions with the
+ * matched words marked. Arrow keys move through results, Enter or click selects one.
+ */
+import { el, clear, markedText } from './dom.js';
+import { highlightRanges } from '../search.js';
+
+const SHOW = 100;
+const DEBOUNCE_MS = 150;
+
+export function createSearchBox({ input, list, count }, { onQuery, onPick, textOf }) {
+  let timer = 0;
+  let active = -1;
+  let items = [];
+
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => onQuery(input.value.trim()), DEBOUNCE_MS);
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      if (!items.length) return;
+      active = (active + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
+      items.forEach((li, i) => li.classList.toggle('active', i === active));
+      items[active].scrollIntoView({ block: 'nearest' });
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      clearTimeout(timer);
+      const target = items[Math.max(active, 0)];
+      if (target) onPick(Number(target.dataset.caption));
+      else onQuery(input.value.trim());
+    } else if (e.key === 'Escape') {
+      input.value = '';
+      onQuery('');
+    }
+  });
+
+  return {
+    /** Show `matches` (caption indices) for `query`; null hides the list. */
+    render(query, matches) {
+      if (input.value.trim() !== query && document.activeElement !== input) input.value = query;
+      clear(list);
+      items = [];
+      active = -1;
+      if (!query || !matches) {
+        list.hidden = true;
+        count.textContent = '';
+        return;
+      }
+      count.textContent = `${matches.length.toLocaleString('en-US')} match${matches.length === 1 ? '' : 'es'}`;
+      for (const c of matches.slice(0, SHOW)) {
+        const text = textOf(c);
+        const li = el('li', { dataset: { caption: String(c) }, onmousedown: (e) => { e.preventDefault(); onPick(c); } },
+          [markedText(text, highlightRanges(text, query))]);
+        items.push(li);
+        list.append(li);
+      }
+      if (matches.length > SHOW) list.append(el('li', { class: 'muted', text: `… ${matches.length - SHOW} more (refine the search)` }));
+      if (matches.length === 0) list.append(el('li', { class: 'muted', text: 'no caption matches' }));
+      list.hidden = false;
+    },
+    hide() { list.hidden = true; },
+  };
+}
