@@ -1,0 +1,109 @@
+"""The saliency page in a real browser: a site with the saliency pages and data of a tiny random
+model on a tiny shapes dataset (hostile captions and words included), served under /repo/.
+Checks that the heatmap is drawn over the image, the prompt bars show, controls work, dataset
+text stays text, and no request leaves the origin."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from builder.analyses import saliency as analysis
+from builder.render.docs import build_docs
+from builder.render.preview_server import serve_site
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tiny_models import HOSTILE, VIT, make_ctx  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def saliency_url(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("saliency-site")
+    ctx = make_ctx(tmp, VIT, 32, images=12, word_images=4)
+    out = analysis.run(ctx)
+    site = tmp / "site"
+    build_docs(site, tmp / "no-content", {"index.md": "# Home\n", **out.pages}, "Saliency test")
+    for rel, data in out.files.items():
+        path = site / "data" / "shapes" / "saliency" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    with serve_site(site, prefix="/repo/") as url:
+        yield url
+
+
+def _pixels(page, selector: str) -> list[int]:
+    return page.evaluate(
+        """sel => { const c = document.querySelector(sel);
+                    return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }""",
+        selector)
+
+
+def _open(page, url):
+    page.goto(url + "saliency/index.html")
+    page.wait_for_selector(".sal-row:not(.sal-head)", timeout=15_000)
+    page.wait_for_function("document.querySelector('.sal-canvas').getAttribute('data-drawn') === '1'")
+    page.wait_for_function("Array.from(document.querySelectorAll('.sal-thumb img')).every(i => i.complete && i.naturalWidth > 0)")
+
+
+def test_heatmap_and_prompt_bars(page, saliency_url):
+    _open(page, saliency_url)
+    app = page.evaluate("({n: window.atlasSaliency.data.images.length, k: window.atlasSaliency.data.images[0].prompts.length})")
+    assert app["n"] == 12
+    assert page.locator(".sal-thumb").count() == 12
+    assert page.locator(".sal-row:not(.sal-head)").count() == app["k"]
+    widths = page.eval_on_selector_all(".sal-fill", "els => els.map(e => parseFloat(e.style.width))")
+    assert len(widths) == 2 * app["k"] and any(w > 0 for w in widths)
+    # the heatmap: the canvas at opacity 0.6 differs from the plain image (opacity 0), and is not flat
+    page.wait_for_timeout(200)
+    heat = _pixels(page, ".sal-canvas")
+    page.evaluate("window.atlasSaliency.state.opacity = 0; window.atlasSaliency.redraw()")
+    plain = _pixels(page, ".sal-canvas")
+    diff = sum(abs(a - b) for a, b in zip(heat, plain)) / len(heat)
+    assert diff > 5, diff
+    assert len(set(tuple(heat[i : i + 3]) for i in range(0, len(heat), 4 * 97))) > 10
+    # choosing another prompt redraws another map and marks the row
+    page.evaluate("window.atlasSaliency.state.opacity = 1; window.atlasSaliency.redraw()")
+    first = _pixels(page, ".sal-canvas")
+    rows = page.locator(".sal-row:not(.sal-head)")
+    rows.nth(1).click()
+    assert rows.nth(1).get_attribute("aria-pressed") == "true"
+    assert _pixels(page, ".sal-canvas") != first
+    # prefix comparison and the typographic gallery
+    assert page.locator(".sal-prefixes .sal-fig").count() == 3
+    assert page.locator("#saliency-typographic .sal-typo").count() >= 1
+    assert page.locator("#saliency-typographic canvas").count() == 2 * page.locator(".sal-typo").count()
+    assert not page.errors, page.errors
+    origin = saliency_url.split("/repo/")[0]
+    assert all(u.startswith(origin + "/") for u in page.requests), [u for u in page.requests if not u.startswith(origin)]
+    assert any(u.endswith("/repo/data/shapes/saliency/maps.bin") for u in page.requests)
+
+
+def test_dataset_text_stays_text(page, saliency_url):
+    _open(page, saliency_url)
+    hostile = page.evaluate("window.atlasSaliency.data.images.findIndex(im => im.word.includes('<img'))")
+    assert hostile >= 0
+    page.locator(".sal-thumb").nth(hostile).click()
+    assert "<img src=x onerror=alert(1)>" in page.locator(".sal-caption").inner_text()
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"], a[href^=\"http://evil\"]').length") == 0
+    assert any(HOSTILE in t for t in page.locator(".sal-prompt").all_inner_texts())
+    assert not page.errors, page.errors
+
+
+def test_controls_switch_method_and_scale(page, saliency_url):
+    _open(page, saliency_url)
+    page.wait_for_timeout(200)
+    before = _pixels(page, ".sal-canvas")
+    page.select_option(".sal-method", "tokens")
+    tokens = _pixels(page, ".sal-canvas")
+    assert tokens != before
+    page.locator(".sal-check input").first.check()
+    assert page.evaluate("window.atlasSaliency.state.shared") is True
+    page.locator(".sal-check input").nth(1).check()  # the box outline
+    assert _pixels(page, ".sal-canvas") != tokens
+    page.locator(".sal-opacity").fill("0")
+    assert page.evaluate("window.atlasSaliency.state.opacity") == 0
+    assert not page.errors, page.errors
