@@ -123,3 +123,18 @@ def test_pages_build_with_mkdocs(tmp_path):
     assert '<script src="saliency.js"></script>' in html and 'data-index="../data/shapes/saliency/index.json"' in html
     assert (site / "saliency" / "saliency.js").is_file() and (site / "saliency" / "method.html").is_file()
     assert "<img src=x" not in html
+
+
+def test_prompt_set_without_labels_uses_captions(tmp_path):
+    from builder.records import Record
+
+    cfg = config_mod.from_dict({"saliency": {"image_prompts": {"x": ["a kite"]}}}).saliency
+    r = Record("x", tmp_path / "x.png", ("a dog on a beach", "sand and sea", "third"), {}, None, {})
+    s = prompt_set(r, cfg, {}, None, np.random.default_rng(0))
+    assert [t for t, _ in s.prompts] == ["a dog on a beach", "sand and sea", "a kite"]
+    assert s.prefixes == [] and s.typographic is None and s.object_prompt == 0
+    # a category label gives the object phrase, a wrong label and the prefixes
+    r = Record("y", tmp_path / "y.png", ("a dog on a beach",), {"category": "dog"}, None, {})
+    s = prompt_set(r, cfg, {"category": ["cat", "dog"]}, "category", np.random.default_rng(0))
+    assert [t for t, _ in s.prompts] == ["a photo of a dog", "a photo of a cat", "a dog", "an image of a dog",
+                                         "a dog on a beach"]

@@ -173,6 +173,9 @@ def compute(ctx: AnalysisContext, kind: str, curated: list[int], evaluated: list
         "saliency/saliency.js": (ASSETS / "saliency.js").read_bytes(),
         "saliency/saliency.css": (ASSETS / "saliency.css").read_bytes(),
     }
+    svg = pages.deletion_svg(metrics)
+    if svg:
+        site_pages["saliency/deletion.svg"] = svg
     return AnalysisOutput(files=files, pages=site_pages, metrics=metrics)
 
 

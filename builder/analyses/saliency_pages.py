@@ -75,6 +75,41 @@ def index_page(slug: str, index: dict, metrics: dict) -> str:
     ])
 
 
+def deletion_svg(metrics: dict) -> bytes | None:
+    """The mean deletion curves as a small self-contained SVG line chart (None if not measured)."""
+    de = _g(metrics, "deletion") or {}
+    curves = [(de.get("curve_salient"), "#3b528b", "most salient first (gradients)"),
+              (de.get("curve_tokens"), "#21918c", "most salient first (token map)"),
+              (de.get("curve_random"), "#b5b5b5", "random order")]
+    curves = [c for c in curves if isinstance(c[0], list) and len(c[0]) >= 2]
+    if not curves:
+        return None
+    w, h, left, top, right, bottom = 420, 240, 48, 12, 12, 52
+    lo = min(min(c[0]) for c in curves)
+    hi = max(max(c[0]) for c in curves)
+    lo, hi = (lo, hi) if hi > lo else (lo - 1, hi + 1)
+    x = lambda i, n: left + (w - left - right) * i / (n - 1)  # noqa: E731
+    y = lambda v: top + (h - top - bottom) * (hi - v) / (hi - lo)  # noqa: E731
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+           'font-family="sans-serif" font-size="11">',
+           f'<rect x="{left}" y="{top}" width="{w - left - right}" height="{h - top - bottom}" fill="none" stroke="#999"/>']
+    for v in (lo, (lo + hi) / 2, hi):
+        out.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#777">{v:.3f}</text>')
+    for f in (0, 50, 100):
+        out.append(f'<text x="{left + (w - left - right) * f / 100:.1f}" y="{h - bottom + 14}" text-anchor="middle" '
+                   f'fill="#777">{f} %</text>')
+    out.append(f'<text x="{(left + w - right) / 2}" y="{h - bottom + 28}" text-anchor="middle" fill="#777">'
+               'pixels removed</text>')
+    for n, (c, colour, label) in enumerate(curves):
+        pts = " ".join(f"{x(i, len(c)):.1f},{y(v):.1f}" for i, v in enumerate(c))
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        lx = left + 130 * n
+        out.append(f'<line x1="{lx}" y1="{h - 8}" x2="{lx + 14}" y2="{h - 8}" stroke="{colour}" stroke-width="2"/>'
+                   f'<text x="{lx + 18}" y="{h - 4}" fill="#777" font-size="9">{html.escape(label)}</text>')
+    out.append("</svg>")
+    return "\n".join(out).encode("utf-8")
+
+
 def unsupported_page(reason: str) -> str:
     return ("# Saliency\n\nNo saliency maps were computed for this model: "
             f"{md_text(reason)}.\n")
@@ -118,8 +153,9 @@ def method_page(metrics: dict, cfg) -> str:
         ]),
         ("Here the relevancy runs through " + ("all attention blocks" if not blocks else f"the last {blocks} block(s)")
          + ". " if vit else "") +
-        "Prompts are encoded once; each image's lower layers run once without gradients and only the "
-        "upper part runs per (image, prompt) pair, many pairs per backward pass. The maps are stored "
+        "Prompts are encoded once. Each image's layers below the first one the method needs run once "
+        "without gradients; the rest runs forward once per image, and the backward pass is vectorised "
+        "over that image's prompts, so a map costs about one backward pass. The maps are stored "
         f"as 8-bit grids at the tower's resolution ({grid_text}) and upsampled bilinearly when drawn.\n",
         "## Checks\n",
         "- **Pointing game**: on images with a known object box, does the map's maximum fall inside "
@@ -133,8 +169,9 @@ def method_page(metrics: dict, cfg) -> str:
         "- **Typographic attacks**: for images with a written word, how often does the prompt naming "
         "the word score higher than the prompt naming the object?\n",
         figures_table(metrics),
-        (f"Mean deletion curves ({de.get('steps')} steps, similarity after removing 0 … 100 % of the "
-         "pixels):\n\n" + md_table(
+        (f"Mean deletion curves ({de.get('steps')} steps; the cosine similarity of each image with its "
+         "own object description after removing 0 … 100 % of the pixels):\n\n"
+         "![Mean deletion curves: similarity against the share of pixels removed](deletion.svg)\n\n" + md_table(
              ["Removed", "Salient first", "Random", "Token order"],
              [[f"{round(100 * k / de['steps'])} %", fmt_float(a), fmt_float(b), fmt_float(c)]
               for k, (a, b, c) in enumerate(zip(de["curve_salient"], de["curve_random"], de["curve_tokens"]))],
