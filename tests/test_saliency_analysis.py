@@ -138,3 +138,17 @@ def test_prompt_set_without_labels_uses_captions(tmp_path):
     s = prompt_set(r, cfg, {"category": ["cat", "dog"]}, "category", np.random.default_rng(0))
     assert [t for t, _ in s.prompts] == ["a photo of a dog", "a photo of a cat", "a dog", "an image of a dog",
                                          "a dog on a beach"]
+
+
+def test_chunking_does_not_change_the_results(tmp_path, monkeypatch):
+    full = analysis.run(make_ctx(tmp_path / "a", VIT, 32))
+    monkeypatch.setattr(analysis, "CHUNK_IMAGES", 4)
+    small = analysis.run(make_ctx(tmp_path / "b", VIT, 32))
+    a, b = json.loads(full.files["index.json"]), json.loads(small.files["index.json"])
+    sims = lambda ix: [p["sim"] for im in ix["images"] for p in im["prompts"]]  # noqa: E731
+    assert np.allclose(sims(a), sims(b), atol=1e-5)
+    for name in ("maps.bin", "tokens.bin"):
+        diff = np.abs(np.frombuffer(full.files[name], np.uint8).astype(int) - np.frombuffer(small.files[name], np.uint8))
+        assert diff.max() <= 1
+    assert full.metrics["pointing_game"] == small.metrics["pointing_game"]
+    assert np.allclose(full.metrics["deletion"]["curve_salient"], small.metrics["deletion"]["curve_salient"], atol=1e-3)

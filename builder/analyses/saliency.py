@@ -108,6 +108,22 @@ def load_views(records, idx: list[int], preprocess, px: int, crop: bool, log) ->
     return kept, torch.stack(tensors), views, boxes
 
 
+CHUNK_IMAGES = 64  # images decoded and analysed together (bounds memory for large models)
+
+
+def chunked_views(records, idx: list[int], preprocess, px: int, crop: bool, log):
+    """`load_views` over `idx` in chunks of CHUNK_IMAGES images."""
+    for s in range(0, len(idx), CHUNK_IMAGES):
+        yield load_views(records, idx[s : s + CHUNK_IMAGES], preprocess, px, crop, log)
+
+
+def maps_for(model, dev, images: torch.Tensor, text_emb: torch.Tensor, pairs: np.ndarray, cfg) -> dict:
+    """`saliency_maps` for one chunk, with the token maps gathered for the pairs: float32[M, h, w]."""
+    out = sal.saliency_maps(model, images.to(dev), text_emb.to(dev), pairs, cfg.batch, cfg.vit_blocks)
+    out["tokens"] = out["tokens"][pairs[:, 0], pairs[:, 1]]
+    return out
+
+
 def _webp(img: Image.Image) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="WEBP", quality=88, method=6)
@@ -115,6 +131,10 @@ def _webp(img: Image.Image) -> bytes:
 
 
 # -- the analysis ---------------------------------------------------------------------------------
+
+def _pair(v) -> tuple[int, int]:
+    return (int(v[0]), int(v[1])) if isinstance(v, (list, tuple)) else (int(v or 224), int(v or 224))
+
 
 def label_values(records) -> dict[str, list[str]]:
     values: dict[str, set] = {}
@@ -138,22 +158,31 @@ def compute(ctx: AnalysisContext, kind: str, curated: list[int], evaluated: list
     set_rng = np.random.default_rng(cfg.seed + 2)
     sets = {i: prompt_set(records[i], cfg, values, cat_field, set_rng) for i in curated}
 
-    kept, images, views, boxes = load_views(records, curated, lm.preprocess, cfg.image_px, crop, ctx.log)
-    texts = sorted({t for i in kept for t, _ in sets[i].prompts})
+    texts = sorted({t for i in curated for t, _ in sets[i].prompts})
     tindex = {t: j for j, t in enumerate(texts)}
-    text_emb = torch.from_numpy(encode_texts(model, lm.tokenizer, texts, dev)) if texts else torch.zeros(0)
-    pairs = np.array([(row, tindex[t]) for row, i in enumerate(kept) for t, _ in sets[i].prompts], dtype=np.int64)
-    ctx.log(f"[saliency] {len(pairs)} maps for {len(kept)} images and {len(texts)} prompts ({kind})")
-    started = time.perf_counter()
-    out = sal.saliency_maps(model, images.to(dev), text_emb.to(dev), pairs, cfg.batch, cfg.vit_blocks) \
-        if len(pairs) else {"maps": np.zeros((0, 1, 1)), "similarity": np.zeros(0), "tokens": np.zeros((0, 0, 1, 1))}
-    seconds = time.perf_counter() - started
-    tokens = out["tokens"][pairs[:, 0], pairs[:, 1]] if len(pairs) else np.zeros((0, 1, 1), np.float32)
+    text_emb = torch.from_numpy(encode_texts(model, lm.tokenizer, texts, dev))
+    kept, views, boxes, parts, seconds = [], [], [], [], 0.0
+    for kept_c, images, views_c, boxes_c in chunked_views(records, curated, lm.preprocess, cfg.image_px, crop, ctx.log):
+        pairs = np.array([(row, tindex[t]) for row, i in enumerate(kept_c) for t, _ in sets[i].prompts], np.int64)
+        if not len(pairs):
+            continue
+        started = time.perf_counter()
+        parts.append(maps_for(model, dev, images, text_emb, pairs, cfg))
+        seconds += time.perf_counter() - started
+        kept += kept_c
+        views += views_c
+        boxes += boxes_c
+    grid = sal.grid_shape(model.visual, _pair(lm.info().get("image_size")))
+    out = {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros((0, *grid), np.float32)
+           for k in ("maps", "tokens")}
+    out["similarity"] = np.concatenate([p["similarity"] for p in parts]) if parts else np.zeros(0, np.float32)
+    n_maps = len(out["similarity"])
+    ctx.log(f"[saliency] {n_maps} maps for {len(kept)} images and {len(texts)} prompts ({kind}) in {seconds:.1f}s")
     temperature = float(min(model.logit_scale.exp().item(), 100.0)) if hasattr(model, "logit_scale") else 100.0
 
     metrics = {
-        "tower": kind, "method": sal.method_name(model.visual), "maps": int(len(pairs)),
-        "grid": list(out["maps"].shape[1:]), "maps_per_second": round(len(pairs) / max(seconds, 1e-9), 2),
+        "tower": kind, "method": sal.method_name(model.visual), "maps": int(n_maps),
+        "grid": list(out["maps"].shape[1:]), "maps_per_second": round(n_maps / max(seconds, 1e-9), 2),
         "device": str(dev),
     }
     metrics.update(evaluate(ctx, kind, evaluated, crop))
@@ -161,7 +190,7 @@ def compute(ctx: AnalysisContext, kind: str, curated: list[int], evaluated: list
 
     files = {f"images/{n:03d}.webp": _webp(v) for n, v in enumerate(views)}
     q, lo, hi = sal.quantise(out["maps"])
-    tq, tlo, thi = sal.quantise(tokens)
+    tq, tlo, thi = sal.quantise(out["tokens"])
     files["maps.bin"], files["tokens.bin"] = q.tobytes(), tq.tobytes()
     index = index_json(ctx, kind, kept, sets, out["similarity"], temperature, (q.shape, lo, hi), (tq.shape, tlo, thi),
                        boxes, metrics)
@@ -233,47 +262,54 @@ def evaluate(ctx: AnalysisContext, kind: str, evaluated: list[int], crop: bool) 
     """Pointing game (gradient and token maps) and deletion curves on images with a box, each
     asked about its own object description."""
     cfg, lm = ctx.cfg.saliency, ctx.model
-    if not evaluated:
-        return {}
     records = ctx.collection.records
     values, cat_field = label_values(records), category_field(records)
     rng = np.random.default_rng(cfg.seed + 3)
-    kept, images, _, boxes = load_views(records, evaluated, lm.preprocess, 32, crop, ctx.log)
-    sets = [prompt_set(records[i], cfg, values, cat_field, rng) for i in kept]
-    use = [n for n, s in enumerate(sets) if s.prompts and boxes[n] is not None]
-    if not use:
+    sets = {i: prompt_set(records[i], cfg, values, cat_field, rng) for i in evaluated}
+    evaluated = [i for i in evaluated if sets[i].prompts and records[i].box is not None]
+    if not evaluated:
         return {}
-    texts = sorted({sets[n].prompts[sets[n].object_prompt][0] for n in use})
+    object_text = {i: sets[i].prompts[sets[i].object_prompt][0] for i in evaluated}
+    texts = sorted(set(object_text.values()))
     text_emb = torch.from_numpy(encode_texts(lm.model, lm.tokenizer, texts, lm.device)).to(lm.device)
-    pairs = np.array([(n, texts.index(sets[n].prompts[sets[n].object_prompt][0])) for n in use])
-    images = images.to(lm.device)
-    out = sal.saliency_maps(lm.model, images, text_emb, pairs, cfg.batch, cfg.vit_blocks)
-    tokens = out["tokens"][pairs[:, 0], pairs[:, 1]]
-    size = tuple(images.shape[2:])
-    box = np.array([boxes[n] for n in use])
-    word = np.array([bool(records[kept[n]].extra.get("word")) if isinstance(records[kept[n]].extra, dict) else False
-                     for n in use])
-    hit = sal.pointing_game(out["maps"], box, size)
-    hit_tok = sal.pointing_game(tokens, box, size)
-    area = float(np.mean((box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])))
-    res = {"pointing_game": {
-        "pairs": int(len(use)), "accuracy": float(hit.mean()), "accuracy_tokens": float(hit_tok.mean()),
-        "accuracy_without_word": float(hit[~word].mean()) if (~word).any() else None,
-        "accuracy_with_word": float(hit[word].mean()) if word.any() else None,
-        "mean_box_area": round(area, 4),
-    }}
-    d = sal.deletion_curves(lm.model, images, text_emb, pairs, out["maps"], cfg.deletion_steps, cfg.seed, cfg.batch * 2)
-    dt = sal.deletion_curves(lm.model, images, text_emb, pairs, tokens, cfg.deletion_steps, cfg.seed, cfg.batch * 2)
-    res["deletion"] = {
-        "pairs": int(len(use)), "steps": cfg.deletion_steps,
-        "auc_salient": float(d["auc_salient"].mean()), "auc_random": float(d["auc_random"].mean()),
-        "auc_tokens": float(dt["auc_salient"].mean()),
-        "salient_below_random": float((d["auc_salient"] < d["auc_random"]).mean()),
-        "curve_salient": [round(float(v), 4) for v in d["salient"].mean(0)],
-        "curve_random": [round(float(v), 4) for v in d["random"].mean(0)],
-        "curve_tokens": [round(float(v), 4) for v in dt["salient"].mean(0)],
+    hits, hits_tok, word, areas, curves = [], [], [], [], {"gradient": [], "tokens": []}
+    for kept, images, _, boxes in chunked_views(records, evaluated, lm.preprocess, 32, crop, ctx.log):
+        if not kept:
+            continue
+        pairs = np.array([(n, texts.index(object_text[i])) for n, i in enumerate(kept)], np.int64)
+        images = images.to(lm.device)
+        out = maps_for(lm.model, lm.device, images, text_emb, pairs, cfg)
+        size, box = tuple(images.shape[2:]), np.array(boxes)
+        hits.append(sal.pointing_game(out["maps"], box, size))
+        hits_tok.append(sal.pointing_game(out["tokens"], box, size))
+        word += [bool(isinstance(records[i].extra, dict) and records[i].extra.get("word")) for i in kept]
+        areas.append((box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1]))
+        for name in ("gradient", "tokens"):
+            curves[name].append(sal.deletion_curves(lm.model, images, text_emb, pairs, out["maps" if name == "gradient" else name],
+                                                    cfg.deletion_steps, cfg.seed, cfg.batch * 2))
+    if not hits:
+        return {}
+    hit, hit_tok, word = np.concatenate(hits), np.concatenate(hits_tok), np.array(word)
+    cat = {name: {k: np.concatenate([c[k] for c in cs]) for k in ("salient", "random", "auc_salient", "auc_random")}
+           for name, cs in curves.items()}
+    d, dt = cat["gradient"], cat["tokens"]
+    return {
+        "pointing_game": {
+            "pairs": int(len(hit)), "accuracy": float(hit.mean()), "accuracy_tokens": float(hit_tok.mean()),
+            "accuracy_without_word": float(hit[~word].mean()) if (~word).any() else None,
+            "accuracy_with_word": float(hit[word].mean()) if word.any() else None,
+            "mean_box_area": round(float(np.concatenate(areas).mean()), 4),
+        },
+        "deletion": {
+            "pairs": int(len(hit)), "steps": cfg.deletion_steps,
+            "auc_salient": float(d["auc_salient"].mean()), "auc_random": float(d["auc_random"].mean()),
+            "auc_tokens": float(dt["auc_salient"].mean()),
+            "salient_below_random": float((d["auc_salient"] < d["auc_random"]).mean()),
+            "curve_salient": [round(float(v), 4) for v in d["salient"].mean(0)],
+            "curve_random": [round(float(v), 4) for v in d["random"].mean(0)],
+            "curve_tokens": [round(float(v), 4) for v in dt["salient"].mean(0)],
+        },
     }
-    return res
 
 
 def typographic_rate(ctx: AnalysisContext, values: dict, cat_field: str | None) -> dict:
