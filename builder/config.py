@@ -130,7 +130,7 @@ class TopologyConfig:
 
     enabled: bool = False
     category_field: str = ""
-    max_points: int = 256
+    max_points: int = 200
     exact_max_points: int = 300
     sliced_directions: int = 50
     blur_sigmas: tuple = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0)

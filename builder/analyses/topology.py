@@ -65,20 +65,42 @@ def metrics(result: dict, seconds: float) -> dict:
 
 # -- compute --------------------------------------------------------------------------------------
 
-def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
+def _clock(timings: dict):
+    """lap(name): add the seconds since the previous lap to timings[name]."""
+    last = [time.perf_counter()]
 
     def lap(name):
-        nonlocal clock
         now = time.perf_counter()
-        timings[name] = timings.get(name, 0.0) + now - clock
-        clock = now
+        timings[name] = timings.get(name, 0.0) + now - last[0]
+        last[0] = now
+    return lap
 
-    records = ctx.collection.records
-    img, txt = ctx.image_emb, ctx.text_emb
-    cap_img = np.asarray(ctx.caption_image, dtype=np.int64)
-    names, img_lab = S.category_labels(records, field)
+
+def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
+    timings: dict[str, float] = {}
+    lap = _clock(timings)
+    names, img_lab = S.category_labels(ctx.collection.records, field)
+    res = embedding_topology(ctx.image_emb, ctx.text_emb, ctx.caption_image, img_lab, names, cfg, field, why,
+                             ctx.log, lap)
+    img_lab = np.array(res.pop("_labels"))
+    res["perturbations"] = perturbations(ctx, cfg, img_lab, len(res["categories"]), lap)
+    res["timings"] = timings
+    return res
+
+
+def embedding_topology(img: np.ndarray, txt: np.ndarray, caption_image, img_lab: np.ndarray, names: list[str],
+                       cfg, field: str | None = None, why: str = "", log=print, lap=None) -> dict:
+    """Everything that needs only the embeddings: modality gap, diagrams per category and over all
+    points, distances between categories, subspace angles, cross-modal similarity.
+
+    img float[I, D], txt float[C, D] (unit rows), caption_image int[C], img_lab int[I] category per
+    image (-1: none) indexing `names`. Categories with fewer than MIN_PER_CATEGORY images or
+    captions are dropped (listed); fewer than two left means no per-category parts (`why`).
+    The returned dict carries the final labels under "_labels" for the perturbation part.
+    """
+    lap = lap or (lambda name: None)
+    cap_img = np.asarray(caption_image, dtype=np.int64)
+    img_lab = np.asarray(img_lab, dtype=np.int64)
     dropped = []
     if names:
         cap_lab = img_lab[cap_img] if len(cap_img) else np.zeros(0, np.int64)
@@ -91,11 +113,11 @@ def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
         names = [names[g] for g in keep]
         if len(names) < 2:
             why = why or f"fewer than two categories of {field!r} have {MIN_PER_CATEGORY} images and captions"
-            names, img_lab = [], np.full(len(records), -1)
+            names, img_lab = [], np.full(len(img), -1)
     cap_lab = img_lab[cap_img] if len(cap_img) else np.zeros(0, np.int64)
     G = len(names)
     res = {"version": VERSION, "field": field if G else None, "why_no_categories": "" if G else why,
-           "categories": names, "dropped_categories": dropped,
+           "categories": names, "dropped_categories": dropped, "_labels": img_lab,
            "counts": {"images": [int((img_lab == g).sum()) for g in range(G)],
                       "captions": [int((cap_lab == g).sum()) for g in range(G)],
                       "all_images": len(img), "all_captions": len(txt)},
@@ -109,7 +131,7 @@ def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
                                "captions": np.histogram(gap["txt_proj"], edges)[0]}
     lap("modality_gap")
 
-    ctx.log(f"[topology] persistence of {G or 'no'} categories x 2 modalities (<= {cfg.max_points} points each)")
+    log(f"[topology] persistence of {G or 'no'} categories x 2 modalities (<= {cfg.max_points} points each)")
     dg = {"all": {"images": _dgm(T.persistence(img, cfg.max_points)),
                   "captions": _dgm(T.persistence(txt, cfg.max_points)) if len(txt) >= 2 else None}}
     if G:
@@ -133,9 +155,6 @@ def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
         res["cross_similarity"] = T.mean_cross_similarity(img, img_lab, txt, cap_lab, G)
         res["self_similarity"] = T.mean_cross_similarity(img, img_lab, img, img_lab, G)
         lap("angles")
-
-    res["perturbations"] = perturbations(ctx, cfg, img_lab, G, lap)
-    res["timings"] = timings
     return res
 
 

@@ -12,7 +12,7 @@ Conventions
   only be matched to each other, at cost |0 - 0| = 0, in Wasserstein and bottleneck distances
   alike. (persim drops infinite points silently, with a warning; here it is explicit.) Figures draw
   the bar at a cap just above the largest finite death.
-- Large sets are cut by greedy (farthest-point) subsampling, ripser's `n_perm`. The subsample
+- Large sets are cut by greedy (farthest-point) subsampling, as ripser's `n_perm`. The subsample
   covers the set within `r_cover`; by the stability theorem its diagrams are within 2 * r_cover
   of the full set's in bottleneck distance. Greedy sampling keeps the extent of a set, not its
   density: outliers are picked early.
@@ -35,7 +35,29 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
 
 # -- persistence ----------------------------------------------------------------------------------
 
-def persistence(points: np.ndarray, max_points: int = 256) -> dict:
+def greedy_subsample(x: np.ndarray, k: int) -> tuple[np.ndarray, float]:
+    """Farthest-point (greedy) sampling of k rows of unit vectors x, starting from row 0, with
+    chord distances: the same permutation as ripser's `n_perm` (get_greedy_perm), computed with one
+    matrix-vector product per pick instead of a scikit-learn call. Returns (indices in pick order,
+    covering radius: the largest distance from any row to its nearest pick)."""
+    n = len(x)
+    k = min(int(k), n)
+    idx = np.zeros(k, dtype=np.int64)
+    dist = np.sqrt(np.maximum(2.0 - 2.0 * (x @ x[0]), 0.0))
+    for i in range(1, k):
+        idx[i] = int(np.argmax(dist))
+        dist = np.minimum(dist, np.sqrt(np.maximum(2.0 - 2.0 * (x @ x[idx[i]]), 0.0)))
+    return idx, float(dist.max()) if k < n else 0.0
+
+
+def chord_distances(x: np.ndarray) -> np.ndarray:
+    """float64[n, n] Euclidean distances between unit rows, sqrt(2 - 2 cos), exact zeros on the diagonal."""
+    d = np.sqrt(np.maximum(2.0 - 2.0 * (x @ x.T), 0.0))
+    np.fill_diagonal(d, 0.0)
+    return d
+
+
+def persistence(points: np.ndarray, max_points: int = 200) -> dict:
     """H0 and H1 persistence of the Rips filtration of `points` (float[n, D], rows made unit).
 
     Returns {"h0": float64[a, 2] finite H0, "h1": float64[b, 2], "h0_infinite": int (1 for a
@@ -50,15 +72,13 @@ def persistence(points: np.ndarray, max_points: int = 256) -> dict:
            "n_points": n, "n_used": n, "r_cover": 0.0}
     if n < 2:
         return out
-    n_perm = int(max_points) if n > max_points else None
-    with warnings.catch_warnings():  # "more columns than rows": expected for n < D
-        warnings.simplefilter("ignore", UserWarning)
-        res = ripser(x, maxdim=1, metric="euclidean", n_perm=n_perm)
+    if n > max_points:
+        idx, out["r_cover"] = greedy_subsample(x, max_points)
+        x = x[idx]
+        out["n_used"] = len(idx)
+    res = ripser(chord_distances(x), maxdim=1, distance_matrix=True)
     for dim, key in ((0, "h0"), (1, "h1")):
-        finite, n_inf = split_infinite(res["dgms"][dim])
-        out[key], out[f"{key}_infinite"] = finite, n_inf
-    out["n_used"] = len(res["idx_perm"]) if n_perm else n
-    out["r_cover"] = float(res.get("r_cover", 0.0)) if n_perm else 0.0
+        out[key], out[f"{key}_infinite"] = split_infinite(res["dgms"][dim])
     return out
 
 
@@ -161,19 +181,36 @@ def distance_matrix(diagrams: list[np.ndarray], exact_max: int = 300, n_directio
 
 # -- subspace angles ------------------------------------------------------------------------------
 
-def energy_dim(x: np.ndarray, energy: float = 0.9) -> int:
+def spectrum(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(squared singular values, descending; right singular vectors float64[D, r] as columns) of
+    the uncentred matrix x, from the eigendecomposition of the smaller Gram matrix (fast for
+    n >> D or D >> n; float64 keeps the leading vectors accurate)."""
+    x = np.asarray(x, dtype=np.float64)
+    n, dim = x.shape
+    if n >= dim:
+        w, v = np.linalg.eigh(x.T @ x)
+        order = np.argsort(w)[::-1]
+        return np.maximum(w[order], 0.0), v[:, order]
+    w, u = np.linalg.eigh(x @ x.T)
+    order = np.argsort(w)[::-1]
+    w, u = np.maximum(w[order], 0.0), u[:, order]
+    keep = w > w[0] * 1e-12
+    return w[keep], (x.T @ u[:, keep]) / np.sqrt(w[keep])
+
+
+def energy_dim(x: np.ndarray, energy: float = 0.9, _spec=None) -> int:
     """Smallest k whose top-k right singular vectors keep `energy` of sum ||x_i||^2 (uncentred)."""
-    s = np.linalg.svd(np.asarray(x, dtype=np.float64), compute_uv=False)
-    e = np.cumsum(s**2) / max(float((s**2).sum()), 1e-300)
-    return int(min(np.searchsorted(e, energy - 1e-12) + 1, len(s)))
+    w, _ = _spec or spectrum(x)
+    e = np.cumsum(w) / max(float(w.sum()), 1e-300)
+    return int(min(np.searchsorted(e, energy - 1e-12) + 1, len(w)))
 
 
-def principal_basis(x: np.ndarray, dim: int) -> np.ndarray:
+def principal_basis(x: np.ndarray, dim: int, _spec=None) -> np.ndarray:
     """float64[D, k]: orthonormal basis of the top-`dim` uncentred principal subspace of x
     (the span the rows mostly lie in, their common direction included); k = min(dim, rank)."""
-    _, s, vt = np.linalg.svd(np.asarray(x, dtype=np.float64), full_matrices=False)
-    k = max(1, min(int(dim), int((s > s[0] * 1e-10).sum()) if len(s) else 1))
-    return vt[:k].T
+    w, v = _spec or spectrum(x)
+    rank = int((w > w[0] * 1e-10).sum()) if len(w) and w[0] > 0 else 1
+    return v[:, : max(1, min(int(dim), rank))]
 
 
 def angles_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -187,7 +224,10 @@ def subspace_angle_table(x: np.ndarray, labels: np.ndarray, n_groups: int, energ
 
     The dimension k is the same for every group, so that angles are comparable: the number of
     components the most spread group needs to keep `energy` of its energy, capped at `max_dim`
-    and at the smallest group's size.
+    and at half the smallest group's size. (For CLIP-like embeddings the shared mean direction
+    alone often holds 90 % of the energy, and k is 1: the angle between the groups' dominant
+    directions. Forcing more dimensions adds directions of within-group noise, whose angles are
+    near-random: the split-half yardstick shows when that happens.)
     Returns {"dim", "dims_needed" [G], "mean"/"min"/"max" float64[G, G] (degrees; diagonal 0),
     "within" float64[G]: mean angle between two random halves of each group (what noise alone
     gives), "random": mean angle between groups of the same sizes drawn at random from all rows}.
@@ -198,9 +238,10 @@ def subspace_angle_table(x: np.ndarray, labels: np.ndarray, n_groups: int, energ
     sizes = [len(g) for g in groups]
     if n_groups < 1 or min(sizes) < 2:
         raise ValueError("every group needs at least 2 rows")
-    needed = [energy_dim(g, energy) for g in groups]
+    specs = [spectrum(g) for g in groups]
+    needed = [energy_dim(g, energy, sp) for g, sp in zip(groups, specs)]
     dim = max(1, min(max(needed), max_dim, min(sizes) // 2))
-    bases = [principal_basis(g, dim) for g in groups]
+    bases = [principal_basis(g, dim, sp) for g, sp in zip(groups, specs)]
     mean, lo, hi = (np.zeros((n_groups, n_groups)) for _ in range(3))
     for i in range(n_groups):
         for j in range(i + 1, n_groups):
