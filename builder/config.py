@@ -136,7 +136,7 @@ class TopologyConfig:
     blur_sigmas: tuple = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0)
     noise_std: tuple = (0.05, 0.1)
     salt_pepper: tuple = (0.02, 0.05)
-    perturb_per_category: int = 24
+    perturb_per_category: int = 20
     subspace_energy: float = 0.9
     subspace_max_dim: int = 10
     seed: int = 0

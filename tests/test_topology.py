@@ -232,3 +232,18 @@ def test_run_without_labels_skips_categories(tmp_path):
     assert tables["categories"] == [] and "no label field" in tables["why_no_categories"]
     assert "No categories" in out.pages["topology/index.md"]
     assert tables["perturbations"]["groups"] == "all"
+
+
+def test_greedy_subsample_and_distance_matrix_match_ripser():
+    from ripser import ripser
+    from ripser.ripser import get_greedy_perm
+
+    x, _ = clusters(3, 40)
+    idx, r_cover = T.greedy_subsample(x, 25)
+    ref_idx, lambdas, _ = get_greedy_perm(x, n_perm=25)
+    assert np.array_equal(idx, ref_idx)
+    assert r_cover <= lambdas[-1] + 1e-9  # the true cover radius, after the last pick
+    ours = T.persistence(x, max_points=25)
+    theirs = ripser(x, maxdim=1, n_perm=25)["dgms"]
+    for dim, key in ((0, "h0"), (1, "h1")):
+        assert np.allclose(ours[key], T.split_infinite(theirs[dim])[0], atol=1e-6)

@@ -27,7 +27,7 @@ from builder.compute.embed import encode_texts
 from builder.compute.metrics import class_embeddings
 
 STAGE = "robustness"
-VERSION = 1
+VERSION = 2
 BLEND_IMAGES = 32  # the noise -> image dynamics use at most this many of the sample's images
 
 
@@ -146,6 +146,7 @@ def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
 
     try:
         res["sparsity"] = R.activation_sparsity(lm.model, R.normalise(x, mean, std), cfg.sparsity_eps, dev, bs)
+        del res["sparsity"]["embeddings"]
         nb = min(len(x), BLEND_IMAGES)
         ts = np.linspace(0.0, 1.0, cfg.blend_steps)
         res["blend"] = R.blend_dynamics(lm.model, x[:nb], mean, std, ts, cfg.sparsity_eps, dev, cfg.seed, bs)
@@ -159,9 +160,12 @@ def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
         ex = res["attack"].pop("example")
         scale = max(1, 256 // max(size))
         res["attack_example"] = {k: ex[k] for k in ("index", "budget", "before", "after")}
+        changed = (ex["clean"] != ex["adversarial"]).any(-1)
+        marked = (ex["clean"] * 0.35 + 120).astype(np.uint8)
+        marked[changed] = (255, 0, 255)
         res["attack_example"].update(clean_png=_png_b64(ex["clean"], scale),
                                      adversarial_png=_png_b64(ex["adversarial"], scale),
-                                     id=records[kept[ex["index"]]].id)
+                                     changed_png=_png_b64(marked, scale), id=records[kept[ex["index"]]].id)
     lap("attack")
     return res
 

@@ -136,9 +136,10 @@ def attack_section(r: dict, assets: dict) -> str:
                f"({fmt_pct(a['clean_accuracy'])}); an input image has {a['pixels']:,} pixels.\n")
     if a["attacked"]:
         assets["robustness/figures/attack.svg"] = fig.line_chart(
-            [{"name": "share of attacked images whose class changed", "x": a["budgets"], "y": a["flip_rate"]},
-             {"name": "mean cosine similarity with the clean embedding", "x": a["budgets"], "y": a["cosine"],
-              "dash": True}], "Few-pixel attack", "pixels changed", "share / similarity", ylim=(0, 1.05))
+            [{"name": "class changed (share of attacked images)", "x": a["budgets"], "y": a["flip_rate"]},
+             {"name": "cosine similarity to the clean embedding", "x": a["budgets"], "y": a["cosine"],
+              "dash": True}], "Few-pixel attack", "pixels changed (log scale)", "share / similarity",
+            ylim=(0, 1.05), xlog=True)
         out.append("![Share of images whose zero-shot class changed against the number of changed pixels]"
                    "(figures/attack.svg)\n")
         rows = [[f"{b:,}", fmt_pct(s), fmt_pct(f), _f(c)] for b, s, f, c in
@@ -148,12 +149,16 @@ def attack_section(r: dict, assets: dict) -> str:
     if ex:
         assets["robustness/figures/attack-clean.png"] = base64.b64decode(ex["clean_png"])
         assets["robustness/figures/attack-adversarial.png"] = base64.b64decode(ex["adversarial_png"])
+        assets["robustness/figures/attack-changed.png"] = base64.b64decode(ex["changed_png"])
         cl = a["classes"]
+        px = "pixel" if ex["budget"] == 1 else "pixels"
         out.append(f"**Example** (item {md_code(ex['id'])}): classified as {md_text(cl[ex['before']])} "
-                   f"before, as {md_text(cl[ex['after']])} after changing {ex['budget']:,} pixels "
-                   f"(shown enlarged, at the model's input resolution).\n")
-        out.append("![The clean input image](figures/attack-clean.png){ width=\"256\" } "
-                   "![The same image with the attacked pixels changed](figures/attack-adversarial.png){ width=\"256\" }\n")
+                   f"before, as {md_text(cl[ex['after']])} after changing {ex['budget']:,} {px}. Left: the "
+                   f"input; middle: the attacked input; right: the changed pixels in magenta (all shown "
+                   f"enlarged, at the model's input resolution).\n")
+        out.append("![The clean input image](figures/attack-clean.png){ width=\"220\" } "
+                   "![The same image with the attacked pixels changed](figures/attack-adversarial.png){ width=\"220\" } "
+                   "![Where the pixels were changed](figures/attack-changed.png){ width=\"220\" }\n")
     out.append("This is a white-box attack (it uses the model's gradients) and a greedy one: a "
                "stronger optimiser needs fewer pixels, so these counts are upper bounds.\n")
     return "\n".join(out)
@@ -184,7 +189,7 @@ def activations_page(r: dict, assets: dict) -> str:
     out.append("![Share of near-zero activations in each block of the vision tower](figures/sparsity.svg)\n")
     rows = [[str(i), md_text(b["name"]), fmt_pct(b["near_zero"]), fmt_pct(b["nonpositive"]), _f(b["mean_abs"])]
             for i, b in enumerate(blocks)]
-    out.append(md_table(["Depth", "Block", "Near zero", "Non-positive", "Mean |a|"], rows, "rlrrr"))
+    out.append(md_table(["Depth", "Block", "Near zero", "Non-positive", "Mean \\|a\\|"], rows, "rlrrr"))
 
     bl = r.get("blend")
     if bl:
@@ -207,7 +212,7 @@ def activations_page(r: dict, assets: dict) -> str:
                              "Non-positive, last", "Cosine to the image"], rows, "rrrrrr"))
     out.append("## Limits\n")
     out.append(f"- The threshold {eps:g} is absolute; blocks whose activations have a larger scale look "
-               "less sparse at the same threshold (the mean |a| column shows the scale).\n"
+               "less sparse at the same threshold (the mean \\|a\\| column shows the scale).\n"
                "- Shares are over all tokens (or positions) and units together; a few always-on units "
                "and many always-off ones give the same share as uniformly sparse units.\n")
     return "\n".join(out)

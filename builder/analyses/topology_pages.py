@@ -10,7 +10,7 @@ import numpy as np
 from builder.render import figures as fig
 from builder.render.pages import fmt_float, fmt_pct, md_table, md_text
 
-PERTURB_NAMES = {"blur": "Gaussian blur, sigma", "gaussian": "Gaussian noise, std", "salt_pepper": "salt & pepper, share"}
+PERTURB_NAMES = {"blur": "blur σ", "gaussian": "noise std", "salt_pepper": "salt & pepper"}
 
 
 def _f(v, digits=4) -> str:
@@ -61,7 +61,8 @@ def index_page(r: dict, seconds: float, cached: bool) -> str:
         off = m[~np.eye(len(m), dtype=bool)]
         rows += [["Mean angle between category subspaces (images)", f"{off.mean():.2f}°"],
                  ["Mean angle between two halves of one category", f"{np.mean(ang['within']):.2f}°"],
-                 ["Mean angle between random groups of the same sizes", f"{ang['random']:.2f}°"]]
+                 ["Mean angle between random groups of the same sizes", f"{ang['random']:.2f}°"],
+                 ["Subspace dimension k", str(ang["dim"])]]
     rows.append(["Stage time", f"{seconds:.1f} s" + (" (cached result reused)" if cached else "")])
     out.append(md_table(["", "Value"], rows, "lr"))
     if not names:
@@ -80,7 +81,7 @@ def index_page(r: dict, seconds: float, cached: bool) -> str:
         f"- **Persistence.** Vietoris–Rips filtration with ripser, homology in dimensions 0 "
         f"(connected components) and 1 (loops), coefficients mod 2.\n"
         f"- **Subsampling.** A set larger than {p.get('max_points')} points is cut to "
-        f"{p.get('max_points')} by greedy farthest-point sampling (ripser's `n_perm`). The sample "
+        f"{p.get('max_points')} by greedy farthest-point sampling (the permutation of ripser's `n_perm`). The sample "
         f"covers the set within its covering radius r (listed per diagram); by the stability "
         f"theorem its diagram is within 2r of the full set's in bottleneck distance. Greedy sampling "
         f"keeps the extent of a set, not its density: outliers are picked early.\n"
@@ -187,7 +188,7 @@ def persistence_page(r: dict, assets: dict) -> str:
             label = "Wasserstein" if key == "wasserstein" else "Sliced Wasserstein"
             for d in ("h0", "h1"):
                 assets[f"topology/figures/distance-{m}-{d}.svg"] = fig.heatmap(
-                    dist[d][key], names, names, f"{label} distance, {d.upper()}, {m}", vmin=0)
+                    _off_diagonal(dist[d][key]), names, names, f"{label} distance, {d.upper()}, {m}")
             out.append(f"### {m.capitalize()}\n")
             out.append(f"H0: {_method(dist['h0'])}. H1: {_method(dist['h1'])}.\n")
             out.append(f"![{label} distances between the H0 diagrams of the {m} of each category]"
@@ -225,6 +226,13 @@ def _level_label(lv: dict) -> str:
     return f"{PERTURB_NAMES.get(lv['kind'], lv['kind'])} {lv['level']:g}"
 
 
+def _off_diagonal(m) -> np.ndarray:
+    """The matrix with NaN on the diagonal (drawn grey: 0 by definition, it would flatten the scale)."""
+    a = np.array(m, dtype=float)
+    np.fill_diagonal(a, np.nan)
+    return a
+
+
 def perturbation_page(r: dict, assets: dict) -> str:
     p = r.get("perturbations", {})
     names = r.get("categories", [])
@@ -245,7 +253,7 @@ def perturbation_page(r: dict, assets: dict) -> str:
                + ". Blur sigma is in pixels of the model's input image; noise is added to pixel "
                "values in 0..1 (Gaussian: standard deviation; salt & pepper: share of pixels set "
                "to black or white). Noise is seeded, the same for every build.\n")
-    out.append(f"Check: re-embedding the unperturbed sample reproduces the site's embeddings within "
+    out.append(f"Check: re-embedding unperturbed sample images reproduces the site's embeddings within "
                f"{p['reembed_max_abs_diff']:.1e} (largest coordinate difference).\n")
     if p.get("failed"):
         out.append(f"{len(p['failed'])} sample images could not be decoded and were left out.\n")
@@ -253,8 +261,9 @@ def perturbation_page(r: dict, assets: dict) -> str:
     series = []
     if names and p.get("per_category"):
         for d in ("h1", "h0"):
-            series = [{"name": n, "x": sig, "y": [p["per_category"][g][d][i]["wasserstein"] for i in blur]}
-                      for g, n in enumerate(names)]
+            cc = fig.category_colours(names)
+            series = [{"name": n, "x": sig, "y": [p["per_category"][g][d][i]["wasserstein"] for i in blur],
+                       "colour": cc[g]} for g, n in enumerate(names)]
             series.append({"name": "pooled sample", "x": sig,
                            "y": [p["pooled"]["distance"][d][i]["wasserstein"] for i in blur],
                            "dash": True, "colour": "#444444"})
@@ -288,17 +297,19 @@ def perturbation_page(r: dict, assets: dict) -> str:
                 out.append(f"**Wasserstein distance, {d.upper()}, original vs noisy** (exact)\n")
                 out.append(md_table(heads, rows, "l" + "r" * (len(heads) - 1)))
     out.append("## The pooled sample\n")
-    rows = []
-    for i, lv in enumerate(levels):
-        dd = {d: p["pooled"]["distance"][d][i] for d in ("h0", "h1")}
-        rows.append([md_text(_level_label(lv)), _f(p["mean_cosine"][i]),
-                     _f(dd["h0"].get("wasserstein")), _f(dd["h1"].get("wasserstein")),
-                     _f(dd["h0"].get("bottleneck")), _f(dd["h1"].get("bottleneck")), _f(dd["h1"].get("sliced"))])
+    dist = p["pooled"]["distance"]
+    kinds = ["wasserstein", "bottleneck"] if all(x["method"] == "exact" for d in dist for x in dist[d]) \
+        else ["wasserstein", "bottleneck", "sliced"]
+    rows = [[md_text(_level_label(lv)), _f(p["mean_cosine"][i])] + [_f(dist[d][i].get(k)) for k in kinds
+                                                                     for d in ("h0", "h1")]
+            for i, lv in enumerate(levels)]
     out.append("Mean cosine similarity of each image's perturbed embedding with its original, and "
-               "the distances between the pooled diagrams. "
-               f"{_method(p['pooled']['distance']['h1'][-1])}.\n")
-    out.append(md_table(["Perturbation", "Mean cosine", "Wasserstein H0", "Wasserstein H1", "Bottleneck H0",
-                         "Bottleneck H1", "Sliced H1"], rows, "lrrrrrr"))
+               "the distances between the diagrams of the whole sample, perturbed and original. "
+               + ("Exact distances." if len(kinds) == 2 else
+                  f"Diagrams with more than {r['params']['exact_max_points']} finite points get the "
+                  "sliced approximation only (n/a in the exact columns).") + "\n")
+    out.append(md_table(["Perturbation", "Mean cosine"] + [f"{k.capitalize()} {d.upper()}" for k in kinds
+                                                           for d in ("h0", "h1")], rows, "l" + "r" * (1 + 2 * len(kinds))))
     panels = [{"title": f"sigma {levels[i]['level']:g}", **{k: p["pooled"]["diagrams"][i][k]
                                                            for k in ("h0", "h1", "h0_infinite")}} for i in blur]
     assets["topology/figures/blur-diagrams.svg"] = fig.diagram_grid(
@@ -345,8 +356,8 @@ def geometry_page(r: dict, assets: dict) -> str:
                              "Random groups (°)", "k"], rows, "lrrrr"))
         for m in ("images", "captions"):
             assets[f"topology/figures/angles-{m}.svg"] = fig.heatmap(
-                ang[m]["mean"], names, names, f"Mean principal angle between category subspaces, {m} (degrees)",
-                "{:.1f}", vmin=0)
+                _off_diagonal(ang[m]["mean"]), names, names,
+                f"Mean principal angle between category subspaces, {m} (degrees)", "{:.1f}")
             out.append(f"![Mean principal angles between the subspaces of the {m} of each category, in degrees]"
                        f"(figures/angles-{m}.svg)\n")
         for m in ("images", "captions"):

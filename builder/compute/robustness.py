@@ -171,6 +171,9 @@ def similarity_sweep(model, x: torch.Tensor, mean, std, kind: str, levels, devic
     ref = embed_pixels(model, x, mean, std, device, batch_size) if reference is None else reference
     out = np.zeros((len(levels), len(x)), np.float32)
     for i, level in enumerate(levels):
+        if level <= 0:  # every perturbation is the identity at level 0
+            out[i] = (ref * ref).sum(1)
+            continue
         e = embed_pixels(model, perturb(x, kind, level, seed), mean, std, device, batch_size)
         out[i] = (e * ref).sum(1)
     return out
@@ -220,7 +223,8 @@ def activation_sparsity(model, x_norm: torch.Tensor, eps: float, device, batch_s
     """Per block of the vision tower, over all images of x_norm (already normalised):
     near_zero = share of activations with |a| < eps, nonpositive = share with a <= 0 (for GELU,
     the unit's suppressed side; for ReLU, exact zeros), mean_abs = mean |a|.
-    Returns {"tower", "what", "blocks": [{"name", "stage", "near_zero", "nonpositive", "mean_abs"}]}."""
+    Returns {"tower", "what", "blocks": [{"name", "stage", "near_zero", "nonpositive", "mean_abs"}],
+    "embeddings": float32[B, D] unit embeddings of the same forward passes}."""
     kind, what, targets = sparsity_targets(model.visual)
     stats = [[0, 0, 0.0, 0] for _ in targets]  # near, nonpos, sum|a|, total
 
@@ -236,14 +240,14 @@ def activation_sparsity(model, x_norm: torch.Tensor, eps: float, device, batch_s
 
     handles = [m.register_forward_hook(hook(i)) for i, (_, _, m) in enumerate(targets)]
     try:
-        for s in range(0, len(x_norm), batch_size):
-            encode_image_batch(model, x_norm[s : s + batch_size].to(device), device)
+        emb = [encode_image_batch(model, x_norm[s : s + batch_size].to(device), device)
+               for s in range(0, len(x_norm), batch_size)]
     finally:
         for h in handles:
             h.remove()
     blocks = [{"name": name, "stage": stage, "near_zero": n / max(t, 1), "nonpositive": z / max(t, 1),
                "mean_abs": a / max(t, 1)} for (name, stage, _), (n, z, a, t) in zip(targets, stats)]
-    return {"tower": kind, "what": what, "blocks": blocks}
+    return {"tower": kind, "what": what, "blocks": blocks, "embeddings": np.concatenate(emb)}
 
 
 def blend_dynamics(model, x: torch.Tensor, mean, std, ts, eps: float, device, seed: int = 0,
@@ -261,7 +265,7 @@ def blend_dynamics(model, x: torch.Tensor, mean, std, ts, eps: float, device, se
         names = [b["name"] for b in r["blocks"]]
         near.append([b["near_zero"] for b in r["blocks"]])
         nonpos.append([b["nonpositive"] for b in r["blocks"]])
-        sim.append(float((embed_pixels(model, xt, mean, std, device, batch_size) * ref).sum(1).mean()))
+        sim.append(float((r["embeddings"] * ref).sum(1).mean()))
     return {"t": [float(t) for t in ts], "near_zero": np.asarray(near), "nonpositive": np.asarray(nonpos),
             "similarity": np.asarray(sim), "blocks": names}
 

@@ -25,8 +25,24 @@ _VIRIDIS = ((68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144,
             (92, 200, 99), (170, 220, 50), (253, 231, 37))
 
 
+# Category names that are colour words get their own colour (a colour category drawn in another
+# colour is confusing); pale ones a darker shade so that they show on white.
+NAMED = {"red": "#d62728", "orange": "#ff7f0e", "yellow": "#c9a800", "green": "#2ca02c", "cyan": "#17becf",
+         "blue": "#1f4fd6", "purple": "#8a2be2", "violet": "#8a2be2", "pink": "#f062b0", "magenta": "#d01fb0",
+         "brown": "#8c564b", "black": "#111111", "white": "#b0b0b0", "grey": "#7f7f7f", "gray": "#7f7f7f"}
+
+
 def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
+
+
+def category_colours(names) -> list[str]:
+    """The colour words' own colours when every name is one (e.g. a "colour" label field),
+    else PALETTE in order."""
+    keys = [str(n).strip().lower() for n in names]
+    if keys and all(k in NAMED for k in keys) and len(set(keys)) == len(keys):
+        return [NAMED[k] for k in keys]
+    return [colour(i) for i in range(len(keys))]
 
 
 def viridis(t: float) -> str:
@@ -124,13 +140,14 @@ class Axes:
         lo, hi = self.ylim
         return self.y + self.h - (v - lo) / (hi - lo) * self.h
 
-    def frame(self, xlabel="", ylabel="", title="", ticks=True, size=11) -> None:
+    def frame(self, xlabel="", ylabel="", title="", ticks=True, size=11, xticks=None) -> None:
+        """xticks: [(position, label)] instead of evenly spaced numbers."""
         s = self.svg
         s.rect(self.x, self.y, self.w, self.h, "none", stroke="#999999")
         if ticks:
-            for v in nice_ticks(*self.xlim):
+            for v, label in xticks or [(v, tick_label(v)) for v in nice_ticks(*self.xlim)]:
                 s.line(self.px(v), self.y + self.h, self.px(v), self.y + self.h + 4, "#999999")
-                s.text(self.px(v), self.y + self.h + 15, tick_label(v), size - 1, "middle")
+                s.text(self.px(v), self.y + self.h + 15, label, size - 1, "middle")
             for v in nice_ticks(*self.ylim):
                 s.line(self.x - 4, self.py(v), self.x, self.py(v), "#999999")
                 s.line(self.x, self.py(v), self.x + self.w, self.py(v), "#eeeeee")
@@ -141,6 +158,17 @@ class Axes:
             s.text(self.x - 44, self.y + self.h / 2, ylabel, size, "middle", rotate=-90)
         if title:
             s.text(self.x + self.w / 2, self.y - 8, title, size + 1, "middle", "bold")
+
+
+def _log_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """Ticks 1, 2, 5, 10, 20, ... between 10**lo and 10**hi, placed at their log10."""
+    out = []
+    for e in range(math.floor(lo), math.ceil(hi) + 1):
+        for m in (1, 2, 5):
+            v = m * 10.0**e
+            if lo - 1e-9 <= math.log10(v) <= hi + 1e-9:
+                out.append((math.log10(v), f"{v:g}"))
+    return out
 
 
 def _span(lo: float, hi: float) -> tuple[float, float]:
@@ -157,7 +185,7 @@ def _legend(svg: Svg, x: float, y: float, names: list[str], colours: list[str], 
     """One row (wrapping) of colour swatches and names; returns the height used."""
     cx, cy = x, y
     for name, c in zip(names, colours):
-        label = str(name)[:28]
+        label = str(name)[:44]
         w = 22 + 7 * len(label)
         if cx + w > x + max_width and cx > x:
             cx, cy = x, cy + 18
@@ -170,13 +198,15 @@ def _legend(svg: Svg, x: float, y: float, names: list[str], colours: list[str], 
 # -- charts ---------------------------------------------------------------------------------------
 
 def line_chart(series: list[dict], title: str, xlabel: str, ylabel: str, ylim=None, width=640,
-               height=340, markers=True) -> bytes:
+               height=340, markers=True, xlog=False) -> bytes:
     """series: [{"name", "x": [...], "y": [...], "lo": [...]?, "hi": [...]?, "dash": bool?,
     "colour": str?}]; lo/hi draw a shaded band (e.g. the interquartile range)."""
     names = [str(s["name"]) for s in series]
     colours = [s.get("colour") or colour(i) for i, s in enumerate(series)]
     legend_h = _legend(Svg(1, 1), 70, 0, names, colours, width - 90)
     svg = Svg(width, height + legend_h, title)
+    tx = (lambda v: math.log10(v) if v > 0 else float("nan")) if xlog else float  # noqa: E731
+    series = [{**s, "x": [tx(float(v)) for v in s["x"]]} for s in series]
     xs = [float(v) for s in series for v in s["x"]]
     ys = [float(v) for s in series for k in ("y", "lo", "hi") for v in (s.get(k) or []) if v is not None]
     xs = [v for v in xs if math.isfinite(v)] or [0.0, 1.0]
@@ -186,7 +216,7 @@ def line_chart(series: list[dict], title: str, xlabel: str, ylabel: str, ylim=No
         pad = (hi_y - lo_y) * 0.05 or 0.05
         lo_y, hi_y = lo_y - pad, hi_y + pad
     ax = Axes(svg, 70, 34, width - 90, height - 84, (min(xs), max(xs)), (lo_y, hi_y))
-    ax.frame(xlabel, ylabel, title)
+    ax.frame(xlabel, ylabel, title, xticks=_log_ticks(*ax.xlim) if xlog else None)
     for s, c in zip(series, colours):
         pts = [(ax.px(float(x)), ax.py(float(y))) for x, y in zip(s["x"], s["y"])
                if y is not None and math.isfinite(float(y))]
@@ -311,10 +341,13 @@ def barcode_grid(panels: list[dict], top: int = 20, cols: int = 2, title: str = 
 
 def scatter_grid(panels: list[dict], names: list[str], cols: int = 3, size: int = 200, title: str = "") -> bytes:
     """2D scatter small multiples on one shared frame. panels: [{"title", "xy": [[x, y]...],
-    "group": [int...]}]; groups coloured by PALETTE and named in the legend by `names`."""
+    "group": [int...]}]; groups coloured by `category_colours(names)` and named in the legend."""
     allxy = np.concatenate([np.asarray(p["xy"], dtype=np.float64).reshape(-1, 2) for p in panels]) \
         if panels else np.zeros((1, 2))
     (x0, y0), (x1, y1) = allxy.min(0), allxy.max(0)
+    px_, py_ = (x1 - x0) * 0.04 or 0.5, (y1 - y0) * 0.04 or 0.5
+    x0, x1, y0, y1 = x0 - px_, x1 + px_, y0 - py_, y1 + py_
+    cols_ = category_colours(names)
     rows = max(1, math.ceil(len(panels) / cols))
     pw, ph = size + 20, size + 30
     svg = Svg(pw * min(cols, max(len(panels), 1)) + 20, ph * rows + 40 + 18 * (1 + len(names) // 6),
@@ -324,9 +357,8 @@ def scatter_grid(panels: list[dict], names: list[str], cols: int = 3, size: int 
         ax = Axes(svg, 20 + c * pw, 30 + r * ph, size - 10, size - 10, (x0, x1), (y0, y1))
         ax.frame("", "", str(p.get("title", ""))[:30], ticks=False, size=10)
         for (x, y), g in zip(np.asarray(p["xy"]).reshape(-1, 2), p["group"]):
-            svg.circle(ax.px(x), ax.py(y), 2.2, colour(int(g)), 0.75)
-    _legend(svg, 20, 30 + rows * ph + 10, [str(n) for n in names], [colour(i) for i in range(len(names))],
-            pw * cols - 20)
+            svg.circle(ax.px(x), ax.py(y), 2.2, cols_[int(g)] if 0 <= int(g) < len(cols_) else "#999999", 0.75)
+    _legend(svg, 20, 30 + rows * ph + 10, [str(n) for n in names], cols_, pw * cols - 20)
     return svg.to_bytes()
 
 
