@@ -199,8 +199,8 @@ def activations_page(r: dict, assets: dict) -> str:
                    f"{bl['images']} images. One line per t. Compare how the first and the last blocks "
                    f"react: the original notebook found that they change in opposite directions.\n")
         near = bl["near_zero"]
-        series = [{"name": f"t = {t:.2f}", "x": list(range(len(bl["blocks"]))), "y": near[i]}
-                  for i, t in enumerate(bl["t"])]
+        series = [{"name": f"t = {t:.2f}", "x": list(range(len(bl["blocks"]))), "y": near[i],
+                   "colour": fig.viridis(0.85 * t)} for i, t in enumerate(bl["t"])]
         assets["robustness/figures/blend.svg"] = fig.line_chart(
             series, "Near-zero share by depth, noise (t = 0) to image (t = 1)", "block (0 = first)",
             "share near zero")
