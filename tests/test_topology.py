@@ -203,7 +203,7 @@ def test_run_writes_pages_files_and_metrics(topology_run):
     assert tables["field"] == "colour" and len(tables["categories"]) == 3
     assert tables["perturbations"]["reembed_max_abs_diff"] < 1e-4
     assert json.loads(out.files["diagrams.json"])["images"][0]["h0_infinite"] == 1
-    assert again.files == out.files
+    assert again.files == out.files and again.pages == out.pages  # same bytes, fresh or cached
     m = out.metrics
     assert m["categories"] == 3 and m["modality_gap"] > 0 and "stage_seconds" in m
 

@@ -42,8 +42,8 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     if not cached:
         result = S.save_cached(ctx.cache, STAGE, key, compute(ctx, cfg, field, why))
     seconds = time.perf_counter() - start
-    pages = robustness_pages.pages(result, seconds, cached)
-    files = {"curves.json": S.json_bytes({k: v for k, v in result.items() if k != "attack_example"})}
+    pages = robustness_pages.pages(result)
+    files = {"curves.json": S.json_bytes({k: v for k, v in result.items() if k not in ("attack_example", "timings")})}
     return AnalysisOutput(files=files, pages=pages, metrics=metrics(result, seconds), cached=cached)
 
 

@@ -19,14 +19,14 @@ def _f(v, digits=3) -> str:
     return fmt_float(v, digits) if v is not None else "n/a"
 
 
-def pages(r: dict, seconds: float, cached: bool) -> dict:
+def pages(r: dict) -> dict:
     out: dict = {}
-    out["robustness/index.md"] = index_page(r, seconds, cached, out)
+    out["robustness/index.md"] = index_page(r, out)
     out["robustness/activations.md"] = activations_page(r, out)
     return out
 
 
-def index_page(r: dict, seconds: float, cached: bool, assets: dict) -> str:
+def index_page(r: dict, assets: dict) -> str:
     out = ["# Robustness\n",
            "How much does an image's embedding move when the image is damaged? Each curve takes a "
            "seeded sample of images, perturbs every one of them in the same way at increasing "
@@ -42,8 +42,8 @@ def index_page(r: dict, seconds: float, cached: bool, assets: dict) -> str:
                f"applied at the model's input size ({w} × {h} px), after resizing and cropping and "
                f"before the model's colour normalisation, on the device `{md_text(r.get('device'))}`. "
                f"Check: the unperturbed sample re-embeds to the site's embeddings within "
-               f"{r['reembed_max_abs_diff']:.1e}. Stage time {seconds:.1f} s"
-               + (" (cached result reused)" if cached else "") + ".\n")
+               f"{r['reembed_max_abs_diff']:.1e}. Timings are in the [build report](../build-report.md) "
+               f"(metrics, robustness).\n")
     out.append("See also [activation sparsity by depth](activations.md).\n")
     sweeps = r["sweeps"]
     for kind, (title, xlabel, col) in SWEEPS.items():

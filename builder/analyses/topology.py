@@ -42,8 +42,8 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     if not cached:
         result = S.save_cached(ctx.cache, STAGE, key, compute(ctx, cfg, field, why))
     seconds = time.perf_counter() - start
-    pages = topology_pages.pages(result, seconds, cached)
-    files = {"tables.json": S.json_bytes({k: v for k, v in result.items() if k != "diagrams"}),
+    pages = topology_pages.pages(result)
+    files = {"tables.json": S.json_bytes({k: v for k, v in result.items() if k not in ("diagrams", "timings")}),
              "diagrams.json": S.json_bytes(result.get("diagrams", {}))}
     return AnalysisOutput(files=files, pages=pages, metrics=metrics(result, seconds), cached=cached)
 

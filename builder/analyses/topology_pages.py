@@ -23,9 +23,9 @@ def _method(d: dict) -> str:
             "approximated: sliced Wasserstein (the diagrams were too large for exact matchings)")
 
 
-def pages(r: dict, seconds: float, cached: bool) -> dict:
+def pages(r: dict) -> dict:
     out: dict = {}
-    out["topology/index.md"] = index_page(r, seconds, cached)
+    out["topology/index.md"] = index_page(r)
     out["topology/diagrams.md"] = persistence_page(r, out)
     out["topology/perturbations.md"] = perturbation_page(r, out)
     out["topology/geometry.md"] = geometry_page(r, out)
@@ -34,7 +34,7 @@ def pages(r: dict, seconds: float, cached: bool) -> dict:
 
 # -- index ----------------------------------------------------------------------------------------
 
-def index_page(r: dict, seconds: float, cached: bool) -> str:
+def index_page(r: dict) -> str:
     names = r.get("categories", [])
     p = r.get("params", {})
     out = ["# Topology and geometry\n",
@@ -63,7 +63,6 @@ def index_page(r: dict, seconds: float, cached: bool) -> str:
                  ["Mean angle between two halves of one category", f"{np.mean(ang['within']):.2f}°"],
                  ["Mean angle between random groups of the same sizes", f"{ang['random']:.2f}°"],
                  ["Subspace dimension k", str(ang["dim"])]]
-    rows.append(["Stage time", f"{seconds:.1f} s" + (" (cached result reused)" if cached else "")])
     out.append(md_table(["", "Value"], rows, "lr"))
     if not names:
         out.append(f"!!! note \"No categories\"\n    The per-category parts are left out: "
@@ -102,11 +101,9 @@ def index_page(r: dict, seconds: float, cached: bool) -> str:
         f"mean direction included. k is the same for all categories: the number of components the "
         f"most spread category needs for {fmt_pct(p.get('subspace_energy'))} of its energy (sum of "
         f"squared norms), capped at {p.get('subspace_max_dim')}.\n")
-    t = r.get("timings", {})
-    if t:
-        out.append("Compute time of each part (seconds; the stage time above also includes "
-                   "rendering, or only reading the cache):\n")
-        out.append(md_table(["Part", "Seconds"], [[md_text(k.replace("_", " ")), f"{v:.2f}"] for k, v in t.items()], "lr"))
+    out.append("How long this took, in total and per part, is in the [build report](../build-report.md) "
+               "(metrics, topology). Time is left off this page so that the same data and settings "
+               "give the same page.\n")
     out.append("## Limits\n")
     out.append("- Persistent homology sees the sample, not the population: a few hundred points in a "
                "space of hundreds of dimensions give many short-lived loops that are sampling noise. "
