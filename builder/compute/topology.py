@@ -26,9 +26,10 @@ import numpy as np
 from scipy.linalg import subspace_angles
 
 
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """float64 rows scaled to length 1 (zero rows stay zero)."""
-    x = np.asarray(x, dtype=np.float64)
+def unit_rows(x: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """Rows scaled to length 1 (zero rows stay zero), as `dtype` (float32 for large sets: the
+    sums that need it are accumulated in float64 where they are taken)."""
+    x = np.asarray(x, dtype=dtype)
     n = np.linalg.norm(x, axis=1, keepdims=True)
     return np.divide(x, n, out=np.zeros_like(x), where=n > 0)
 
@@ -43,10 +44,11 @@ def greedy_subsample(x: np.ndarray, k: int) -> tuple[np.ndarray, float]:
     n = len(x)
     k = min(int(k), n)
     idx = np.zeros(k, dtype=np.int64)
-    dist = np.sqrt(np.maximum(2.0 - 2.0 * (x @ x[0]), 0.0))
+    chord = lambda i: np.sqrt(np.maximum(2.0 - 2.0 * (x @ x[i]).astype(np.float64), 0.0))  # noqa: E731
+    dist = chord(0)
     for i in range(1, k):
         idx[i] = int(np.argmax(dist))
-        dist = np.minimum(dist, np.sqrt(np.maximum(2.0 - 2.0 * (x @ x[idx[i]]), 0.0)))
+        dist = np.minimum(dist, chord(idx[i]))
     return idx, float(dist.max()) if k < n else 0.0
 
 
@@ -66,15 +68,15 @@ def persistence(points: np.ndarray, max_points: int = 200) -> dict:
     """
     from ripser import ripser
 
-    x = unit_rows(points)
-    n = len(x)
+    n = len(points)
+    x = unit_rows(points, np.float32 if n > max_points else np.float64)
     out = {"h0": np.zeros((0, 2)), "h1": np.zeros((0, 2)), "h0_infinite": int(n > 0), "h1_infinite": 0,
            "n_points": n, "n_used": n, "r_cover": 0.0}
     if n < 2:
         return out
     if n > max_points:
         idx, out["r_cover"] = greedy_subsample(x, max_points)
-        x = x[idx]
+        x = unit_rows(points[idx])
         out["n_used"] = len(idx)
     res = ripser(chord_distances(x), maxdim=1, distance_matrix=True)
     for dim, key in ((0, "h0"), (1, "h1")):
@@ -232,7 +234,7 @@ def subspace_angle_table(x: np.ndarray, labels: np.ndarray, n_groups: int, energ
     "within" float64[G]: mean angle between two random halves of each group (what noise alone
     gives), "random": mean angle between groups of the same sizes drawn at random from all rows}.
     """
-    x = unit_rows(x)
+    x = unit_rows(x, np.float32)  # `spectrum` works in float64, one group at a time
     labels = np.asarray(labels)
     groups = [x[labels == g] for g in range(n_groups)]
     sizes = [len(g) for g in groups]
@@ -277,25 +279,31 @@ def modality_gap(img: np.ndarray, txt: np.ndarray, caption_image: np.ndarray | N
     matched_cosine     mean cosine of each caption with its own image (if caption_image given)
     img_proj, txt_proj every point's coordinate along the gap direction (for a histogram)
     """
-    i, t = unit_rows(img), unit_rows(txt)
-    mi, mt = i.mean(0), t.mean(0)
+    i, t = unit_rows(img, np.float32), unit_rows(txt, np.float32)
+    mi, mt = i.mean(0, dtype=np.float64), t.mean(0, dtype=np.float64)
     delta = mi - mt
     dist = float(np.linalg.norm(delta))
-    var_i = float(((i - mi) ** 2).sum(1).mean())
-    var_t = float(((t - mt) ** 2).sum(1).mean())
+    # mean ||x - mean||^2 = mean ||x||^2 - ||mean||^2, and ||x|| = 1 (no N x D temporaries)
+    sq = lambda a: float((np.linalg.norm(a, axis=1).astype(np.float64) ** 2).mean())  # noqa: E731
+    var_i = max(sq(i) - float(mi @ mi), 0.0) if len(i) else 0.0
+    var_t = max(sq(t) - float(mt @ mt), 0.0) if len(t) else 0.0
     between = dist**2 / 4.0
     total = (var_i + var_t) / 2.0 + between
     u = delta / dist if dist > 0 else np.zeros_like(delta)
     m = (mi + mt) / 2.0
-    along = ((((i - m) @ u) ** 2).mean() + (((t - m) @ u) ** 2).mean()) / 2.0
+    ip, tp = i @ u - m @ u, t @ u - m @ u
+    along = ((ip**2).mean() + (tp**2).mean()) / 2.0
     out = {"centroid_distance": dist,
            "centroid_cosine": float(mi @ mt / max(np.linalg.norm(mi) * np.linalg.norm(mt), 1e-12)),
            "gap_share": float(between / total) if total > 0 else 0.0,
            "direction_share": float(along / total) if total > 0 else 0.0,
            "var_images": var_i, "var_captions": var_t,
-           "img_proj": (i - m) @ u, "txt_proj": (t - m) @ u}
+           "img_proj": ip, "txt_proj": tp}
     if caption_image is not None and len(t):
-        out["matched_cosine"] = float((t * i[np.asarray(caption_image)]).sum(1).mean())
+        ci, step = np.asarray(caption_image), 65536  # in chunks: no C x D temporary
+        total_cos = sum(float((t[s:s + step] * i[ci[s:s + step]]).sum(1, dtype=np.float64).sum())
+                        for s in range(0, len(t), step))
+        out["matched_cosine"] = total_cos / len(t)
         out["mean_cross_cosine"] = float(mi @ mt)
     return out
 
@@ -304,10 +312,10 @@ def mean_cross_similarity(a: np.ndarray, a_labels: np.ndarray, b: np.ndarray, b_
                           n_groups: int) -> np.ndarray:
     """float64[G, G]: mean cosine similarity between every row of group i in a and every row of
     group j in b; exact, since the mean of u.v over all pairs is mean(u) . mean(v)."""
-    a, b = unit_rows(a), unit_rows(b)
-    ma = np.stack([a[a_labels == g].mean(0) if (a_labels == g).any() else np.zeros(a.shape[1])
+    a, b = unit_rows(a, np.float32), unit_rows(b, np.float32)
+    ma = np.stack([a[a_labels == g].mean(0, dtype=np.float64) if (a_labels == g).any() else np.zeros(a.shape[1])
                    for g in range(n_groups)])
-    mb = np.stack([b[b_labels == g].mean(0) if (b_labels == g).any() else np.zeros(b.shape[1])
+    mb = np.stack([b[b_labels == g].mean(0, dtype=np.float64) if (b_labels == g).any() else np.zeros(b.shape[1])
                    for g in range(n_groups)])
     return ma @ mb.T
 
