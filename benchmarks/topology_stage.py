@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from builder.analyses.topology import embedding_topology
-from builder.config import TopologyConfig
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from a checkout, uninstalled
+from builder.analyses.topology import embedding_topology, single_threaded_blas  # noqa: E402
+from builder.config import TopologyConfig  # noqa: E402
 
 
 def synthetic(n_images: int, per_image: int, dim: int, n_cat: int, seed: int = 0):
@@ -62,7 +65,8 @@ def main():
         last[0] = now
 
     start = time.perf_counter()
-    r = embedding_topology(img, txt, cap_img, labels, names, cfg, "synthetic", "", lambda s: None, lap)
+    with single_threaded_blas():  # as the analysis runs it
+        r = embedding_topology(img, txt, cap_img, labels, names, cfg, "synthetic", "", lambda s: None, lap)
     total = time.perf_counter() - start
     print(f"{a.images:,} images + {len(txt):,} captions, {a.dim}-D, {a.categories} categories; "
           f"max_points={cfg.max_points}, exact_max_points={cfg.exact_max_points}")

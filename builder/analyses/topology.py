@@ -66,6 +66,15 @@ def metrics(result: dict, seconds: float) -> dict:
 
 # -- compute --------------------------------------------------------------------------------------
 
+def single_threaded_blas():
+    """BLAS on one thread. The matrices here are small (a few hundred rows, D columns), where
+    threads gain little, and on a busy machine threads that wait by spinning made the same
+    computations 10-25x slower (measured on the 2-core build machine under load)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _clock(timings: dict):
     """lap(name): add the seconds since the previous lap to timings[name]."""
     last = [time.perf_counter()]
@@ -81,8 +90,9 @@ def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
     timings: dict[str, float] = {}
     lap = _clock(timings)
     names, img_lab = S.category_labels(ctx.collection.records, field)
-    res = embedding_topology(ctx.image_emb, ctx.text_emb, ctx.caption_image, img_lab, names, cfg, field, why,
-                             ctx.log, lap)
+    with single_threaded_blas():
+        res = embedding_topology(ctx.image_emb, ctx.text_emb, ctx.caption_image, img_lab, names, cfg, field,
+                                 why, ctx.log, lap)
     img_lab = np.array(res.pop("_labels"))
     res["perturbations"] = perturbations(ctx, cfg, img_lab, len(res["categories"]), lap)
     res["timings"] = timings
@@ -211,6 +221,11 @@ def perturbations(ctx: AnalysisContext, cfg, img_lab: np.ndarray, G: int, lap) -
            "failed": [list(f) for f in failed], "groups": "categories" if G else "all",
            "reembed_max_abs_diff": float(np.abs(check - base[:REEMBED_CHECK]).max()),
            "mean_cosine": [float((e * base).sum(1).mean()) for e in embs]}
+    with single_threaded_blas():
+        return _perturbation_topology(cfg, out, embs, lab, levels, G, lap)
+
+
+def _perturbation_topology(cfg, out: dict, embs: list[np.ndarray], lab: np.ndarray, levels, G: int, lap) -> dict:
     pooled = [_dgm(T.persistence(e, cfg.max_points)) for e in embs]
     out["pooled"] = {"diagrams": pooled,
                      "distance": {d: [T.diagram_distance(p[d], pooled[0][d], cfg.exact_max_points,
