@@ -198,8 +198,9 @@ def persistence_page(r: dict, assets: dict) -> str:
             cols = [(d, k) for d, k in cols if k in dist[d] and not (exact and k == "sliced")]
             rows = [[md_text(names[i]), md_text(names[j])] + [_f(dist[d][k][i][j]) for d, k in cols]
                     for i in range(len(names)) for j in range(i + 1, len(names))]
-            out.append(md_table(["Category", "Category"] + [f"{k.capitalize()} {d.upper()}" for d, k in cols],
-                                rows, "ll" + "r" * len(cols)))
+            out.append(_collapsed(f"Every pair of categories, {m} (sortable table)", md_table(
+                ["Category", "Category"] + [f"{k.capitalize()} {d.upper()}" for d, k in cols],
+                rows, "ll" + "r" * len(cols))))
         ivc = r.get("image_vs_caption", {})
         if ivc:
             out.append("### Images against captions, per category\n")
@@ -221,6 +222,12 @@ def persistence_page(r: dict, assets: dict) -> str:
 
 def _level_label(lv: dict) -> str:
     return f"{PERTURB_NAMES.get(lv['kind'], lv['kind'])} {lv['level']:g}"
+
+
+def _collapsed(title: str, body: str) -> str:
+    """A closed, expandable block (pymdownx.details) around markdown `body` (a long table)."""
+    inner = "\n".join(("    " + line) if line else "" for line in body.splitlines())
+    return f'??? note "{title}"\n\n{inner}\n'
 
 
 def _off_diagonal(m) -> np.ndarray:
@@ -283,6 +290,13 @@ def perturbation_page(r: dict, assets: dict) -> str:
             rows.append(["pooled sample"] + [_f(p["pooled"]["distance"][d][i]["wasserstein"]) for i in blur[1:]])
             out.append(f"**Wasserstein distance, {d.upper()}, original vs blurred** (exact)\n")
             out.append(md_table(heads, rows, "l" + "r" * (len(heads) - 1)))
+        for d in ("h0", "h1"):
+            heads = ["Category"] + [f"σ = {s:g}" for s in sig[1:]]
+            rows = [[md_text(n)] + [_f(p["per_category"][g][d][i]["bottleneck"]) for i in blur[1:]]
+                    for g, n in enumerate(names)]
+            rows.append(["pooled sample"] + [_f(p["pooled"]["distance"][d][i]["bottleneck"]) for i in blur[1:]])
+            out.append(_collapsed(f"Bottleneck distance, {d.upper()}, original vs blurred (exact)",
+                                  md_table(heads, rows, "l" + "r" * (len(heads) - 1))))
         others = [i for i, lv in enumerate(levels) if lv["kind"] != "blur"]
         if others:
             out.append("## Noise\n")
@@ -361,8 +375,8 @@ def geometry_page(r: dict, assets: dict) -> str:
             x = ang[m]
             rows = [[md_text(names[i]), md_text(names[j]), f"{x['min'][i][j]:.2f}", f"{x['mean'][i][j]:.2f}",
                      f"{x['max'][i][j]:.2f}"] for i in range(len(names)) for j in range(i + 1, len(names))]
-            out.append(f"**{m.capitalize()}: principal angles per pair (degrees)**\n")
-            out.append(md_table(["Category", "Category", "Smallest", "Mean", "Largest"], rows, "llrrr"))
+            out.append(_collapsed(f"{m.capitalize()}: principal angles of every pair (degrees, sortable table)",
+                                  md_table(["Category", "Category", "Smallest", "Mean", "Largest"], rows, "llrrr")))
         rows = [[md_text(n), f"{ang['images']['within'][g]:.2f}", f"{ang['captions']['within'][g]:.2f}",
                  str(ang["images"]["dims_needed"][g]), str(r["counts"]["images"][g]), str(r["counts"]["captions"][g])]
                 for g, n in enumerate(names)]
