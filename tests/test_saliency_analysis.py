@@ -152,3 +152,11 @@ def test_chunking_does_not_change_the_results(tmp_path, monkeypatch):
         assert diff.max() <= 1
     assert full.metrics["pointing_game"] == small.metrics["pointing_game"]
     assert np.allclose(full.metrics["deletion"]["curve_salient"], small.metrics["deletion"]["curve_salient"], atol=1e-3)
+
+
+def test_same_inputs_give_the_same_bytes(tmp_path):
+    """Two cold runs (separate caches): identical files and pages (timings go to the report only)."""
+    a = analysis.run(make_ctx(tmp_path / "a", VIT, 32))
+    b = analysis.run(make_ctx(tmp_path / "b", VIT, 32))
+    assert a.files == b.files and a.pages == b.pages
+    assert "maps_per_second" not in json.loads(a.files["index.json"])["metrics"]

@@ -36,6 +36,7 @@ from builder.records import BadItem
 VERSION = 1  # bump when the output changes for the same inputs
 ASSETS = Path(__file__).resolve().parent / "assets"
 INDEX_SCHEMA = 1
+TIMINGS = ("maps_per_second", "device")  # in the build report only: files and pages stay deterministic
 
 
 def run(ctx: AnalysisContext) -> AnalysisOutput:
@@ -197,12 +198,12 @@ def compute(ctx: AnalysisContext, kind: str, curated: list[int], evaluated: list
     files["index.json"] = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     slug = ctx.cfg.dataset.slug
     site_pages = {
-        "saliency/index.md": pages.index_page(slug, index, metrics),
-        "saliency/method.md": pages.method_page(metrics, cfg),
+        "saliency/index.md": pages.index_page(slug, index, index["metrics"]),
+        "saliency/method.md": pages.method_page(index["metrics"], cfg),
         "saliency/saliency.js": (ASSETS / "saliency.js").read_bytes(),
         "saliency/saliency.css": (ASSETS / "saliency.css").read_bytes(),
     }
-    svg = pages.deletion_svg(metrics)
+    svg = pages.deletion_svg(index["metrics"])
     if svg:
         site_pages["saliency/deletion.svg"] = svg
     return AnalysisOutput(files=files, pages=site_pages, metrics=metrics)
@@ -254,7 +255,7 @@ def index_json(ctx, kind, kept, sets, sims, temperature, maps, tokens, boxes, me
         "temperature": round(temperature, 4),
         "roles": ROLE_NAMES,
         "images": images,
-        "metrics": metrics,
+        "metrics": {k: v for k, v in metrics.items() if k not in TIMINGS},
     }
 
 

@@ -40,8 +40,6 @@ def figures_table(m: dict) -> str:
         for kind, v in sorted((ty.get("by_kind") or {}).items()):
             rows.append([f"… when the word is {md_text('a ' + kind + ' name' if kind != 'other' else 'another word')}",
                          f"{fmt_pct(_g(v, 'word_wins'))} of {_g(v, 'images')}"])
-    if m.get("maps_per_second") is not None:
-        rows.append(["Maps per second (this build)", f"{fmt_float(m['maps_per_second'], 1)} on {md_text(m.get('device'))}"])
     return md_table(["Figure", "Value"], rows, "lr")
 
 
