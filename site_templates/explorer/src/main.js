@@ -15,6 +15,7 @@ import { createRenderer } from './gl/renderer.js';
 import { createCamera, project } from './gl/camera.js';
 import { attachControls } from './gl/controls.js';
 import { createScene } from './gl/scene.js';
+import { createOverlay } from './gl/overlay.js';
 import { parseHash, formatHash, COLOR_MODES } from './router.js';
 import { matchCaptions } from './search.js';
 import { createThumbs } from './ui/thumbs.js';
@@ -62,9 +63,21 @@ async function start() {
   scene = createScene(renderer, camera, { positions, modality, category });
   renderer.request();
   atlas.renderer = renderer;
+  atlas.scene = scene;
   atlas.camera = camera;
   atlas.pointCount = N;
   atlas.firstFrameMs = await renderer.firstFrame;
+
+  // The overlay (rings, lines) gets its own context after the first frame; it redraws with
+  // every frame of the points (same camera) and on its own when hover or selection change.
+  const overlay = createOverlay($('overlay'), { position: scene.position, viewProj: scene.viewProj });
+  let pickTimer = 0;
+  renderer.onFrame = () => {
+    overlay.renderer.renderNow();
+    // once the camera rests, bring the id buffer up to date so the next hover is instant
+    clearTimeout(pickTimer);
+    pickTimer = setTimeout(() => { if (!camera.flight) scene.refreshPick(); }, 150);
+  };
 
   // -- context shared by the UI ------------------------------------------------------------
   const legends = manifest.legends || {};
@@ -108,16 +121,23 @@ async function start() {
     store.set({ selected: p, local: null });
     if (p < 0) return;
     if (fly) {
-      camera.flyTo(scene.position(p), Math.min(camera.distance, 1.6), performance.now());
+      camera.flyTo(scene.position(p), Math.min(camera.distance, 1.6), performance.now(), 600, panelShift());
       renderer.invalidate();
     }
     if (!manifest.local) return;
     const view = await localViewOf(p);
     if (store.get().selected !== p) return; // the reader moved on meanwhile
     store.set({ local: { point: p, ...view } });
-    timings.click.push(performance.now() - t0);
+    // measured to the next frame, i.e. until the panel can be on screen
+    requestAnimationFrame(() => timings.click.push(performance.now() - t0));
   }
   atlas.select = select;
+
+  /** Where a selected point should sit: centred in the part of the canvas the panel leaves free. */
+  function panelShift() {
+    const w = canvas.clientWidth;
+    return w > 720 ? -(Math.min(380, w * 0.4) + 24) / 2 : 0;
+  }
 
   async function setColor(mode) {
     if (!modes.includes(mode)) mode = 'modality';
@@ -158,6 +178,7 @@ async function start() {
     textOf: (c) => ctx.captions.text(c),
   });
 
+  let prefetchTimer = 0;
   const controls = attachControls(canvas, camera, {
     onChange() {
       if (store.get().hover >= 0) store.set({ hover: -1 });
@@ -165,12 +186,14 @@ async function start() {
       renderer.invalidate();
     },
     onHover(x, y) {
-      if (controls.isDragging()) return;
+      if (controls.isDragging() || camera.flight) return;
       const t0 = performance.now();
       const p = scene.pick(x, y);
       timings.hover.push(performance.now() - t0);
       if (timings.hover.length > 5000) timings.hover.splice(0, 2500);
       store.set({ hover: p });
+      clearTimeout(prefetchTimer);
+      if (p >= 0) prefetchTimer = setTimeout(() => localViewOf.prefetch(p), 80);
       const r = stageRect();
       if (p >= 0) preview.show(p, x, y, r.width, r.height);
       else preview.hide();
@@ -183,7 +206,8 @@ async function start() {
     onClick(x, y) {
       const t0 = performance.now();
       const p = scene.pick(x, y);
-      if (p >= 0) select(p, { t0 });
+      // The point is under the cursor: the map stays still, unless the panel would cover it.
+      if (p >= 0) select(p, { t0, fly: x > canvas.clientWidth + 2 * panelShift() - 24 });
     },
   });
   document.addEventListener('keydown', (e) => {
@@ -210,8 +234,7 @@ async function start() {
       const img = ctx.captions.imageOfPoint(focus);
       for (const c of ctx.captions.ofImage(img)) segments.push([img, I + c]);
     }
-    scene.setOverlays(rings, segments);
-    renderer.request();
+    overlay.set(rings, segments);
   }
   store.subscribe((s, changed) => {
     if (changed.has('hover') || changed.has('selected') || changed.has('local') || changed.has('textReady')) overlays(s);

@@ -78,6 +78,7 @@ export function createCamera(opts = {}) {
     theta: opts.theta ?? 0.6,
     phi: opts.phi ?? 0.35,
     fovy: Math.PI / 4,
+    offsetX: 0, // CSS px the target sits right of the canvas centre (negative: left of a side panel)
     flight: null,
   };
 
@@ -90,8 +91,13 @@ export function createCamera(opts = {}) {
     ];
   };
   cam.view = () => lookAt(cam.eye(), cam.target, [0, 1, 0]);
-  cam.projection = (aspect) => perspective(cam.fovy, aspect, Math.max(0.001, cam.distance * 0.01), cam.distance + 10);
-  cam.viewProj = (aspect) => multiply(cam.projection(aspect), cam.view());
+  /** Perspective, shifted sideways by offsetX pixels of a `width`-pixel viewport. */
+  cam.projection = (aspect, width = 0) => {
+    const m = perspective(cam.fovy, aspect, Math.max(0.001, cam.distance * 0.01), cam.distance + 10);
+    if (width > 0) m[8] -= (2 * cam.offsetX) / width; // NDC translation applied after projection
+    return m;
+  };
+  cam.viewProj = (aspect, width = 0) => multiply(cam.projection(aspect, width), cam.view());
 
   /** Rotate by a drag of (dx, dy) pixels on a viewport `height` pixels tall. */
   cam.orbit = (dx, dy, height = 600) => {
@@ -114,11 +120,11 @@ export function createCamera(opts = {}) {
     cam.distance = Math.max(MIN_DISTANCE, Math.min(MAX_DISTANCE, cam.distance * factor));
     cam.flight = null;
   };
-  /** Start an eased flight to look at `target` from `distance`; `tick` advances it. */
-  cam.flyTo = (target, distance, now, duration = 600) => {
+  /** Start an eased flight to look at `target` from `distance`, ending `offsetX` px off centre. */
+  cam.flyTo = (target, distance, now, duration = 600, offsetX = cam.offsetX) => {
     cam.flight = {
-      from: { target: [...cam.target], distance: cam.distance },
-      to: { target: [...target], distance: distance ?? cam.distance },
+      from: { target: [...cam.target], distance: cam.distance, offsetX: cam.offsetX },
+      to: { target: [...target], distance: distance ?? cam.distance, offsetX },
       start: now,
       duration,
     };
@@ -131,6 +137,7 @@ export function createCamera(opts = {}) {
     const e = easeInOut(Math.max(0, t));
     for (let i = 0; i < 3; i++) cam.target[i] = f.from.target[i] + (f.to.target[i] - f.from.target[i]) * e;
     cam.distance = f.from.distance * Math.pow(f.to.distance / f.from.distance, e);
+    cam.offsetX = f.from.offsetX + (f.to.offsetX - f.from.offsetX) * e;
     if (t >= 1) cam.flight = null;
     return t < 1;
   };

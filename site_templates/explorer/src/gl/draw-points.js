@@ -63,7 +63,7 @@ export function createDrawPick(regl, src) {
   });
 }
 
-/** Screen-sized rings drawn on top of everything. Props: {positions, colors, sizes, count}. */
+/** Screen-sized rings for the overlay canvas. Props: {positions, colors, sizes, count}. */
 export function createDrawMarkers(regl, src) {
   return regl({
     vert: markerVert,
@@ -78,7 +78,7 @@ export function createDrawMarkers(regl, src) {
       u_pixelRatio: () => src.pixelRatio(),
     },
     depth: { enable: false },
-    blend: { enable: true, func: { src: 'src alpha', dst: 'one minus src alpha' } },
+    blend: { enable: true, func: { src: 'one', dst: 'one minus src alpha' } }, // premultiplied
     primitive: 'points',
     count: regl.prop('count'),
   });

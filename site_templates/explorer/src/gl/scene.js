@@ -1,17 +1,14 @@
 /**
- * The 3D scene: GPU buffers for the points, the draw commands, the overlays (highlight rings,
- * image-caption lines) and the picker. Knows nothing about the DOM or the store.
+ * The 3D points: their GPU buffers, the draw command and the picker. Knows nothing about the
+ * DOM or the store. (Rings and lines live in overlay.js, on their own canvas.)
  *
  * data: {positions: Float32Array(3N), modality: Uint8Array(N), category: Uint8Array(N)}
  */
-import { createDrawPoints, createDrawPick, createDrawMarkers } from './draw-points.js';
-import { createDrawLines } from './draw-lines.js';
+import { createDrawPoints, createDrawPick } from './draw-points.js';
 import { createPicker } from './picking.js';
 import { paletteData, BACKGROUND } from './palette.js';
 
 const REF_DEPTH = 2.5; // the camera's starting distance: point sizes are given for it
-const MAX_MARKERS = 256;
-const MAX_LINE_VERTS = 512;
 
 /** Point diameter in CSS px: big for small sets, small for millions. */
 export function basePointSize(n) {
@@ -33,7 +30,7 @@ export function createScene(renderer, camera, data) {
   let colorMode = 'modality';
   let filterActive = false;
 
-  const viewProj = () => camera.viewProj(size.width / size.height);
+  const viewProj = () => camera.viewProj(size.width / size.height, size.width);
   const src = {
     positions, modality, flags, ids,
     count: n,
@@ -48,19 +45,17 @@ export function createScene(renderer, camera, data) {
     framebuffer: null,
   };
   const drawPoints = createDrawPoints(regl, src);
-  const drawPick = createDrawPick(regl, src);
-  const picker = createPicker(regl, { drawPick: () => drawPick(), size });
-  src.framebuffer = picker.framebuffer;
-  const drawMarkers = createDrawMarkers(regl, src);
-  const drawLines = createDrawLines(regl, src);
-
-  const marker = {
-    pos: regl.buffer({ usage: 'dynamic', type: 'float', length: MAX_MARKERS * 12 }),
-    col: regl.buffer({ usage: 'dynamic', type: 'float', length: MAX_MARKERS * 16 }),
-    size: regl.buffer({ usage: 'dynamic', type: 'float', length: MAX_MARKERS * 4 }),
-    count: 0,
+  // The picking program is compiled on first use: shader compilation is a large part of
+  // time-to-first-frame, most of all on software GL.
+  const lazy = (make) => { let cmd = null; return (props) => (cmd || (cmd = make()))(props); };
+  let picker = null;
+  const getPicker = () => {
+    if (!picker) {
+      picker = createPicker(regl, { drawPick: lazy(() => createDrawPick(regl, src)), size });
+      src.framebuffer = picker.framebuffer;
+    }
+    return picker;
   };
-  const lines = { pos: regl.buffer({ usage: 'dynamic', type: 'float', length: MAX_LINE_VERTS * 12 }), count: 0 };
 
   const position = (i) => [data.positions[3 * i], data.positions[3 * i + 1], data.positions[3 * i + 2]];
 
@@ -73,8 +68,6 @@ export function createScene(renderer, camera, data) {
       const moving = camera.tick(now);
       regl.clear({ color: [...BACKGROUND, 1], depth: 1 });
       drawPoints();
-      if (lines.count) drawLines({ positions: lines.pos, count: lines.count, color: [0.95, 0.96, 1, 0.5] });
-      if (marker.count) drawMarkers({ positions: marker.pos, colors: marker.col, sizes: marker.size, count: marker.count });
       return moving;
     },
     /** Colour by `mode` using a uint8 buffer of palette indices (given once per mode). */
@@ -91,20 +84,9 @@ export function createScene(renderer, camera, data) {
       flags.subdata(flagData);
       filterActive = Boolean(points);
     },
-    /** Rings: [{p, rgba, size}]; line segments: [[a, b], ...] between points. */
-    setOverlays(rings, segments) {
-      const r = rings.slice(0, MAX_MARKERS);
-      const pos = new Float32Array(r.length * 3), col = new Float32Array(r.length * 4), sz = new Float32Array(r.length);
-      r.forEach((m, k) => { pos.set(position(m.p), 3 * k); col.set(m.rgba, 4 * k); sz[k] = m.size; });
-      if (r.length) { marker.pos.subdata(pos); marker.col.subdata(col); marker.size.subdata(sz); }
-      marker.count = r.length;
-      const s = segments.slice(0, MAX_LINE_VERTS / 2);
-      const lp = new Float32Array(s.length * 6);
-      s.forEach(([a, b], k) => { lp.set(position(a), 6 * k); lp.set(position(b), 6 * k + 3); });
-      if (s.length) lines.pos.subdata(lp);
-      lines.count = s.length * 2;
-    },
     /** Point id at CSS pixel (x, y) of the canvas, or -1. */
-    pick: (x, y) => picker.pick(x, y, renderer.sceneVersion),
+    pick: (x, y) => getPicker().pick(x, y, renderer.sceneVersion),
+    /** Bring the id buffer and its CPU copy up to date (when idle, so hovers never wait). */
+    refreshPick: () => getPicker().refresh(renderer.sceneVersion),
   };
 }

@@ -23,9 +23,9 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
       onmouseleave: () => onHover(-1),
     }, [
       el('span', { class: 'rank', text: String(rank) }),
-      thumbs.available ? thumbs.canvas(pointImage(ctx, p), 40) : null,
+      thumbs.available ? thumbs.make(pointImage(ctx, p), 40) : null,
       el('div', { class: 'nb-text' }, [
-        el('div', { class: 'nb-caption', text: text || pointLabel(ctx, p) }),
+        el('div', { class: 'nb-title', text: text || pointLabel(ctx, p) }),
         el('div', { class: 'nb-meta', text: `${pointLabel(ctx, p)} · distance ${dist.toFixed(3)}` }),
       ]),
     ]);
@@ -51,7 +51,7 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
         onclick: () => onSelect(p),
         onmouseenter: () => onHover(p),
         onmouseleave: () => onHover(-1),
-      }, isImage && thumbs.available ? [thumbs.canvas(p, 30, 'thumb')] : []);
+      }, isImage && thumbs.available ? [thumbs.make(p, 30, 'thumb')] : []);
       Object.assign(node.style, at(view.local_xy[2 * j], view.local_xy[2 * j + 1]));
       node.style.borderColor = colorOf(...colorIndex(p));
       box.append(node);
@@ -78,7 +78,7 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
         el('button', { class: 'close', 'aria-label': 'close local view', title: 'close (Esc)', text: '×', onclick: onClose }),
       ]);
       const focus = el('div', { class: 'focus' }, [
-        thumbs.available ? thumbs.canvas(pointImage(ctx, p), 72) : null,
+        thumbs.available ? thumbs.make(pointImage(ctx, p), 72) : null,
         el('div', {}, [
           el('div', { class: 'focus-label' }, [
             el('span', { class: `kind kind-${p < ctx.I ? 'image' : 'caption'}`, text: p < ctx.I ? 'image' : 'caption' }),

@@ -16,6 +16,6 @@ void main() {
   if (caption && r2 < 0.3) discard;
   vec3 col = texture2D(u_palette, vec2((v_color + 0.5) / 256.0, 0.5)).rgb;
   if (!caption && r2 > 0.62) col *= 0.62;
-  col = mix(col, u_background, v_dim * 0.82);
+  col = mix(col, u_background, v_dim * 0.72);
   gl_FragColor = vec4(col, 1.0);
 }
