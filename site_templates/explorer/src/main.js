@@ -36,37 +36,51 @@ ready.catch(() => {}); // failures are shown in the page; tests read __atlas.err
 /** Instrumentation for tests and benchmarks (read-only use). */
 const atlas = {
   ready, textReady, timings, store,
-  firstFrameMs: null, dataMs: null, pointCount: 0, error: null,
+  firstFrameMs: null, pointCount: 0, error: null,
+  marks: { script: performance.now() }, // ms since navigation when each loading step ended
   get state() { return store.get(); },
   projectPoint: () => null,
   pick: () => -1,
 };
 window.__atlas = atlas;
 
+/** index.json -> manifest -> the global view's buffers (8 bytes per point). */
+async function loadGlobalView(view) {
+  const { dataUrl, datasets } = await loadIndex(location.href);
+  atlas.marks.index = performance.now();
+  const entry = datasets.find((d) => d.name === view.dataset) || datasets[0];
+  const { manifest, baseUrl } = await loadManifest(entry, dataUrl);
+  atlas.marks.manifest = performance.now();
+  $('dataset-name').textContent = entry.title || entry.name;
+  setStatus($('status'), 'loading points…');
+  const [positions, modality, category] = await Promise.all(
+    ['positions', 'modality', 'category'].map((name) => loadBuffer(manifest, baseUrl, name)));
+  atlas.marks.data = performance.now();
+  return { entry, manifest, baseUrl, positions, modality, category };
+}
+
 async function start() {
   attachHelp($('help-button'), $('help'));
   const view = parseHash(location.hash);
-  const { dataUrl, datasets } = await loadIndex(location.href);
-  const entry = datasets.find((d) => d.name === view.dataset) || datasets[0];
-  const { manifest, baseUrl } = await loadManifest(entry, dataUrl);
-  $('dataset-name').textContent = entry.title || entry.name;
-  setStatus($('status'), 'loading points…');
-
-  const [positions, modality, category] = await Promise.all(
-    ['positions', 'modality', 'category'].map((name) => loadBuffer(manifest, baseUrl, name)));
-  atlas.dataMs = performance.now();
-  const { I, N } = manifest.counts;
+  // Start the downloads, then create the GL context while they are in flight: context
+  // creation blocks the main thread but not the network.
+  const loading = loadGlobalView(view);
+  loading.catch(() => {}); // handled where awaited
   const canvas = $('view');
   let scene = null;
   const renderer = createRenderer(canvas, { draw: (now) => scene.draw(now), timings });
   const camera = createCamera();
+  atlas.marks.context = performance.now();
+  const { entry, manifest, baseUrl, positions, modality, category } = await loading;
+  const { I, N } = manifest.counts;
   scene = createScene(renderer, camera, { positions, modality, category });
-  renderer.request();
+  atlas.marks.scene = performance.now();
+  renderer.start();
   atlas.renderer = renderer;
   atlas.scene = scene;
   atlas.camera = camera;
   atlas.pointCount = N;
-  atlas.firstFrameMs = await renderer.firstFrame;
+  atlas.firstFrameMs = atlas.marks.frame = await renderer.firstFrame;
 
   // The overlay (rings, lines) gets its own context after the first frame; it redraws with
   // every frame of the points (same camera) and on its own when hover or selection change.

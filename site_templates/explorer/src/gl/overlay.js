@@ -16,6 +16,7 @@ export function createOverlay(canvas, { position, viewProj }) {
   let drawMarkers = null, drawLines = null;
   const renderer = createRenderer(canvas, { transparent: true, draw });
   const { regl, size } = renderer;
+  renderer.start();
   const src = { viewProj, pixelRatio: () => size.pixelRatio };
   drawMarkers = createDrawMarkers(regl, src);
   drawLines = createDrawLines(regl, src);

@@ -22,6 +22,7 @@ export function createRenderer(canvas, { draw, timings = null, transparent = fal
   const size = { width: 1, height: 1, pixelRatio: 1 };
   const pixel = new Uint8Array(4);
   let scheduled = false;
+  let paused = true; // no frames until start(): the first frame must show the points
   let sceneVersion = 0;
   let firstFrame = null;
 
@@ -32,9 +33,14 @@ export function createRenderer(canvas, { draw, timings = null, transparent = fal
     syncFrames: false, // benchmarks set this so frame times include the GPU's work
     onFrame: null, // called after each frame (the overlay follows the points' camera)
     get sceneVersion() { return sceneVersion; },
+    /** Allow frames (once there is something to draw) and draw the first. */
+    start() {
+      paused = false;
+      renderer.request();
+    },
     /** Ask for one frame. */
     request() {
-      if (!scheduled) {
+      if (!scheduled && !paused) {
         scheduled = true;
         requestAnimationFrame(frame);
       }
