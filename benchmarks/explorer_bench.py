@@ -31,6 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from builder.render.preview_server import serve_site  # noqa: E402
 from builder.render.synthetic import make_synthetic_site  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -142,13 +143,17 @@ def measure_site(browser, root: Path, runs: int, frames: int, hovers: int, click
             cands = [int(x) for x in rng.integers(0, n, 400)]
             hit = page.evaluate("""(cands) => { const a = window.__atlas;
                 for (const i of cands) { const q = a.projectPoint(i);
-                  if (q.visible && a.pick(q.x, q.y) === i) return {i, x: q.x, y: q.y}; } return null; }""", cands)
+                  if (q.onCanvas && a.pick(q.x, q.y) === i) return {i, x: q.x, y: q.y}; } return null; }""", cands)
             if hit is None:
                 page.keyboard.press("-")  # zoom out a little and try again
                 continue
             before = page.evaluate("window.__atlas.timings.click.length")
             page.mouse.click(hit["x"], hit["y"])
-            page.wait_for_function(f"window.__atlas.timings.click.length > {before}", timeout=30_000)
+            try:
+                page.wait_for_function(f"window.__atlas.timings.click.length > {before}", timeout=30_000)
+            except PlaywrightTimeout:
+                out["click_misses"] = out.get("click_misses", 0) + 1
+                continue
             click_ms.append(page.evaluate("window.__atlas.timings.click.at(-1)"))
             page.wait_for_function("!window.__atlas.camera.flight", timeout=30_000)
             page.keyboard.press("Escape")

@@ -112,10 +112,12 @@ async function start() {
   };
 
   const stageRect = () => canvas.getBoundingClientRect();
+  /** Where point i is on the page; `onCanvas`: visible and not covered by a panel. */
   atlas.projectPoint = (i) => {
     const r = stageRect();
     const p = project(scene.viewProj(), scene.position(i), r.width, r.height);
-    return { x: r.left + p.x, y: r.top + p.y, visible: p.visible };
+    const x = r.left + p.x, y = r.top + p.y;
+    return { x, y, visible: p.visible, onCanvas: p.visible && document.elementFromPoint(x, y) === canvas };
   };
   atlas.pick = (x, y) => {
     const r = stageRect();
@@ -138,10 +140,15 @@ async function start() {
       camera.flyTo(scene.position(p), Math.min(camera.distance, 1.6), performance.now(), 600, panelShift());
       renderer.invalidate();
     }
-    if (!manifest.local) return;
-    const view = await localViewOf(p);
+    let local;
+    try {
+      local = manifest.local ? { point: p, ...(await localViewOf(p)) } : { point: p, error: 'This dataset has no local views.' };
+    } catch (err) {
+      console.warn(err);
+      local = { point: p, error: `Could not load the neighbours: ${err.message}` };
+    }
     if (store.get().selected !== p) return; // the reader moved on meanwhile
-    store.set({ local: { point: p, ...view } });
+    store.set({ local });
     // measured to the next frame, i.e. until the panel can be on screen
     requestAnimationFrame(() => timings.click.push(performance.now() - t0));
   }
@@ -239,7 +246,7 @@ async function start() {
   const WHITE = [1, 1, 1, 0.95], GOLD = [1, 0.82, 0.3, 1], TEAL = [0.45, 0.95, 0.9, 0.85];
   function overlays(s) {
     const rings = [];
-    if (s.local) for (const q of s.local.neighbours) rings.push({ p: q, rgba: TEAL, size: 11 });
+    if (s.local && s.local.neighbours) for (const q of s.local.neighbours) rings.push({ p: q, rgba: TEAL, size: 11 });
     if (s.selected >= 0) rings.push({ p: s.selected, rgba: GOLD, size: 22 });
     if (s.hover >= 0) rings.push({ p: s.hover, rgba: WHITE, size: 17 });
     const segments = [];

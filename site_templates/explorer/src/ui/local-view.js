@@ -63,7 +63,10 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
   }
 
   return {
-    /** Render `view` = {point, neighbours, local_xy, local_dist, local_evr}, or hide when null. */
+    /**
+   * Render `view` = {point, neighbours, local_xy, local_dist, local_evr} (or {point, error}); with
+   * no view, show `loadingPoint` while its neighbours load, or hide when that is -1 too.
+   */
     render(view, loadingPoint = -1) {
       if (!view && loadingPoint < 0) {
         root.hidden = true;
@@ -87,8 +90,8 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
         ]),
       ]);
       clear(root).append(head, focus);
-      if (!view) {
-        root.append(el('div', { class: 'muted', text: 'loading neighbours…' }));
+      if (!view || view.error) {
+        root.append(el('div', { class: 'muted', text: view ? view.error : 'loading neighbours…' }));
         return;
       }
       const [e1, e2] = view.local_evr;
