@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -54,13 +55,22 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # a browser that navigates away mid-download resets the connection: not an error here
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve_site(root: Path, prefix: str = "/", host: str = "127.0.0.1", port: int = 0):
     """Serve `root` at http://host:port<prefix> in a background thread; yields the base URL."""
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     handler = type("SiteHandler", (_Handler,), {"prefix": prefix})
-    server = http.server.ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(Path(root))))
-    server.daemon_threads = True
+    server = _Server((host, port), functools.partial(handler, directory=str(Path(root))))
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:

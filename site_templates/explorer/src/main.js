@@ -23,7 +23,7 @@ import { createLegend, countValues } from './ui/legend.js';
 import { createPreview } from './ui/preview.js';
 import { createLocalView } from './ui/local-view.js';
 import { createSearchBox } from './ui/search-box.js';
-import { attachHelp, setStatus, showError } from './ui/chrome.js';
+import { attachHelp, datasetPicker, setStatus, showError } from './ui/chrome.js';
 
 const $ = (id) => document.getElementById(id);
 const timings = { hover: [], click: [], frame: [] };
@@ -51,7 +51,7 @@ async function loadGlobalView(view) {
   const entry = datasets.find((d) => d.name === view.dataset) || datasets[0];
   const { manifest, baseUrl } = await loadManifest(entry, dataUrl);
   atlas.marks.manifest = performance.now();
-  $('dataset-name').textContent = entry.title || entry.name;
+  datasetPicker($('dataset-name'), datasets, entry);
   setStatus($('status'), 'loading points…');
   const [positions, modality, category] = await Promise.all(
     ['positions', 'modality', 'category'].map((name) => loadBuffer(manifest, baseUrl, name)));
@@ -88,9 +88,18 @@ async function start() {
   let pickTimer = 0;
   renderer.onFrame = () => {
     overlay.renderer.renderNow();
-    // once the camera rests, bring the id buffer up to date so the next hover is instant
+    // Once the camera rests: draw every point again (in motion big sets draw a subset), then
+    // bring the id buffer up to date so the next hover is instant.
     clearTimeout(pickTimer);
-    pickTimer = setTimeout(() => { if (!camera.flight) scene.refreshPick(); }, 150);
+    pickTimer = setTimeout(() => {
+      if (camera.flight) return;
+      if (scene.moving) {
+        scene.setMoving(false);
+        renderer.request();
+      } else {
+        scene.refreshPick();
+      }
+    }, 150);
   };
 
   // -- context shared by the UI ------------------------------------------------------------
@@ -136,10 +145,6 @@ async function start() {
     if (push && p !== store.get().selected) history.pushState(null, '', hashOf({ selected: p }));
     store.set({ selected: p, local: null });
     if (p < 0) return;
-    if (fly) {
-      camera.flyTo(scene.position(p), Math.min(camera.distance, 1.6), performance.now(), 600, panelShift());
-      renderer.invalidate();
-    }
     let local;
     try {
       local = manifest.local ? { point: p, ...(await localViewOf(p)) } : { point: p, error: 'This dataset has no local views.' };
@@ -151,6 +156,13 @@ async function start() {
     store.set({ local });
     // measured to the next frame, i.e. until the panel can be on screen
     requestAnimationFrame(() => timings.click.push(performance.now() - t0));
+    // The flight starts once the panel is filled: the panel shows at once even where drawing
+    // the points is slow (software GL, millions of points), and the camera follows.
+    if (fly) {
+      camera.flyTo(scene.position(p), Math.min(camera.distance, 1.6), performance.now(), 600, panelShift());
+      scene.setMoving(true);
+      renderer.invalidate();
+    }
   }
   atlas.select = select;
 
@@ -202,6 +214,7 @@ async function start() {
   let prefetchTimer = 0;
   const controls = attachControls(canvas, camera, {
     onChange() {
+      scene.setMoving(true);
       if (store.get().hover >= 0) store.set({ hover: -1 });
       preview.hide();
       renderer.invalidate();

@@ -7,6 +7,7 @@
 import { createDrawPoints, createDrawPick } from './draw-points.js';
 import { createPicker } from './picking.js';
 import { paletteData, BACKGROUND } from './palette.js';
+import { MOTION_BUDGET, shuffledIndices } from './lod.js';
 
 const REF_DEPTH = 2.5; // the camera's starting distance: point sizes are given for it
 
@@ -29,6 +30,9 @@ export function createScene(renderer, camera, data) {
   const palette = regl.texture({ width: 256, height: 1, data: paletteData('modality'), min: 'nearest', mag: 'nearest' });
   let colorMode = 'modality';
   let filterActive = false;
+  let moving = false;
+  let subset = null; // elements buffer: a random order of all points, the first MOTION_BUDGET drawn in motion
+  const canSubsample = n > MOTION_BUDGET && regl.hasExtension('OES_element_index_uint');
 
   const viewProj = () => camera.viewProj(size.width / size.height, size.width);
   const src = {
@@ -45,6 +49,7 @@ export function createScene(renderer, camera, data) {
     framebuffer: null,
   };
   const drawPoints = createDrawPoints(regl, src);
+  const drawSubset = canSubsample ? createDrawPoints(regl, { ...src, elements: () => subset, count: MOTION_BUDGET }) : null;
   // The picking program is compiled on first use: shader compilation is a large part of
   // time-to-first-frame, most of all on software GL.
   const lazy = (make) => { let cmd = null; return (props) => (cmd || (cmd = make()))(props); };
@@ -65,10 +70,15 @@ export function createScene(renderer, camera, data) {
     viewProj,
     /** Draw one frame; returns true while the camera is still flying. */
     draw(now) {
-      const moving = camera.tick(now);
+      const flying = camera.tick(now);
       regl.clear({ color: [...BACKGROUND, 1], depth: 1 });
-      drawPoints();
-      return moving;
+      if (moving && drawSubset) {
+        if (!subset) subset = regl.elements({ data: shuffledIndices(n), type: 'uint32', primitive: 'points' });
+        drawSubset();
+      } else {
+        drawPoints();
+      }
+      return flying;
     },
     /** Colour by `mode` using a uint8 buffer of palette indices (given once per mode). */
     setColor(mode, values) {
@@ -77,6 +87,11 @@ export function createScene(renderer, camera, data) {
       palette({ width: 256, height: 1, data: paletteData(mode), min: 'nearest', mag: 'nearest' });
     },
     hasColor: (mode) => Boolean(colorBuffers[mode]),
+    /** In motion, big sets draw a random subset (see MOTION_BUDGET); at rest, every point. */
+    setMoving(value) {
+      moving = Boolean(value);
+    },
+    get moving() { return moving; },
     /** Mark the given points as search matches (null clears the search). */
     setMatches(points) {
       flagData.fill(0);
