@@ -100,7 +100,7 @@ def measure_site(browser, root: Path, runs: int, frames: int, hovers: int, click
     n = manifest["counts"]["N"]
     payload = sum(manifest["buffers"][b]["bytes"] for b in ("positions", "modality", "category"))
     out = {"points": n, "payload_bytes_per_point": payload / n}
-    with serve_site(root, prefix="/repo/") as base:
+    with serve_site(root, prefix="/repo/", subprocess_=True) as base:
         url = base + "explorer/"
         firsts = first_frames(browser, url, runs)
         out["first_frame_ms"] = statistics.median(firsts)
@@ -137,9 +137,19 @@ def measure_site(browser, root: Path, runs: int, frames: int, hovers: int, click
         out["hover_p95_ms"] = p95(hover_ms[1:])
         out["hover_n"] = len(hover_ms)
 
-        # click -> local view, on points that are visible and pickable right now
-        click_ms = []
-        for c in range(clicks):
+        # click -> local view, on points that are visible and pickable right now. The explorer
+        # prefetches a hovered point's shard after 80 ms: "cold" clicks 40 ms after the cursor
+        # arrives (the shard is fetched on click), "hovered" after 250 ms, as a reader's cursor rests
+        for mode in ("cold", "hovered"):
+            out.update(_clicks(page, rng, n, clicks, mode))
+        ctx.close()
+    return out
+
+
+def _clicks(page, rng, n: int, clicks: int, mode: str) -> dict:
+    click_ms, misses = [], 0
+    page.evaluate("window.__atlas.timings.clickParts.length = 0")
+    for c in range(clicks):
             cands = [int(x) for x in rng.integers(0, n, 400)]
             hit = page.evaluate("""(cands) => { const a = window.__atlas;
                 for (const i of cands) { const q = a.projectPoint(i);
@@ -148,19 +158,26 @@ def measure_site(browser, root: Path, runs: int, frames: int, hovers: int, click
                 page.keyboard.press("-")  # zoom out a little and try again
                 continue
             before = page.evaluate("window.__atlas.timings.click.length")
+            page.mouse.move(hit["x"], hit["y"])
+            page.wait_for_timeout(250 if mode == "hovered" else 40)
             page.mouse.click(hit["x"], hit["y"])
             try:
                 page.wait_for_function(f"window.__atlas.timings.click.length > {before}", timeout=30_000)
             except PlaywrightTimeout:
-                out["click_misses"] = out.get("click_misses", 0) + 1
+                misses += 1
                 continue
             click_ms.append(page.evaluate("window.__atlas.timings.click.at(-1)"))
             page.wait_for_function("!window.__atlas.camera.flight", timeout=30_000)
             page.keyboard.press("Escape")
-        out["click_p95_ms"] = p95(click_ms)
-        out["click_n"] = len(click_ms)
-        ctx.close()
-    return out
+    parts = page.evaluate("window.__atlas.timings.clickParts.slice()")
+    key = "click" if mode == "cold" else "click_hovered"
+    return {
+        f"{key}_p95_ms": p95(click_ms),
+        f"{key}_median_ms": float(np.median(click_ms)) if click_ms else float("nan"),
+        f"{key}_n": len(click_ms),
+        f"{key}_misses": misses,
+        f"{key}_parts_median_ms": {k: round(float(np.median([p[k] for p in parts])), 1) for k in parts[0]} if parts else {},
+    }
 
 
 def measure_baseline(browser, root: Path, dataset: str, runs: int) -> dict:
@@ -178,7 +195,7 @@ def measure_baseline(browser, root: Path, dataset: str, runs: int) -> dict:
         ctx.close()
         return t
 
-    with serve_site(root, prefix="/repo/") as base:
+    with serve_site(root, prefix="/repo/", subprocess_=True) as base:
         baseline_once(base + "baseline.html")  # warm-up, not counted
         for _ in range(runs):
             base_ms.append(baseline_once(base + "baseline.html"))
@@ -237,7 +254,8 @@ def main(argv=None) -> int:
 
 def report(results: dict) -> None:
     base = results.get("baseline", {}).get("first_draw_ms")
-    head = f"{'site':<22}{'B/pt':>6}{'first frame':>13}{'vs base':>9}{'orbit p95':>11}{'hover p95':>11}{'pick render':>13}{'click p95':>11}"
+    head = (f"{'site':<22}{'B/pt':>6}{'first frame':>13}{'vs base':>9}{'orbit p95':>11}{'hover p95':>11}"
+            f"{'pick render':>13}{'click p95':>11}{'hovered':>10}")
     print(head)
     print("-" * len(head))
     for name, r in results.items():
@@ -245,7 +263,8 @@ def report(results: dict) -> None:
             continue
         ratio = f"{r['first_frame_ms'] / base:.2f}x" if base else "-"
         print(f"{name:<22}{r['payload_bytes_per_point']:>6.1f}{r['first_frame_ms']:>10.0f} ms{ratio:>9}"
-              f"{r['orbit_p95_ms']:>8.1f} ms{r['hover_p95_ms']:>8.2f} ms{r['pick_render_ms']:>10.1f} ms{r['click_p95_ms']:>8.1f} ms")
+              f"{r['orbit_p95_ms']:>8.1f} ms{r['hover_p95_ms']:>8.2f} ms{r['pick_render_ms']:>10.1f} ms{r['click_p95_ms']:>8.1f} ms"
+              f"{r['click_hovered_p95_ms']:>7.1f} ms")
     if base:
         b = results["baseline"]
         print(f"{'baseline (bare WebGL)':<22}{'':>6}{base:>10.0f} ms   (fetch {b['points']:,} float16 positions, one drawArrays)")
@@ -258,9 +277,11 @@ def report(results: dict) -> None:
     r1m = next((r for k, r in results.items() if k.startswith("synthetic") and r["points"] == 1_000_000), None)
     if r10:
         checks.append(("first frame 10K <= 1 s", r10["first_frame_ms"] <= TARGETS["first_frame_10k_ms"], f"{r10['first_frame_ms']:.0f} ms"))
-    clicks = [r["click_p95_ms"] for k, r in results.items() if k != "baseline"]
-    if clicks:
-        checks.append(("click -> local view p95 <= 100 ms (all sites)", max(clicks) <= TARGETS["click_p95_ms"], f"max {max(clicks):.1f} ms"))
+    for key, label in (("click_p95_ms", "cold: shard fetched on click"), ("click_hovered_p95_ms", "hovered 250 ms first")):
+        clicks = [r[key] for k, r in results.items() if k != "baseline"]
+        if clicks:
+            checks.append((f"click -> local view p95 <= 100 ms, {label} (all sites)",
+                           max(clicks) <= TARGETS["click_p95_ms"], f"max {max(clicks):.1f} ms"))
     if r100:
         checks.append(("hover pick p95 <= 8 ms at 100K", r100["hover_p95_ms"] <= TARGETS["hover_p95_100k_ms"], f"{r100['hover_p95_ms']:.2f} ms"))
     if r1m:
@@ -271,7 +292,10 @@ def report(results: dict) -> None:
     for name, r in results.items():
         if "generate_s" in r:
             print(f"{name}: generated in {r['generate_s']:.1f} s; first-frame runs {r['first_frame_runs_ms']} ms; "
-                  f"{r['hover_n']} hovers, {r['click_n']} clicks, orbit {r['orbit_wall_ms_per_step']:.0f} ms/step wall")
+                  f"{r['hover_n']} hovers; orbit {r['orbit_wall_ms_per_step']:.0f} ms/step wall")
+            for key in ("click", "click_hovered"):
+                print(f"    {key}: {r[key + '_n']} clicks, median {r[key + '_median_ms']:.0f} ms, "
+                      f"median parts {r[key + '_parts_median_ms']}")
 
 
 if __name__ == "__main__":

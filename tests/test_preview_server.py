@@ -28,3 +28,9 @@ def test_serves_under_the_prefix_only(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as err:
             _get(root + "data/a.bin")
         assert err.value.code == 404
+
+
+def test_serves_from_a_subprocess_too(tmp_path):
+    (tmp_path / "x.txt").write_text("ok")
+    with serve_site(tmp_path, prefix="/p/", subprocess_=True) as base:
+        assert _get(base + "x.txt")[2] == b"ok"

@@ -26,7 +26,7 @@ import { createSearchBox } from './ui/search-box.js';
 import { attachHelp, datasetPicker, setStatus, showError } from './ui/chrome.js';
 
 const $ = (id) => document.getElementById(id);
-const timings = { hover: [], click: [], frame: [] };
+const timings = { hover: [], click: [], clickParts: [], frame: [] };
 const store = createStore(initialState);
 let resolveReady, rejectReady, resolveText;
 const ready = new Promise((res, rej) => { resolveReady = res; rejectReady = rej; });
@@ -145,6 +145,7 @@ async function start() {
     if (push && p !== store.get().selected) history.pushState(null, '', hashOf({ selected: p }));
     store.set({ selected: p, local: null });
     if (p < 0) return;
+    const t1 = performance.now();
     let local;
     try {
       local = manifest.local ? { point: p, ...(await localViewOf(p)) } : { point: p, error: 'This dataset has no local views.' };
@@ -153,9 +154,16 @@ async function start() {
       local = { point: p, error: `Could not load the neighbours: ${err.message}` };
     }
     if (store.get().selected !== p) return; // the reader moved on meanwhile
+    const t2 = performance.now();
     store.set({ local });
+    const t3 = performance.now();
     // measured to the next frame, i.e. until the panel can be on screen
-    requestAnimationFrame(() => timings.click.push(performance.now() - t0));
+    requestAnimationFrame(() => {
+      const t4 = performance.now();
+      timings.click.push(t4 - t0);
+      // where the time went: before the shard was asked for, the shard, filling the panel, the frame
+      timings.clickParts.push({ start: t1 - t0, shard: t2 - t1, fill: t3 - t2, frame: t4 - t3 });
+    });
     // The flight starts once the panel is filled: the panel shows at once even where drawing
     // the points is slow (software GL, millions of points), and the camera follows.
     if (fly) {
@@ -270,6 +278,7 @@ async function start() {
     }
     overlay.set(rings, segments);
   }
+  let loadingTimer = 0;
   store.subscribe((s, changed) => {
     if (changed.has('hover') || changed.has('selected') || changed.has('local') || changed.has('textReady')) overlays(s);
     if (changed.has('colorBy')) {
@@ -277,7 +286,10 @@ async function start() {
       renderer.request();
     }
     if (changed.has('selected') || changed.has('local') || changed.has('textReady') || changed.has('colorBy')) {
-      local.render(s.local, s.selected);
+      clearTimeout(loadingTimer);
+      if (s.local || s.selected < 0) local.render(s.local, s.selected);
+      // A "loading" panel only if the shard is slow: painting it first would delay the real one.
+      else loadingTimer = setTimeout(() => { if (!store.get().local) local.render(null, store.get().selected); }, 120);
     }
     if (changed.has('matches') || changed.has('query')) searchBox.render(s.query, s.matches);
     if (changed.has('textReady')) preview.refresh();
