@@ -99,7 +99,7 @@ def test_url_restores_a_view(page, base_url, site):
     page.wait_for_function("!window.__atlas.camera.flight", timeout=5_000)
     q = page.evaluate(f"window.__atlas.projectPoint({point})")
     box = page.locator("#view").bounding_box()
-    shift = page.evaluate("window.__atlas.camera.offsetX")
+    shift = page.evaluate("window.__atlas.camera.offset[0]")
     assert shift < 0
     assert abs(q["x"] - (box["x"] + box["width"] / 2 + shift)) < 2 and abs(q["y"] - (box["y"] + box["height"] / 2)) < 2
     assert q["x"] < page.locator("#local").bounding_box()["x"]

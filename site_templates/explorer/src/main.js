@@ -174,10 +174,13 @@ async function start() {
   }
   atlas.select = select;
 
-  /** Where a selected point should sit: centred in the part of the canvas the panel leaves free. */
+  /**
+   * Where a selected point should sit, as an offset from the canvas centre: centred in the part
+   * the local view panel leaves free (a side panel when wide, a bottom sheet when narrow; app.css).
+   */
   function panelShift() {
-    const w = canvas.clientWidth;
-    return w > 720 ? -(Math.min(380, w * 0.4) + 24) / 2 : 0;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    return w > 720 ? [-(Math.min(380, w * 0.4) + 24) / 2, 0] : [0, -0.55 * h / 2];
   }
 
   async function setColor(mode) {
@@ -249,7 +252,8 @@ async function start() {
       const t0 = performance.now();
       const p = scene.pick(x, y);
       // The point is under the cursor: the map stays still, unless the panel would cover it.
-      if (p >= 0) select(p, { t0, fly: x > canvas.clientWidth + 2 * panelShift() - 24 });
+      const [sx, sy] = panelShift();
+      if (p >= 0) select(p, { t0, fly: x > canvas.clientWidth + 2 * sx - 24 || y > canvas.clientHeight + 2 * sy - 24 });
     },
   });
   document.addEventListener('keydown', (e) => {

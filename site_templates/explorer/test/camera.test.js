@@ -77,3 +77,11 @@ test('shuffledIndices is a deterministic permutation', () => {
   const late = Array.from(a.slice(0, 250)).filter((i) => i >= 750).length;
   assert.ok(late > 35 && late < 90, String(late));
 });
+
+test('the screen offset moves the target off centre by that many pixels', () => {
+  const cam = createCamera({ target: [0.1, 0.2, -0.3], theta: 0.4, phi: 0.2 });
+  cam.offset = [-100, 50];
+  const p = project(cam.viewProj(800 / 600, 800, 600), cam.target, 800, 600);
+  close(p.x, 300);
+  close(p.y, 350);
+});

@@ -23,9 +23,6 @@ export function createScene(renderer, camera, data) {
   const modality = regl.buffer({ data: data.modality, usage: 'static' });
   const flagData = new Uint8Array(n);
   const flags = regl.buffer({ data: flagData, usage: 'dynamic' });
-  const idData = new Float32Array(n);
-  for (let i = 0; i < n; i++) idData[i] = i;
-  const ids = regl.buffer({ data: idData, usage: 'static' });
   const colorBuffers = { modality, category: regl.buffer({ data: data.category, usage: 'static' }) };
   const palette = regl.texture({ width: 256, height: 1, data: paletteData('modality'), min: 'nearest', mag: 'nearest' });
   let colorMode = 'modality';
@@ -34,9 +31,10 @@ export function createScene(renderer, camera, data) {
   let subset = null; // elements buffer: a random order of all points, the first MOTION_BUDGET drawn in motion
   const canSubsample = n > MOTION_BUDGET && regl.hasExtension('OES_element_index_uint');
 
-  const viewProj = () => camera.viewProj(size.width / size.height, size.width);
+  const viewProj = () => camera.viewProj(size.width / size.height, size.width, size.height);
   const src = {
-    positions, modality, flags, ids,
+    positions, modality, flags,
+    ids: null, // point ids for the picking pass, made with the picker (after the first frame)
     count: n,
     background: BACKGROUND,
     color: () => colorBuffers[colorMode],
@@ -56,6 +54,9 @@ export function createScene(renderer, camera, data) {
   let picker = null;
   const getPicker = () => {
     if (!picker) {
+      const idData = new Float32Array(n);
+      for (let i = 0; i < n; i++) idData[i] = i;
+      src.ids = regl.buffer({ data: idData, usage: 'static' });
       picker = createPicker(regl, { drawPick: lazy(() => createDrawPick(regl, src)), size });
       src.framebuffer = picker.framebuffer;
     }
