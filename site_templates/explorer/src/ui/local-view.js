@@ -31,14 +31,27 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
     ]);
   }
 
-  /** 2D scatter of the neighbourhood, scaled to fit; returns the plot element. */
+  /**
+   * 2D scatter of the neighbourhood: the bounding box of the neighbours and the selected point
+   * (at the origin) fills the plot, with one scale for both axes so distances stay true.
+   */
   function plot(view) {
     const K = view.neighbours.length;
-    let extent = 1e-6;
-    for (let j = 0; j < 2 * K; j++) extent = Math.max(extent, Math.abs(view.local_xy[j]));
+    let x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+    for (let j = 0; j < K; j++) {
+      const x = view.local_xy[2 * j], y = view.local_xy[2 * j + 1];
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    const half = Math.max(x1 - x0, y1 - y0, 1e-6) / 2;
+    const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+    const at = (x, y) => ({ left: `${50 + 44 * ((x - cx) / half)}%`, top: `${50 - 44 * ((y - cy) / half)}%` });
     const box = el('div', { class: 'plot', role: 'group', 'aria-label': 'neighbours in 2D (PCA)' });
-    const at = (x, y) => ({ left: `${50 + 44 * (x / extent)}%`, top: `${50 - 44 * (y / extent)}%` });
-    box.append(el('div', { class: 'axis axis-x' }), el('div', { class: 'axis axis-y' }));
+    const origin = at(0, 0);
+    const axisX = el('div', { class: 'axis axis-x', title: 'first principal axis' });
+    const axisY = el('div', { class: 'axis axis-y', title: 'second principal axis' });
+    axisX.style.top = origin.top;
+    axisY.style.left = origin.left;
+    box.append(axisX, axisY);
     // nearest drawn last, so it sits on top
     for (let j = K - 1; j >= 0; j--) {
       const p = view.neighbours[j];
