@@ -2,16 +2,14 @@
  * GPU picking: point ids are drawn into an offscreen framebuffer at CSS-pixel resolution,
  * re-rendered only when the scene version changed (camera moved, resized, sizes changed).
  *
- * When the camera comes to rest, `refresh` renders the id buffer and reads it back once into a
- * CPU copy; every hover after that is a lookup in that copy: no GPU round trip, no loop over
- * points. A hover that comes before the copy is fresh reads a small window from the GPU instead.
- * Either way the id nearest the cursor within `radius` px wins.
+ * The id buffer is read back once into a CPU copy — when the camera comes to rest (`refresh`,
+ * called when idle) or at the first hover after a change — and every hover after that is a
+ * lookup in that copy: no GPU round trip, no loop over points. The id nearest the cursor within
+ * `radius` px wins.
  */
 
 export function createPicker(regl, { drawPick, size, radius = 4 }) {
   const framebuffer = regl.framebuffer({ width: 1, height: 1, colorType: 'uint8', depth: true });
-  const side = 2 * radius + 1;
-  const windowPixels = new Uint8Array(side * side * 4);
   let renderedVersion = -1;
   let cpu = null; // full read-back of the id buffer
   let cpuVersion = -1;
@@ -31,12 +29,12 @@ export function createPicker(regl, { drawPick, size, radius = 4 }) {
     }
   }
 
-  /** Nearest non-empty id to (cx, cy) in a rw x rh block of RGBA `data` whose origin is (x0, y0). */
-  function nearest(data, stride, x0, y0, rw, rh, cx, cy, offsetX = 0, offsetY = 0) {
+  /** Nearest non-empty id to (cx, cy) in the rw x rh block at (x0, y0) of an RGBA image `stride` px wide. */
+  function nearest(data, stride, x0, y0, rw, rh, cx, cy) {
     let best = -1, bestD = Infinity;
     for (let j = 0; j < rh; j++) {
       for (let i = 0; i < rw; i++) {
-        const o = ((offsetY + j) * stride + offsetX + i) * 4;
+        const o = ((y0 + j) * stride + x0 + i) * 4;
         const id = data[o] + data[o + 1] * 256 + data[o + 2] * 65536;
         if (id === 0) continue;
         const d = (x0 + i - cx) ** 2 + (y0 + j - cy) ** 2;
@@ -46,17 +44,19 @@ export function createPicker(regl, { drawPick, size, radius = 4 }) {
     return best;
   }
 
+  /** Bring the id buffer and its CPU copy up to date; a no-op when nothing changed. */
+  function refresh(version) {
+    ensure(version);
+    if (cpuVersion === version) return;
+    const n = framebuffer.width * framebuffer.height * 4;
+    if (!cpu || cpu.length !== n) cpu = new Uint8Array(n);
+    regl.read({ framebuffer, data: cpu });
+    cpuVersion = version;
+  }
+
   return {
     framebuffer,
-    /** Bring the id buffer and its CPU copy up to date (call once the camera rests). */
-    refresh(version) {
-      ensure(version);
-      if (cpuVersion === version) return;
-      const n = framebuffer.width * framebuffer.height * 4;
-      if (!cpu || cpu.length !== n) cpu = new Uint8Array(n);
-      regl.read({ framebuffer, data: cpu });
-      cpuVersion = version;
-    },
+    refresh,
     /** Id of the point at CSS pixel (x, y) of the canvas, or -1. */
     pick(x, y, version) {
       const w = Math.max(1, Math.round(size.width)), h = Math.max(1, Math.round(size.height));
@@ -65,12 +65,8 @@ export function createPicker(regl, { drawPick, size, radius = 4 }) {
       const x1 = Math.min(w - 1, cx + radius), y1 = Math.min(h - 1, cy + radius);
       if (x1 < x0 || y1 < y0) return -1;
       const rw = x1 - x0 + 1, rh = y1 - y0 + 1;
-      if (cpuVersion === version && framebuffer.width === w && framebuffer.height === h) {
-        return nearest(cpu, w, x0, y0, rw, rh, cx, cy, x0, y0);
-      }
-      ensure(version);
-      const data = regl.read({ framebuffer, x: x0, y: y0, width: rw, height: rh, data: windowPixels.subarray(0, rw * rh * 4) });
-      return nearest(data, rw, x0, y0, rw, rh, cx, cy);
+      refresh(version);
+      return nearest(cpu, framebuffer.width, x0, y0, rw, rh, cx, cy);
     },
   };
 }
