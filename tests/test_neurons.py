@@ -1,0 +1,316 @@
+"""Neuron galleries: parameterisation, transforms, batching, exemplars, config errors, the analysis.
+
+Mechanics run on tiny random open_clip models (configs in tests/fixtures); known answers on the
+trained demo model, when its weights are present.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from builder.compute import neurons as N
+from builder.compute.fvis import objectives, param
+from builder.compute.fvis import transform as T
+from builder.compute.fvis.probes import Reader, UnknownLayer, probes_for, resolve
+from builder.config import ConfigError, from_dict
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MEAN, STD = (0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711)
+MLP1 = "visual.transformer.resblocks.1.mlp.gelu"
+
+
+def _register(name: str) -> str:
+    import open_clip
+
+    if name not in open_clip.list_models():
+        open_clip.add_model_config(FIXTURES / f"{name}.json")
+    return name
+
+
+@pytest.fixture(scope="module")
+def tiny_vit():
+    from builder.models.loading import random_model
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        return random_model(_register("tiny-vit"), seed=0)
+
+
+@pytest.fixture(scope="module")
+def tiny_rn():
+    from builder.models.loading import random_model
+
+    lm = random_model(_register("tiny-rn"), seed=0)
+    with torch.no_grad():  # open_clip zero-inits every block's last BN: a random net would be all skip
+        for name, p in lm.model.visual.named_parameters():
+            if name.endswith("bn3.weight"):
+                p.fill_(1.0)
+    return lm
+
+
+def recipe(size=32, steps=8, **kw) -> N.Recipe:
+    return N.Recipe(size=size, input_size=(size, size), mean=MEAN, std=STD, steps=steps, **kw)
+
+
+# -- units and layers --------------------------------------------------------------------------------
+
+def test_parse_units():
+    assert N.parse_units("0:4", 10) == [0, 1, 2, 3]
+    assert N.parse_units("0:64", 10) == list(range(10))
+    assert N.parse_units("2:9:3", 10) == [2, 5, 8]
+    assert N.parse_units("all", 3) == [0, 1, 2]
+    assert N.parse_units("7, 1,1", 10) == [1, 7]
+    assert N.parse_units([3, 0], 10) == [0, 3]
+    for bad, msg in [("12", "outside this layer's units 0..9"), ("x:y", "not a range"), ([1.5], "integers"),
+                     ("20:30", "starts outside 0..9"), ("a,b", "not 'all'")]:
+        with pytest.raises(N.UnitSpecError, match=msg):
+            N.parse_units(bad, 10)
+
+
+def test_inspector_layers_and_kinds(tiny_vit, tiny_rn):
+    vit = probes_for(tiny_vit.model)
+    assert vit[MLP1].kind == "mlp hidden units" and vit[MLP1].units == 128
+    assert vit["visual.transformer.resblocks.1"].kind == "residual stream"
+    assert vit["visual.transformer.resblocks.1.attn"].kind == "attention heads"
+    rn = probes_for(tiny_rn.model)
+    assert rn["visual.layer3"].kind == "resnet stage channels" and rn["visual.layer3"].units == 256
+    with pytest.raises(UnknownLayer, match="allowed: .*visual.transformer.resblocks.0.mlp.gelu"):
+        resolve(tiny_vit.model, ["visual.transformer.resblocks.9.mlp.gelu"])
+
+
+def test_reader_maps_match_manual_hooks(tiny_vit):
+    """MLP maps: the GELU output on patch tokens (class token left out), units x positions."""
+    model = tiny_vit.model
+    x = torch.randn(2, 3, 32, 32)
+    seen = {}
+    h = model.visual.transformer.resblocks[1].mlp.gelu.register_forward_hook(lambda m, i, o: seen.setdefault("o", o))
+    with torch.no_grad():
+        model.visual(x)
+    h.remove()
+    with torch.no_grad():
+        maps = Reader(model, [probes_for(model)[MLP1]])(x)[MLP1]
+    assert maps.shape == (2, 128, 16)
+    assert torch.allclose(maps, seen["o"][:, 1:].transpose(1, 2), atol=1e-6)
+
+
+def test_head_maps_sum_to_attention_output(tiny_vit):
+    """Per-head contributions (before their norm) add up to the attention block's output."""
+    model = tiny_vit.model
+    mha = model.visual.transformer.resblocks[0].attn
+    x = torch.randn(2, 17, 64)
+    with torch.no_grad():
+        ref = mha(x, x, x, need_weights=False)[0] - mha.out_proj.bias
+        b, n, d = x.shape
+        q, k, v = torch.nn.functional.linear(x, mha.in_proj_weight, mha.in_proj_bias).chunk(3, -1)
+        q, k, v = (t.reshape(b, n, 2, 32).transpose(1, 2) for t in (q, k, v))
+        z = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+        per_head = torch.einsum("bhld,ehd->bhle", z, mha.out_proj.weight.view(d, 2, 32))
+    assert torch.allclose(per_head.sum(1), ref, atol=1e-5)
+    probe = probes_for(model)["visual.transformer.resblocks.0.attn"]
+    maps, grid = probe.maps((x, x, x), None)
+    assert maps.shape == (2, 2, 16) and grid == (4, 4)
+    assert torch.allclose(maps, per_head.norm(dim=-1)[:, :, 1:], atol=1e-5)
+
+
+# -- parameterisation, transforms, objectives -------------------------------------------------------
+
+def test_fft_image_shapes_range_and_seeds():
+    params, image_f = param.image(33, [1, 2, 1])
+    img = image_f()
+    img = img.detach()
+    assert img.shape == (3, 3, 33, 33) and 0 <= float(img.min()) and float(img.max()) <= 1
+    assert torch.equal(img[0], img[2]) and not torch.equal(img[0], img[1])
+    assert params[0].shape == (3, 3, 33, 33 // 2 + 2, 2)
+
+
+def test_transforms_keep_size_and_are_per_image():
+    x = torch.rand(3, 3, 32, 32)
+    out = T.compose(T.standard_transforms(32, T.Streams([5, 6, 5])))(x[[0, 1, 0]])
+    assert out.shape[0] == 3 and out.shape[-1] == out.shape[-2]
+    assert torch.allclose(out[0], out[2])  # same seed, same transforms, whatever the neighbours
+    full = T.pipeline(32, (48, 48), MEAN, STD, T.Streams([1, 2, 3]))(x)
+    assert full.shape == (3, 3, 48, 48)
+
+
+def test_objectives_compose():
+    acts = {"a": torch.arange(24.).view(2, 3, 4), "b": torch.ones(2, 2, 4)}
+    o = objectives.unit("a", 1) * 2 - objectives.unit("b", 0) + 1
+    assert torch.allclose(o(acts), torch.tensor([2 * 5.5 - 1 + 1, 2 * 17.5 - 1 + 1]))
+    per = objectives.units_per_image("a", [1], [2], 3)(acts)
+    assert per.tolist() == [0.0, 21.5, 0.0]
+
+
+# -- optimisation ------------------------------------------------------------------------------------
+
+def test_objective_rises_and_beats_start(tiny_vit):
+    jobs = N.make_jobs({MLP1: [0, 1, 2, 3]}, seed=0)
+    out = N.visualise(tiny_vit.model, probes_for(tiny_vit.model), jobs, recipe(steps=24), batch_size=4)
+    first, last = out["curve"][:3].mean(0), out["curve"][-3:].mean(0)
+    assert (last > first).all(), (first, last)
+    assert out["images"].shape == (4, 3, 32, 32) and out["activation"].shape == (4,)
+
+
+def test_same_seed_same_bytes(tiny_vit):
+    probes = probes_for(tiny_vit.model)
+    jobs = N.make_jobs({MLP1: [5, 6]}, seed=3)
+    a = N.to_uint8(N.visualise(tiny_vit.model, probes, jobs, recipe(steps=4))["images"])
+    b = N.to_uint8(N.visualise(tiny_vit.model, probes, jobs, recipe(steps=4))["images"])
+    c = N.to_uint8(N.visualise(tiny_vit.model, probes, N.make_jobs({MLP1: [5, 6]}, seed=4), recipe(steps=4))["images"])
+    assert a.tobytes() == b.tobytes() and a.tobytes() != c.tobytes()
+
+
+@pytest.mark.parametrize("model_name,layers", [
+    ("tiny_vit", {MLP1: [0, 3, 7], "visual.transformer.resblocks.2": [1, 2],
+                  "visual.transformer.resblocks.0.attn": [0, 1]}),
+    ("tiny_rn", {"visual.layer2": [1, 2], "visual.conv3": [2]}),
+])
+def test_batched_and_sequential_agree(request, model_name, layers):
+    lm = request.getfixturevalue(model_name)
+    probes = probes_for(lm.model)
+    size = 32 if model_name == "tiny_vit" else 64
+    jobs = N.make_jobs(layers, seed=0)
+    r = recipe(size=size, steps=6)
+    together = N.visualise(lm.model, probes, jobs, r, batch_size=len(jobs))
+    alone = N.visualise(lm.model, probes, jobs, r, batch_size=1)
+    assert np.allclose(together["images"], alone["images"], atol=2e-3)
+    assert np.allclose(together["activation"], alone["activation"], rtol=1e-3, atol=1e-4)
+    assert np.allclose(together["curve"], alone["curve"], rtol=1e-3, atol=1e-4)
+
+
+# -- dataset pass ------------------------------------------------------------------------------------
+
+def test_dataset_activations_agree_with_reduction(tiny_vit):
+    model = tiny_vit.model
+    x = torch.randn(5, 3, 32, 32)
+    acts = N.dataset_activations(model, [probes_for(model)[MLP1]], {MLP1: [2, 9]}, [x[:3], x[3:]])[MLP1]
+    with torch.no_grad():
+        full = Reader(model, [probes_for(model)[MLP1]])(x)[MLP1]
+    assert np.allclose(acts["mean"], full[:, [2, 9]].mean(-1).numpy(), atol=1e-6)
+    assert (acts["argmax"] == full[:, [2, 9]].argmax(-1).numpy()).all()
+    assert acts["grid"].tolist() == [4, 4]
+
+
+def test_top_exemplars_and_boxes():
+    acts = np.array([[0.1, 5], [0.9, 5], [0.5, 1]], np.float32)
+    assert N.top_exemplars(acts, 2).tolist() == [[1, 2], [0, 1]]  # ties: lower row first
+    assert N.crop_box(0, (4, 4), 0.5) == (0.0, 0.0, 0.5, 0.5)
+    assert N.crop_box(15, (4, 4), 0.5) == (0.5, 0.5, 1.0, 1.0)
+    assert N.crop_box(5, (4, 4), 0.1) == (0.25, 0.25, 0.5, 0.5)  # never smaller than a grid cell
+
+
+def test_text_neighbours():
+    img = np.eye(3, dtype=np.float32)
+    txt = np.array([[1, 0, 0], [0.6, 0.8, 0], [0, 0, 1]], np.float32)
+    idx, cos = N.text_neighbours(img, txt, np.array([0, 1]), 2)
+    assert idx.tolist() == [1, 0] and np.isclose(cos[0], 1.4 / np.sqrt(2))
+
+
+# -- config ------------------------------------------------------------------------------------------
+
+def test_config_fields_and_errors():
+    cfg = from_dict({"neurons": {"enabled": True, "layers": [MLP1], "units": [1, 2], "steps": 16}})
+    assert cfg.neurons.units == [1, 2] and cfg.neurons.layers == [MLP1]
+    with pytest.raises(ConfigError, match="neurons.units must be str or list"):
+        from_dict({"neurons": {"units": 3}})
+    with pytest.raises(ConfigError, match="neurons.steps = 0 is not allowed; allowed: 1..10000"):
+        from_dict({"neurons": {"steps": 0}})
+    with pytest.raises(ConfigError, match="unknown field neurons.step; allowed: .*steps"):
+        from_dict({"neurons": {"step": 3}})
+
+
+def test_unknown_layer_names_the_allowed_layers(tiny_vit):
+    from builder.analyses.neurons import choose_units
+
+    cfg = from_dict({"neurons": {"layers": ["visual.transformer.resblocks.1.mlp"]}}).neurons
+    with pytest.raises(ConfigError) as err:
+        choose_units(tiny_vit.model, cfg)
+    msg = str(err.value)
+    assert "'visual.transformer.resblocks.1.mlp' is not a layer" in msg
+    assert "visual.transformer.resblocks.1.mlp.gelu (mlp hidden units, 128 units)" in msg
+    cfg = from_dict({"neurons": {"layers": [MLP1], "units": "200:210"}}).neurons
+    with pytest.raises(ConfigError, match="neurons.units for layer .*starts outside 0..127"):
+        choose_units(tiny_vit.model, cfg)
+    assert list(choose_units(tiny_vit.model, from_dict({}).neurons)) == [
+        "visual.transformer.resblocks.0.mlp.gelu", MLP1, "visual.transformer.resblocks.2.mlp.gelu"]
+
+
+# -- the analysis, end to end on a tiny context -------------------------------------------------------
+
+class _Bar:
+    def __init__(self, *a, **k):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n=1):
+        pass
+
+
+def tiny_context(tmp_path, lm, neurons: dict):
+    from builder.analyses import AnalysisContext
+    from builder.compute.embed import encode_image_batch, encode_texts
+    from builder.datasets.manifest import collect_manifest
+    from builder.io.cache import Cache
+    from builder.io.images import load_rgb
+    from conftest import write_colour_dataset
+
+    manifest = write_colour_dataset(tmp_path / "ds", n=9)
+    # untrusted text: markup in a caption and a label must stay text
+    lines = manifest.read_text().splitlines()
+    first = json.loads(lines[0])
+    first["captions"] = ["<img src=x onerror=alert(1)> **bold** [link](http://evil.example)"]
+    first["labels"] = {"colour": "<b>red</b>"}
+    lines[0] = json.dumps(first)
+    manifest.write_text("\n".join(lines) + "\n")
+    col = collect_manifest(manifest, "tiny")
+    cfg = from_dict({"dataset": {"kind": "manifest", "path": str(manifest), "name": "tiny"},
+                     "embed": {"workers": 0, "batch_size": 4}, "neurons": {"enabled": True, **neurons}})
+    x = torch.stack([lm.preprocess(load_rgb(r.image)) for r in col.records])
+    img = encode_image_batch(lm.model, x, lm.device)
+    captions = [c for r in col.records for c in r.captions]
+    txt = encode_texts(lm.model, lm.tokenizer, captions, lm.device)
+    cap_img = np.array([i for i, r in enumerate(col.records) for _ in r.captions], np.uint32)
+    return AnalysisContext(cfg, col, lm, img, txt, captions, cap_img, Cache(tmp_path / "cache"), _Bar,
+                           lambda *a: None)
+
+
+def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
+    from builder.analyses import neurons as analysis
+    from builder.render.docs import build_docs
+
+    ctx = tiny_context(tmp_path, tiny_vit, {"layers": [MLP1, "visual.transformer.resblocks.2.attn"],
+                                            "units": "0:2", "steps": 4, "top_k": 3, "captions": 2})
+    out = analysis.run(ctx)
+    index = json.loads(out.files["index.json"])
+    assert [layer["name"] for layer in index["layers"]] == [MLP1, "visual.transformer.resblocks.2.attn"]
+    unit = index["layers"][0]["units"][0]
+    assert unit["unit"] == 0 and len(unit["exemplars"]) == 3 and len(unit["captions"]) <= 2
+    for key in ("image", "top", "crops"):
+        assert unit[key] in out.files and out.files[unit[key]][:4] == b"RIFF"  # WebP
+    assert out.metrics["units"] == 4 and 0.0 <= out.metrics["share_exceeding_dataset_max"] <= 1.0
+    assert set(out.pages) == {"neurons/index.md", "neurons/method.md", "neurons/neurons.js", "neurons/neurons.css"}
+    assert 'data-index="../data/tiny/neurons/index.json"' in out.pages["neurons/index.md"]
+    js = out.pages["neurons/neurons.js"].decode()
+    assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "textContent" in js
+    assert re.findall(r"https?://[^\s\"']+", js) == ["http://www.w3.org/2000/svg"]  # a namespace, never fetched
+    # the dataset's markup travels as JSON data only; the markdown pages never carry it raw
+    for page in ("neurons/index.md", "neurons/method.md"):
+        assert "<img src=x" not in out.pages[page] and "<b>red</b>" not in out.pages[page]
+    build_docs(tmp_path / "site", tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    html = (tmp_path / "site" / "neurons" / "index.html").read_text()
+    assert 'id="neuron-gallery"' in html and '<script src="neurons.js"></script>' in html
+    assert (tmp_path / "site" / "neurons" / "neurons.js").is_file()
+    # a second run is served from the cache and gives the same bytes
+    again = analysis.run(ctx)
+    assert again.cached and again.files == out.files
