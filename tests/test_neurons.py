@@ -370,3 +370,76 @@ def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit):
     assert requests and all(u.startswith(origin + "/repo/") for u in requests), [
         u for u in requests if not u.startswith(origin + "/repo/")]
     assert dialogs == [] and errors == []
+
+
+# -- known answers on the trained demo model -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_world():
+    """The demo model and 320 demo-world images (preprocessed), with their colour labels."""
+    demo_model = pytest.importorskip("builder.models.demo")
+    demo_data = pytest.importorskip("builder.datasets.demo")
+    if not Path(demo_model.WEIGHTS_PATH).is_file():
+        pytest.skip("the demo model's weights are not in this checkout")
+    model, preprocess, _ = demo_model.create_demo_model(weights=True)
+    model.eval()
+    items = [demo_data.render_item(11, i) for i in range(320)]
+    x = torch.stack([preprocess(img) for img, _ in items])
+    colours = np.array([meta["labels"]["colour"] for _, meta in items])
+    return model, preprocess, x, colours, demo_data
+
+
+def _colour_units(acts: np.ndarray, colours: np.ndarray, k: int):
+    """Per unit: (majority colour among its top-k rows, its share there)."""
+    top = N.top_exemplars(acts, k)
+    out = []
+    for rows in top:
+        values, counts = np.unique(colours[rows], return_counts=True)
+        out.append((values[counts.argmax()], counts.max() / len(rows)))
+    return out
+
+
+def test_demo_colour_units_generalise_to_unseen_images(demo_world):
+    """Units chosen because their top exemplars share a colour on half of the images keep that
+    colour on the other half: exemplar agreement far above chance."""
+    model, _, x, colours, _ = demo_world
+    probes = probes_for(model)
+    layers = [n for n in probes if n.endswith(".mlp.gelu")]
+    acts = N.dataset_activations(model, [probes[n] for n in layers], {}, [x[i:i + 80] for i in range(0, len(x), 80)])
+    mean = np.concatenate([acts[n]["mean"] for n in layers], axis=1)  # [I, all MLP units]
+    a, b = np.arange(0, len(x), 2), np.arange(1, len(x), 2)
+    picked = _colour_units(mean[a], colours[a], 10)
+    shares = np.array([s for _, s in picked])
+    best = np.argsort(-shares, kind="stable")[:20]
+    assert shares[best].min() >= 0.9  # colour units exist
+    held_out = _colour_units(mean[b][:, best], colours[b], 10)
+    agree = np.mean([c == picked[u][0] for (c, _), u in zip(held_out, best)])
+    held_share = np.mean([(colours[b][N.top_exemplars(mean[b][:, [u]], 10)[0]] == picked[u][0]).mean() for u in best])
+    base = np.mean([(colours == picked[u][0]).mean() for u in best])
+    assert agree >= 0.9 and held_share >= 0.7 and base <= 0.2, (agree, held_share, base)
+
+
+def test_demo_optimised_images_beat_dataset_and_show_the_colour(demo_world):
+    """For colour units: the optimised image beats every dataset image, and its most saturated
+    pixels are nearer the unit's colour than any other colour of the demo world."""
+    model, preprocess, x, colours, demo_data = demo_world
+    from builder.analyses.neurons import model_stats
+    from builder.models.loading import LoadedModel
+
+    probes = probes_for(model)
+    layer = [n for n in probes if n.endswith(".mlp.gelu")][1]
+    acts = N.dataset_activations(model, [probes[layer]], {}, [x[i:i + 80] for i in range(0, len(x), 80)])[layer]["mean"]
+    picked = _colour_units(acts, colours, 10)
+    units = [u for u in np.argsort([-s for _, s in picked], kind="stable")[:4].tolist()]
+    lm = LoadedModel(None, model, preprocess, None, torch.device("cpu"), "demo")
+    size, mean, std = model_stats(lm)
+    r = N.Recipe(size=size[0], input_size=size, mean=mean, std=std, steps=64)
+    out = N.visualise(model, probes, N.make_jobs({layer: units}, 0), r)
+    assert (out["activation"] > acts[:, units].max(0)).all(), (out["activation"], acts[:, units].max(0))
+    palette = {c: np.array(rgb) / 255 for c, rgb in demo_data.COLOUR_RGB.items()}
+    for img, u in zip(out["images"], units):
+        px = img.reshape(3, -1).T
+        sat = px.max(1) - px.min(1)
+        vivid = px[sat >= np.quantile(sat, 0.9)].mean(0)
+        nearest = min(palette, key=lambda c: np.linalg.norm(palette[c] - vivid))
+        assert nearest == picked[u][0], (u, picked[u], nearest, vivid)
