@@ -14,6 +14,7 @@ model, images, units). The maths is in builder.compute.neurons and builder.compu
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -143,9 +144,21 @@ def dataset_pass(ctx: AnalysisContext, units: dict[str, list[int]]) -> tuple[dic
 
 
 def sequential_check(ctx: AnalysisContext, units: dict[str, list[int]], recipe: N.Recipe, n: int) -> dict:
-    """Optimise the first `n` units in one batch and one at a time: times and the largest difference."""
+    """Optimise the first `n` units in one batch and one at a time: times and the largest
+    difference (cached with the inputs, so a rebuild does no model work)."""
     lm = ctx.model
     jobs = N.make_jobs(units, ctx.cfg.neurons.seed)[:n]
+    key = hash_json([CACHE_VERSION, lm.fingerprint, [(j.layer, j.unit, j.seed) for j in jobs], recipe.__dict__,
+                     str(lm.device.type)])
+    hit = ctx.cache.load_stage("neurons-sequential", key)
+    if hit is not None:
+        return json.loads(str(hit["json"]))
+    result = _time_both(lm, jobs, recipe)
+    ctx.cache.save_stage("neurons-sequential", key, {"json": np.asarray(json.dumps(result))})
+    return result
+
+
+def _time_both(lm, jobs: list[N.Job], recipe: N.Recipe) -> dict:
     probes = probes_for(lm.model)
     t0 = time.perf_counter()
     batched = N.visualise(lm.model, probes, jobs, recipe, len(jobs), lm.device)

@@ -133,6 +133,8 @@
 
     var right = el("div", "neuron-panel-right");
     right.appendChild(el("h3", null, "Dataset images that excite it most"));
+    right.appendChild(el("p", "neuron-sub", "Each pair: where the unit fires most, and the whole image with that " +
+      "region boxed; the number is the unit's activation on the image."));
     var ex = el("div", "neuron-exemplars");
     e.exemplars.forEach(function (x, i) {
       var card = el("figure", "neuron-exemplar");
@@ -170,7 +172,7 @@
     (e.captions || []).forEach(function (c) {
       var li = el("li");
       li.appendChild(el("span", "neuron-caption", c.text));
-      li.appendChild(el("span", "neuron-cos", " cos " + fmt(c.cos)));
+      li.appendChild(el("span", "neuron-cos", " cos " + (isFinite(c.cos) ? c.cos.toFixed(3) : "n/a")));
       ol.appendChild(li);
     });
     if (!ol.children.length) ol.appendChild(el("li", null, "none"));
