@@ -311,9 +311,14 @@ def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
     html = (tmp_path / "site" / "neurons" / "index.html").read_text()
     assert 'id="neuron-gallery"' in html and '<script src="neurons.js"></script>' in html
     assert (tmp_path / "site" / "neurons" / "neurons.js").is_file()
-    # a second run is served from the cache and gives the same bytes
+    # a second run is served from the cache; a run from scratch gives the same bytes
     again = analysis.run(ctx)
     assert again.cached and again.files == out.files
+    from builder.io.cache import Cache
+
+    ctx.cache = Cache(tmp_path / "fresh-cache")
+    fresh = analysis.run(ctx)
+    assert not fresh.cached and fresh.files == out.files
 
 
 # -- in a real browser ---------------------------------------------------------------------------------
