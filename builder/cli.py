@@ -167,22 +167,27 @@ def info(layers, list_models, no_dataset, **opts):
 @cli.command()
 @click.option("--dir", "site_dir", default="site", show_default=True, type=click.Path(file_okay=False),
               help="The built site folder.")
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
-def serve(site_dir, port):
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--prefix", default="/", show_default=True,
+              help="Serve under this sub-path, e.g. /my-repo/ to preview a GitHub Pages project site.")
+def serve(site_dir, port, prefix):
     """Serve a built site on http://127.0.0.1:PORT/ (any static host works the same way)."""
-    import http.server
-    import socketserver
+    import time
+
+    from builder.render.preview_server import serve_site
 
     root = Path(site_dir)
     if not (root / "index.html").is_file():
         raise click.ClickException(f"{site_dir!r} has no index.html; run `python -m builder build --out {site_dir}` first")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    with socketserver.ThreadingTCPServer(("127.0.0.1", port), handler) as httpd:
-        click.echo(f"serving {root} at http://127.0.0.1:{port}/  (Ctrl+C to stop)")
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            sys.exit(0)
+    try:
+        with serve_site(root, prefix=prefix, port=port) as url:
+            click.echo(f"serving {root} at {url}  (Ctrl+C to stop)")
+            while True:
+                time.sleep(3600)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    except KeyboardInterrupt:
+        sys.exit(0)
 
 
 def _register_optional_commands() -> None:

@@ -1,0 +1,187 @@
+"""End to end: a small demo-world build into a temporary folder, its report, its artifacts, and
+rebuilds (cached, incremental, deterministic, atomic when killed)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from builder import config
+from builder.cli import cli
+from builder.pipeline import build
+
+SIZE = 240
+
+
+def _cfg(cache: Path, **over) -> config.Config:
+    return config.load(None, dataset__size=over.pop("size", SIZE), cache_dir=str(cache), **over)
+
+
+def _tree_hashes(root: Path, pattern: str = "data/**/*") -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.glob(pattern)) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def demo_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    cache = root / "cache"
+    report = build(_cfg(cache), root / "site", progress=False, log=lambda m: None)
+    return root, cache, report
+
+
+def test_report_has_everything_the_issue_names(demo_build):
+    root, _, report = demo_build
+    on_disk = json.loads((root / "site" / "build-report.json").read_text())
+    assert on_disk["schema_version"] == report["schema_version"] == 1
+    assert on_disk["config"]["dataset"]["size"] == SIZE
+    names = [s["name"] for s in on_disk["stages"]]
+    for stage in ("collect", "model", "embed-images", "embed-captions", "metrics", "knn", "umap",
+                  "local-views", "clusters", "render"):
+        assert stage in names
+    assert all(isinstance(s["seconds"], float) and isinstance(s["cached"], bool) for s in on_disk["stages"])
+    c = on_disk["dataset"]["counts"]
+    assert c["read"] == c["used"] + c["skipped"] + c["sampled_out"] and c["used"] == SIZE
+    r = on_disk["metrics"]["retrieval"]
+    assert set(r) == {f"{d}@{k}" for d in ("i2t", "t2i") for k in (1, 5, 10)}
+    assert r["i2t@10"] >= r["i2t@5"] >= r["i2t@1"] > 0.1
+    zs = on_disk["metrics"]["zero_shot"]
+    assert zs["colour"]["accuracy"] >= 0.95 and zs["shape"]["accuracy"] >= 0.90
+    assert 0.5 < on_disk["metrics"]["umap_trustworthiness"]["value"] <= 1.0
+    assert on_disk["artifacts"]["bytes_per_point_global"] <= 8
+
+
+def test_artifacts_match_their_manifest(demo_build):
+    root, _, _ = demo_build
+    data = root / "site" / "data" / "demo"
+    m = json.loads((data / "manifest.json").read_text())
+    n, k = m["counts"]["N"], m["counts"]["K"]
+    assert n == SIZE * 3 and k == 30
+    for name, b in m["buffers"].items():
+        raw = (data / b["file"]).read_bytes()
+        assert len(raw) == b["bytes"] == int(np.prod(b["shape"])) * np.dtype(b["dtype"]).itemsize
+        assert hashlib.sha256(raw).hexdigest() == b["sha256"]
+    for i, h in enumerate(m["local"]["sha256"]):
+        assert hashlib.sha256((data / m["local"]["file_pattern"].format(index=i)).read_bytes()).hexdigest() == h
+    pos = np.frombuffer((data / "positions.bin").read_bytes(), "<f2").reshape(n, 3)
+    assert np.isfinite(pos).all() and pos.std() > 0.1
+    shard0 = (data / "local/shard-00000.bin").read_bytes()
+    nb = np.frombuffer(shard0[: m["local"]["rows_per_shard"] * k * 4], "<u4").reshape(-1, k)
+    assert (nb < n).all() and (nb[:, 0] != np.arange(len(nb))).all()
+    captions = (data / "captions.txt").read_bytes()
+    offsets = np.frombuffer((data / "caption_offsets.bin").read_bytes(), "<u4")
+    assert offsets[-1] == len(captions)
+    for page in ("index.html", "explorer.html", "method.html", "dataset.html", "metrics.html",
+                 "build-report.html", "explorer/index.html", "explorer/app.js", "data/index.json"):
+        assert (root / "site" / page).is_file(), page
+
+
+def test_neighbours_share_attributes(demo_build):
+    """The demo world as oracle: an image's nearest image neighbours mostly share its colour."""
+    root, _, _ = demo_build
+    data = root / "site" / "data" / "demo"
+    m = json.loads((data / "manifest.json").read_text())
+    labels = json.loads((data / "items.json").read_text())["labels"]
+    k, rows = m["counts"]["K"], m["local"]["rows_per_shard"]
+    agree = total = 0
+    for s in range(m["local"]["shards"]):
+        raw = (data / m["local"]["file_pattern"].format(index=s)).read_bytes()
+        nb = np.frombuffer(raw[: len(raw) // (k * 4 + k * 4 + k * 2 + 4) * k * 4], "<u4").reshape(-1, k)
+        for row, neigh in enumerate(nb):
+            p = s * rows + row
+            if p >= SIZE:
+                break
+            imgs = [q for q in neigh[:5] if q < SIZE]
+            agree += sum(labels[q]["colour"] == labels[p]["colour"] for q in imgs)
+            total += len(imgs)
+    assert total > 0 and agree / total > 0.6
+
+
+def test_rebuild_is_cached_and_byte_identical(demo_build, tmp_path):
+    root, cache, _ = demo_build
+    report = build(_cfg(cache), tmp_path / "again", progress=False, log=lambda m: None)
+    stages = {s["name"]: s for s in report["stages"]}
+    for name in ("embed-images", "embed-captions", "knn", "umap", "local-views", "clusters"):
+        assert stages[name]["cached"], name
+    assert _tree_hashes(root / "site") == _tree_hashes(tmp_path / "again")
+
+
+def test_adding_images_embeds_only_the_new_ones(demo_build, tmp_path):
+    _, cache, _ = demo_build
+    report = build(_cfg(cache, size=SIZE + 12), tmp_path / "more", progress=False, log=lambda m: None)
+    stages = {s["name"]: s for s in report["stages"]}
+    assert stages["embed-images"]["computed"] == 12 and not stages["embed-images"]["cached"]
+
+
+def test_killed_build_leaves_previous_site_and_resumes_identically(demo_build, tmp_path):
+    root, _, _ = demo_build
+    cache = tmp_path / "cache"
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "build-report.json").write_text("{}")  # a previous site
+    (site / "index.html").write_text("previous")
+    cmd = [sys.executable, "-m", "builder", "build", "--out", str(site), "--cache-dir", str(cache),
+           "--demo-size", str(SIZE), "--no-progress"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen = []
+    deadline = time.time() + 300
+    for line in proc.stderr:
+        seen.append(line)
+        if line.startswith("[umap] ...") or time.time() > deadline:
+            break
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert any(s.startswith("[umap]") for s in seen), seen
+    assert (site / "index.html").read_text() == "previous"  # untouched
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "[embed-images]" in done.stderr and "(cached)" in done.stderr.split("[embed-images]")[2]
+    assert _tree_hashes(site) == _tree_hashes(root / "site")
+    assert not list(tmp_path.glob(".site.staging-*"))
+
+
+def test_output_folder_not_made_by_us_is_refused(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious")
+    result = CliRunner().invoke(cli, ["build", "--out", str(tmp_path / "mine"), "--demo-size", "20",
+                                      "--cache-dir", str(tmp_path / "c"), "--no-progress"])
+    assert result.exit_code == 1 and "was not made by CLIP Atlas" in result.output
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+
+
+def test_strict_names_the_first_bad_item(colour_manifest, tmp_path):
+    with open(colour_manifest, "a") as f:
+        f.write(json.dumps({"id": "evil", "image": "../../etc/passwd", "captions": ["x"]}) + "\n")
+    result = CliRunner().invoke(cli, ["build", "--dataset", "manifest", "--data", str(colour_manifest),
+                                      "--strict", "--out", str(tmp_path / "s"), "--cache-dir",
+                                      str(tmp_path / "c"), "--no-progress"])
+    assert result.exit_code == 1 and "--strict" in result.output and "'evil'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_every_option_of_every_command_has_help():
+    for name, command in cli.commands.items():
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, name
+        for param in command.params:
+            if param.name != "help" and hasattr(param, "help"):
+                assert param.help, f"{name} --{param.name} has no help text"
+
+
+def test_info_lists_model_dataset_and_layers(tmp_path):
+    result = CliRunner().invoke(cli, ["info", "--layers", "--demo-size", "30", "--cache-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "arch             atlas-demo" in out and "embed_dim" in out and "image_size" in out
+    assert "visual.transformer.resblocks.0.mlp.gelu" in out and "mlp hidden units" in out
+    assert "label colour:" in out and "used             30" in out
