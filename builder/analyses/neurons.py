@@ -95,12 +95,12 @@ def optimise(ctx: AnalysisContext, units: dict[str, list[int]], recipe: N.Recipe
     if hit is not None:
         return hit, True
     probes = probes_for(lm.model)
-    n_batches = -(-len(jobs) // cfg.batch_size)
+    n_batches = len(N.plan_batches(jobs, cfg.batch_size))
     started = time.perf_counter()
     with ctx.bar(n_batches * recipe.steps, f"neurons: {len(jobs)} units x {recipe.steps} steps") as bar:
         out = N.visualise(lm.model, probes, jobs, recipe, cfg.batch_size, lm.device, on_step=bar.update)
     result = {"images": N.to_uint8(out["images"]), "activation": out["activation"], "curve": out["curve"],
-              "seconds": np.asarray([time.perf_counter() - started])}
+              "seconds": np.asarray([time.perf_counter() - started]), "batches": np.asarray(n_batches)}
     ctx.cache.save_stage("neurons-optimised", key, result)
     return result, False
 

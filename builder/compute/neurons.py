@@ -162,23 +162,32 @@ def visualise_batch(model: torch.nn.Module, probes: dict[str, Probe], jobs: list
     return {"images": images.detach().float().cpu().numpy(), "activation": activation, "curve": curve}
 
 
+def plan_batches(jobs: list[Job], batch_size: int) -> list[list[int]]:
+    """Job indices per batch: consecutive chunks of at most `batch_size` jobs of one layer each.
+    A batch never mixes layers, so its forward pass stops right after its layer (an early
+    layer's batch costs a fraction of a late one's)."""
+    by_layer: dict[str, list[int]] = {}
+    for i, j in enumerate(jobs):
+        by_layer.setdefault(j.layer, []).append(i)
+    size = max(1, batch_size)
+    return [idx[s: s + size] for idx in by_layer.values() for s in range(0, len(idx), size)]
+
+
 def visualise(model: torch.nn.Module, probes: dict[str, Probe], jobs: list[Job], recipe: Recipe,
               batch_size: int = 64, device: torch.device | str = "cpu", on_step=None) -> dict[str, np.ndarray]:
-    """`visualise_batch` over consecutive batches of at most `batch_size` jobs; the same keys,
-    concatenated in job order, plus seconds float64[n_batches] (wall time of each batch)."""
-    parts, seconds = [], []
-    for start in range(0, len(jobs), max(1, batch_size)):
+    """`visualise_batch` over the batches of `plan_batches`; the same keys, in job order, plus
+    seconds float64[n_batches] (wall time of each batch)."""
+    n = len(jobs)
+    images = np.zeros((n, 3, recipe.size, recipe.size), np.float32)
+    activation = np.zeros(n, np.float32)
+    curve = np.zeros((recipe.steps, n), np.float32)
+    seconds = []
+    for idx in plan_batches(jobs, batch_size):
         t0 = time.perf_counter()
-        parts.append(visualise_batch(model, probes, jobs[start: start + batch_size], recipe, device, on_step))
+        part = visualise_batch(model, probes, [jobs[i] for i in idx], recipe, device, on_step)
+        images[idx], activation[idx], curve[:, idx] = part["images"], part["activation"], part["curve"]
         seconds.append(time.perf_counter() - t0)
-    if not parts:
-        return {"images": np.zeros((0, 3, recipe.size, recipe.size), np.float32),
-                "activation": np.zeros(0, np.float32), "curve": np.zeros((recipe.steps, 0), np.float32),
-                "seconds": np.zeros(0)}
-    return {"images": np.concatenate([p["images"] for p in parts]),
-            "activation": np.concatenate([p["activation"] for p in parts]),
-            "curve": np.concatenate([p["curve"] for p in parts], axis=1),
-            "seconds": np.asarray(seconds)}
+    return {"images": images, "activation": activation, "curve": curve, "seconds": np.asarray(seconds)}
 
 
 def dataset_activations(model: torch.nn.Module, probes: list[Probe], units: dict[str, list[int]], batches,
