@@ -47,6 +47,7 @@ serve:  ## serve ./site on http://127.0.0.1:8000/
 bench: setup  ## print the benchmark figures
 	$(BIN)/python benchmarks/embed_throughput.py
 	$(BIN)/python benchmarks/explorer_bench.py
+	$(BIN)/python benchmarks/topology_stage.py
 
 clean:
 	rm -rf site .pytest_cache

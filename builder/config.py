@@ -132,8 +132,8 @@ class NeuronsConfig:
     """
 
     enabled: bool = False
-    layers: list = field(default_factory=list)
-    units: str = field(default="0:16", metadata={"types": (str, list)})
+    layers: tuple = ()
+    units: str = field(default="0:16", metadata={"types": (str, tuple)})
     steps: int = 128
     lr: float = 0.05
     batch_size: int = 64
@@ -152,12 +152,68 @@ class NeuronsConfig:
 
 @dataclass(frozen=True)
 class TopologyConfig:
+    """Persistence diagrams, diagram distances, subspace angles, modality gap (analyses.topology).
+
+    category_field        label field whose values are the categories; "" = "colour" if the
+                          dataset has it, else the field with the fewest (>= 2) values
+    max_points            each point set is cut to this many points by greedy (farthest-point)
+                          subsampling, ripser's n_perm, before its diagram is computed
+    exact_max_points      diagrams with more finite points than this are compared with the sliced
+                          Wasserstein approximation instead of exact Wasserstein and bottleneck
+    sliced_directions     directions of the sliced Wasserstein approximation
+    blur_sigmas           Gaussian blur levels (pixels of the model's input); 0 = the original
+    noise_std             Gaussian pixel-noise levels (standard deviation, pixel values in 0..1)
+    salt_pepper           salt-and-pepper levels (fraction of pixels set to black or white)
+    perturb_per_category  images per category that are re-embedded at every blur / noise level
+    subspace_energy       a category's principal subspace keeps this share of its energy ...
+    subspace_max_dim      ... with at most this many dimensions
+    seed                  sampling and noise seed
+    """
+
     enabled: bool = False
+    category_field: str = ""
+    max_points: int = 200
+    exact_max_points: int = 300
+    sliced_directions: int = 50
+    blur_sigmas: tuple = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0)
+    noise_std: tuple = (0.05, 0.1)
+    salt_pepper: tuple = (0.02, 0.05)
+    perturb_per_category: int = 20
+    subspace_energy: float = 0.9
+    subspace_max_dim: int = 10
+    seed: int = 0
 
 
 @dataclass(frozen=True)
 class RobustnessConfig:
+    """Similarity under perturbation, preprocessing choices, activation sparsity, few-pixel
+    attacks (analyses.robustness).
+
+    images          seeded sample of images that every sweep uses
+    grey_fractions  fractions of pixels replaced by grey
+    blur_sigmas     Gaussian blur levels (pixels of the model's input)
+    noise_std       Gaussian pixel-noise levels (standard deviation, pixel values in 0..1)
+    salt_pepper     salt-and-pepper levels (fraction of pixels set to black or white)
+    sparsity_eps    an activation a counts as near zero when |a| < sparsity_eps
+    blend_steps     steps of the noise -> image blend for the activation dynamics
+    attack_images   images for the few-pixel attack (0 = no attack)
+    attack_pixels   pixel budgets of the attack, increasing
+    category_field  label field the attack's zero-shot classifier predicts; "" = as topology
+    seed            sampling and noise seed
+    """
+
     enabled: bool = False
+    images: int = 64
+    grey_fractions: tuple = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+    blur_sigmas: tuple = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0)
+    noise_std: tuple = (0.0, 0.02, 0.05, 0.1, 0.2, 0.4)
+    salt_pepper: tuple = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2)
+    sparsity_eps: float = 0.05
+    blend_steps: int = 5
+    attack_images: int = 16
+    attack_pixels: tuple = (1, 4, 16, 64, 256)
+    category_field: str = ""
+    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -204,10 +260,10 @@ def _build(cls, data: dict, where: str):
             kwargs[name] = _build(f.default_factory, value, full)
             continue
         expected = f.metadata.get("types") or (type(f.default) if f.default is not dataclasses.MISSING else None)
-        if f.default_factory is list:
-            expected = list
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        if isinstance(value, list) and (expected is tuple or isinstance(expected, tuple) and tuple in expected):  # TOML arrays
+            value = tuple(value)
         if expected is not None and not isinstance(value, expected) or (
             expected is int and isinstance(value, bool)
         ):
@@ -233,6 +289,7 @@ def validate(cfg: Config) -> Config:
         (1 <= cfg.cluster.n_clusters <= 254, "cluster.n_clusters", cfg.cluster.n_clusters, "1..254"),
         (16 <= cfg.site.thumb_size <= 256, "site.thumb_size", cfg.site.thumb_size, "16..256"),
     ] + _neuron_checks(cfg.neurons)
+    checks += _analysis_checks(cfg)
     for ok, name, value, allowed in checks:
         if not ok:
             raise ConfigError(f"{name} = {value!r} is not allowed; allowed: {allowed}")
@@ -265,6 +322,39 @@ def _neuron_checks(n: NeuronsConfig) -> list:
         (32 <= n.image_px <= 512, "neurons.image_px", n.image_px, "32..512"),
         (16 <= n.tile_px <= 256, "neurons.tile_px", n.tile_px, "16..256"),
         (n.sequential_check >= 0, "neurons.sequential_check", n.sequential_check, "an integer >= 0"),
+    ]
+
+
+def _levels(values, lo: float, hi: float, kind=(int, float)) -> bool:
+    """A non-empty tuple of numbers in lo..hi."""
+    return bool(values) and all(isinstance(v, kind) and not isinstance(v, bool) and lo <= v <= hi
+                                for v in values)
+
+
+def _analysis_checks(cfg: Config) -> list[tuple]:
+    t, r = cfg.topology, cfg.robustness
+    return [
+        (8 <= t.max_points <= 20000, "topology.max_points", t.max_points, "8..20000"),
+        (t.exact_max_points >= 1, "topology.exact_max_points", t.exact_max_points, "an integer >= 1"),
+        (1 <= t.sliced_directions <= 1000, "topology.sliced_directions", t.sliced_directions, "1..1000"),
+        (_levels(t.blur_sigmas, 0, 50) and t.blur_sigmas[0] == 0, "topology.blur_sigmas", t.blur_sigmas,
+         "numbers in 0..50, starting with 0 (the original)"),
+        (_levels(t.noise_std, 0, 1) or t.noise_std == (), "topology.noise_std", t.noise_std, "numbers in 0..1"),
+        (_levels(t.salt_pepper, 0, 1) or t.salt_pepper == (), "topology.salt_pepper", t.salt_pepper,
+         "numbers in 0..1"),
+        (2 <= t.perturb_per_category <= 5000, "topology.perturb_per_category", t.perturb_per_category, "2..5000"),
+        (0.0 < t.subspace_energy <= 1.0, "topology.subspace_energy", t.subspace_energy, "a number in (0, 1]"),
+        (1 <= t.subspace_max_dim <= 256, "topology.subspace_max_dim", t.subspace_max_dim, "1..256"),
+        (2 <= r.images <= 4096, "robustness.images", r.images, "2..4096"),
+        (_levels(r.grey_fractions, 0, 1), "robustness.grey_fractions", r.grey_fractions, "numbers in 0..1"),
+        (_levels(r.blur_sigmas, 0, 50), "robustness.blur_sigmas", r.blur_sigmas, "numbers in 0..50"),
+        (_levels(r.noise_std, 0, 1), "robustness.noise_std", r.noise_std, "numbers in 0..1"),
+        (_levels(r.salt_pepper, 0, 1), "robustness.salt_pepper", r.salt_pepper, "numbers in 0..1"),
+        (0.0 <= r.sparsity_eps <= 10.0, "robustness.sparsity_eps", r.sparsity_eps, "a number in 0..10"),
+        (2 <= r.blend_steps <= 50, "robustness.blend_steps", r.blend_steps, "2..50"),
+        (0 <= r.attack_images <= 1024, "robustness.attack_images", r.attack_images, "0..1024"),
+        (_levels(r.attack_pixels, 1, 1 << 20, int) and list(r.attack_pixels) == sorted(set(r.attack_pixels)),
+         "robustness.attack_pixels", r.attack_pixels, "increasing integers >= 1"),
     ]
 
 

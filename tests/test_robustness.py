@@ -1,0 +1,135 @@
+"""Robustness: level-0 perturbations change nothing (similarity 1), perturbations touch exactly
+the pixels they claim, the split preprocessing equals the model's own, sparsity hooks give one
+share per block for a ViT and a ResNet tower, and the analysis end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from builder.compute import robustness as R
+
+from tiny_clip import tiny_context, tiny_model, write_images
+
+
+@pytest.fixture(scope="module")
+def vit():
+    return tiny_model("vit")
+
+
+@pytest.fixture(scope="module")
+def pixels():
+    return torch.rand(3, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+
+
+def test_level_zero_changes_nothing(pixels):
+    for kind in R.PERTURBATIONS:
+        assert torch.equal(R.perturb(pixels, kind, 0.0), pixels), kind
+
+
+def test_similarity_is_one_at_level_zero(vit, pixels):
+    _, mean, std = R.split_preprocess(vit.preprocess)
+    for kind in ("blur", "grey"):
+        cos = R.similarity_sweep(vit.model, pixels, mean, std, kind, [0.0, 0.5], vit.device)
+        assert np.allclose(cos[0], 1.0, atol=1e-5) and (cos[1] < 1.0).all()
+
+
+def test_grey_pixels_exact_share_and_nested(pixels):
+    a = R.grey_pixels(pixels, 0.25, seed=3)
+    changed = (a != pixels).any(1)
+    assert torch.equal((a == 0.5).all(1) | ~changed, torch.ones_like(changed))
+    mask_25 = R._pixel_mask(pixels, 0.25, 3)
+    mask_50 = R._pixel_mask(pixels, 0.5, 3)
+    assert int(mask_25[0].sum()) == 256 and int(mask_50[0].sum()) == 512
+    assert bool((mask_50 | ~mask_25).all())  # the 25 % are inside the 50 %
+    assert torch.equal(R.grey_pixels(pixels, 1.0), torch.full_like(pixels, 0.5))
+
+
+def test_salt_and_pepper_and_noise(pixels):
+    s = R.salt_and_pepper(pixels, 0.1, seed=1)
+    changed = (s != pixels).any(1)
+    assert int(changed[0].sum()) <= round(0.1 * 1024)
+    assert torch.isin(s.permute(0, 2, 3, 1)[changed], torch.tensor([0.0, 1.0])).all()
+    g = R.gaussian_noise(pixels, 0.1, seed=1)
+    assert g.min() >= 0 and g.max() <= 1 and torch.equal(g, R.gaussian_noise(pixels, 0.1, seed=1))
+
+
+def test_blur_keeps_constants_and_smooths(pixels):
+    flat = torch.full((1, 3, 16, 16), 0.3)
+    assert torch.allclose(R.gaussian_blur(flat, 2.0), flat, atol=1e-6)
+    b = R.gaussian_blur(pixels, 1.5)
+    assert b.shape == pixels.shape and b.std() < pixels.std()
+    assert torch.allclose(b.mean(), pixels.mean(), atol=0.02)
+
+
+def test_split_preprocess_equals_model_preprocess(vit):
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 56, 3), dtype=np.uint8))
+    to_pixels, mean, std = R.split_preprocess(vit.preprocess)
+    x = to_pixels(img)
+    assert 0 <= float(x.min()) and float(x.max()) <= 1
+    assert torch.allclose(R.normalise(x[None], mean, std)[0], vit.preprocess(img), atol=1e-6)
+    ref = R.preprocess_variants(32)["reference"][1](img)
+    assert torch.allclose(ref, x, atol=1e-6)
+    with pytest.raises(ValueError, match="Compose ending with Normalize"):
+        R.split_preprocess(lambda im: im)
+
+
+@pytest.mark.parametrize("tower, blocks", [("vit", 3), ("resnet", 4)])
+def test_sparsity_one_share_per_block(tower, blocks, pixels):
+    lm = tiny_model(tower)
+    _, mean, std = R.split_preprocess(lm.preprocess)
+    r = R.activation_sparsity(lm.model, R.normalise(pixels, mean, std), 0.05, lm.device)
+    assert r["tower"] == tower and len(r["blocks"]) == blocks
+    for b in r["blocks"]:
+        assert 0 <= b["near_zero"] <= 1 and 0 <= b["nonpositive"] <= 1 and b["mean_abs"] >= 0
+    if tower == "resnet":  # after a ReLU nothing is negative: a <= 0 means exactly 0
+        assert all(b["nonpositive"] <= b["near_zero"] + 1e-9 for b in r["blocks"])
+    assert not any(m._forward_hooks for m in lm.model.modules())  # hooks removed
+
+
+def test_unsupported_tower_is_named():
+    with pytest.raises(ValueError, match="supports open_clip ViT and ModifiedResNet towers, not Linear"):
+        R.sparsity_targets(torch.nn.Linear(2, 2))
+
+
+def test_blend_and_attack_shapes(vit, pixels):
+    _, mean, std = R.split_preprocess(vit.preprocess)
+    bl = R.blend_dynamics(vit.model, pixels, mean, std, [0.0, 1.0], 0.05, vit.device)
+    assert bl["near_zero"].shape == (2, 3) and bl["similarity"][-1] == pytest.approx(1.0, abs=1e-5)
+    emb = R.embed_pixels(vit.model, pixels, mean, std, vit.device)
+    classes = np.stack([emb[0], -emb[0]])  # every image is class 0 or 1 by sign
+    labels = (emb @ classes.T).argmax(1)
+    a = R.few_pixel_attack(vit.model, pixels, mean, std, classes, labels, [1, 8], vit.device)
+    assert a["attacked"] == 3 and len(a["flip_rate"]) == 2
+    assert all(0 <= v <= 1 for v in a["flip_rate"]) and all(-1 <= v <= 1 for v in a["cosine"])
+    assert all(p.requires_grad for p in vit.model.parameters())  # restored
+
+
+def test_run_end_to_end(tmp_path, vit):
+    from builder.analyses import robustness
+    from builder.render import pages as report_pages
+    from builder.render.docs import build_docs
+    from builder.render.write import CONTENT_DIR
+
+    hostile = "<img src=x onerror=alert(1)>"
+    ctx = tiny_context(tmp_path, vit, write_images(tmp_path / "img", 12, hostile=hostile),
+                       {"robustness": {"enabled": True, "images": 6, "grey_fractions": [0, 0.5, 1],
+                                       "blur_sigmas": [0, 2], "noise_std": [0, 0.1], "salt_pepper": [0, 0.1],
+                                       "blend_steps": 2, "attack_images": 4, "attack_pixels": [4, 64]}})
+    out = robustness.run(ctx)
+    assert {"robustness/index.md", "robustness/activations.md", "robustness/figures/grey.svg"} <= set(out.pages)
+    curves = json.loads(out.files["curves.json"])
+    assert curves["sweeps"]["grey"]["mean"][0] == pytest.approx(1.0, abs=1e-5)
+    assert curves["sweeps"]["blur"]["mean"][0] == pytest.approx(1.0, abs=1e-5)
+    assert len(curves["sparsity"]["blocks"]) == 3
+    for path, text in out.pages.items():
+        if isinstance(text, str):
+            assert "<img src=x" not in text, path
+    assert robustness.run(ctx).cached
+    build_docs(tmp_path / "site", CONTENT_DIR, {**report_pages.report_pages({}), **out.pages}, "t")
+    assert (tmp_path / "site" / "robustness" / "index.html").is_file()
+    assert (tmp_path / "site" / "robustness" / "figures" / "grey.svg").is_file()
