@@ -242,6 +242,9 @@ class Config:
         return p if p.is_absolute() else (Path(self.base_dir) / p)
 
 
+_TYPE_WORDS = {tuple: "a list", str: "a string"}  # as a TOML file calls them
+
+
 def _build(cls, data: dict, where: str):
     """Instantiate dataclass `cls` from `data`, checking names and types field by field."""
     if not isinstance(data, dict):
@@ -267,7 +270,7 @@ def _build(cls, data: dict, where: str):
         if expected is not None and not isinstance(value, expected) or (
             expected is int and isinstance(value, bool)
         ):
-            what = " or ".join(t.__name__ for t in expected) if isinstance(expected, tuple) else expected.__name__
+            what = " or ".join(_TYPE_WORDS.get(t, t.__name__) for t in (expected if isinstance(expected, tuple) else (expected,)))
             raise ConfigError(f"{full} must be {what}, got {value!r}")
         kwargs[name] = value
     return cls(**kwargs)

@@ -217,7 +217,7 @@ def test_text_neighbours():
 def test_config_fields_and_errors():
     cfg = from_dict({"neurons": {"enabled": True, "layers": [MLP1], "units": [1, 2], "steps": 16}})
     assert cfg.neurons.units == (1, 2) and cfg.neurons.layers == (MLP1,)
-    with pytest.raises(ConfigError, match="neurons.units must be str or tuple"):
+    with pytest.raises(ConfigError, match="neurons.units must be a string or a list"):
         from_dict({"neurons": {"units": 3}})
     with pytest.raises(ConfigError, match="neurons.steps = 0 is not allowed; allowed: 1..10000"):
         from_dict({"neurons": {"steps": 0}})
