@@ -312,11 +312,18 @@ def probes_kind(ctx, name: str) -> str:
 def method_page(ctx, recipe: N.Recipe, metrics: dict) -> str:
     cmp = metrics.get("batched_vs_sequential") or {}
     speed = (f" In this build, {cmp['units']} units took {cmp['batched_seconds']:.1f} s in one batch and "
-             f"{cmp['sequential_seconds']:.1f} s one at a time ({cmp['speedup']:.1f}× faster batched), and the two "
+             f"{cmp['sequential_seconds']:.1f} s one at a time ({cmp['speedup']:.1f}× the batched time), and the two "
              f"routes gave the same images (largest pixel difference {cmp['max_pixel_difference']:.2g}).") if cmp else ""
     mean = ", ".join(f"{v:.3f}" for v in recipe.mean)
     std = ", ".join(f"{v:.3f}" for v in recipe.std)
-    share = fmt_pct(metrics.get("share_exceeding_dataset_max"))
+    share_value = metrics.get("share_exceeding_dataset_max")
+    share = fmt_pct(share_value)
+    if isinstance(share_value, float) and share_value >= 0.5:
+        share_note = ("optimisation finds stronger stimuli than the data contains, which is expected, and a "
+                      "warning too: the picture exaggerates.")
+    else:
+        share_note = ("with few optimisation steps (as in this build) a picture may not reach the strength of "
+                      "the best dataset images; more steps (`[neurons] steps`) give stronger pictures.")
     return f"""# How the neuron pictures are made
 
 ## Feature visualisation, plainly
@@ -352,8 +359,7 @@ An optimised picture can be hard to read on its own. Beside it, the gallery show
 images that excite the same unit most, found in one pass over the whole dataset, and for each the
 square around the position where the unit fired hardest. The *optimised* figure is the unit's
 activation on its picture; *dataset max* is the highest activation any dataset image reached. For
-{share} of the units shown, the picture beats every dataset image: optimisation finds stronger
-stimuli than the data contains, which is expected and is also a warning: the picture exaggerates.
+{share} of the units shown, the picture beats every dataset image: {share_note}
 
 The captions listed for a unit are those whose text embeddings point most nearly in the direction
 of the mean image embedding of its top exemplars: a hint, in words, of what those images share.
