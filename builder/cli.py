@@ -191,6 +191,9 @@ def serve(site_dir, port, prefix):
 
 
 def _register_optional_commands() -> None:
+    from builder.analyses.neurons_cli import neurons
+
+    cli.add_command(neurons)
     try:
         from builder.training.cli import train_demo
     except ImportError:  # the trainer is part of the package; this only guards partial checkouts

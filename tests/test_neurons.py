@@ -448,3 +448,19 @@ def test_demo_optimised_images_beat_dataset_and_show_the_colour(demo_world):
         vivid = px[sat >= np.quantile(sat, 0.9)].mean(0)
         nearest = min(palette, key=lambda c: np.linalg.norm(palette[c] - vivid))
         assert nearest == picked[u][0], (u, picked[u], nearest, vivid)
+
+
+def test_cli_neurons_writes_pngs_and_names_allowed_layers(tmp_path, tiny_vit):
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+
+    torch.save(tiny_vit.model.state_dict(), tmp_path / "tiny.pt")
+    (tmp_path / "c.toml").write_text(f'[model]\narch = "tiny-vit"\ncheckpoint = "{tmp_path / "tiny.pt"}"\n')
+    args = ["neurons", "--config", str(tmp_path / "c.toml"), "--units", "0:2", "--steps", "2", "--out", str(tmp_path / "o")]
+    bad = CliRunner().invoke(cli, args + ["--layer", "visual.nope"])
+    assert bad.exit_code == 1 and "allowed: visual.conv1 (conv channels, 64 units)" in bad.output
+    ok = CliRunner().invoke(cli, args + ["--layer", MLP1])
+    assert ok.exit_code == 0, ok.output
+    rows = json.loads((tmp_path / "o" / "activations.json").read_text())["units"]
+    assert [r["unit"] for r in rows] == [0, 1] and (tmp_path / "o" / rows[0]["file"]).is_file()
