@@ -35,12 +35,8 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     start = time.perf_counter()
     cfg = ctx.cfg.robustness
     field, why = S.pick_category_field(ctx.collection.records, cfg.category_field or ctx.cfg.topology.category_field)
-    params = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "enabled"}
-    key = S.cache_key(ctx, STAGE, VERSION, {**params, "field": field})
-    result = S.load_cached(ctx.cache, STAGE, key)
-    cached = result is not None
-    if not cached:
-        result = S.save_cached(ctx.cache, STAGE, key, compute(ctx, cfg, field, why))
+    result, cached = S.cached_result(ctx, STAGE, VERSION, cfg, {"field": field},
+                                     lambda: compute(ctx, cfg, field, why))
     seconds = time.perf_counter() - start
     pages = robustness_pages.pages(result)
     files = {"curves.json": S.json_bytes({k: v for k, v in result.items() if k not in ("attack_example", "timings")})}

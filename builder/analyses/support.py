@@ -125,3 +125,16 @@ def save_cached(cache, stage: str, key: str, result: dict) -> dict:
     if cache is not None:
         cache.save_stage(stage, key, {"json": np.frombuffer(data, dtype=np.uint8)})
     return json.loads(data.decode("utf-8"))
+
+
+def cached_result(ctx, stage: str, version: int, cfg, extra: dict, compute) -> tuple[dict, bool]:
+    """The analysis result for `cfg` (its fields but `enabled`) plus `extra`, from the cache or
+    from `compute()` (then stored). Returns (result, came_from_cache)."""
+    import dataclasses
+
+    params = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "enabled"}
+    key = cache_key(ctx, stage, version, {**params, **extra})
+    result = load_cached(ctx.cache, stage, key)
+    if result is not None:
+        return result, True
+    return save_cached(ctx.cache, stage, key, compute()), False

@@ -35,12 +35,8 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     cfg = ctx.cfg.topology
     records = ctx.collection.records
     field, why = S.pick_category_field(records, cfg.category_field)
-    params = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "enabled"}
-    key = S.cache_key(ctx, STAGE, VERSION, {**params, "field": field})
-    result = S.load_cached(ctx.cache, STAGE, key)
-    cached = result is not None
-    if not cached:
-        result = S.save_cached(ctx.cache, STAGE, key, compute(ctx, cfg, field, why))
+    result, cached = S.cached_result(ctx, STAGE, VERSION, cfg, {"field": field},
+                                     lambda: compute(ctx, cfg, field, why))
     seconds = time.perf_counter() - start
     pages = topology_pages.pages(result)
     files = {"tables.json": S.json_bytes({k: v for k, v in result.items() if k not in ("diagrams", "timings")}),
