@@ -14,7 +14,6 @@ model, images, units). The maths is in builder.compute.neurons and builder.compu
 
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
@@ -22,6 +21,7 @@ import torch
 
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.analyses import neurons_site as site
+from builder.analyses.support import load_cached, save_cached
 from builder.compute import neurons as N
 from builder.compute.fvis.probes import UnknownLayer, probes_for
 from builder.config import ConfigError
@@ -150,12 +150,8 @@ def sequential_check(ctx: AnalysisContext, units: dict[str, list[int]], recipe: 
     jobs = N.make_jobs(units, ctx.cfg.neurons.seed)[:n]
     key = hash_json([CACHE_VERSION, lm.fingerprint, [(j.layer, j.unit, j.seed) for j in jobs], recipe.__dict__,
                      str(lm.device.type)])
-    hit = ctx.cache.load_stage("neurons-sequential", key)
-    if hit is not None:
-        return json.loads(str(hit["json"]))
-    result = _time_both(lm, jobs, recipe)
-    ctx.cache.save_stage("neurons-sequential", key, {"json": np.asarray(json.dumps(result))})
-    return result
+    hit = load_cached(ctx.cache, "neurons-sequential", key)
+    return hit if hit is not None else save_cached(ctx.cache, "neurons-sequential", key, _time_both(lm, jobs, recipe))
 
 
 def _time_both(lm, jobs: list[N.Job], recipe: N.Recipe) -> dict:
