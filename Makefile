@@ -1,6 +1,6 @@
 # One entry point per task. `make site` sets everything up and builds the demo site into ./site;
 # `make test` runs the whole test suite (unit, end-to-end build, JS, browser).
-PY ?= python3.11
+PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 EXPLORER := site_templates/explorer
@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 .PHONY: setup site test test-fast test-js test-browser serve bench clean
 
 $(BIN)/python:
-	$(shell command -v $(PY) >/dev/null 2>&1 || echo python3) -m venv $(VENV)
+	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python

@@ -39,6 +39,7 @@ ESBUILD_ARGS = (
     "--legal-comments=eof", "--charset=utf8", "--log-level=warning",
 )
 BUNDLE_FILES = ("app.js", "app.css")
+GLOBAL_VIEW_BUFFERS = ("positions", "modality", "category")  # what the first frame needs
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _memo: dict[str, dict[str, bytes]] = {}
 
@@ -131,6 +132,24 @@ def _check_datasets(datasets: list[dict]) -> list[dict]:
     return out
 
 
+def _preloads(data_dir: Path, entry: dict) -> list[str]:
+    """Paths under data/ the page should start downloading before its script runs: the default
+    dataset's manifest and, if that manifest is already written, its global-view buffers.
+    (A link to another dataset simply does not use them.)"""
+    paths = [entry["manifest"]]
+    try:
+        manifest = json.loads((data_dir / entry["manifest"]).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return paths
+    folder = Path(entry["manifest"]).parent
+    for name in GLOBAL_VIEW_BUFFERS:
+        spec = (manifest.get("buffers") or {}).get(name) or {}
+        file = str(spec.get("file", ""))
+        if file and not file.startswith("/") and ".." not in Path(file).parts and ":" not in file:
+            paths.append((folder / file).as_posix())
+    return paths
+
+
 def render_explorer(out_dir: Path, datasets: list[dict], title: str, cache_dir: Path | None = None) -> None:
     """Write out_dir/explorer/{index.html, app.js, app.css} and out_dir/data/index.json."""
     out_dir = Path(out_dir)
@@ -139,7 +158,8 @@ def render_explorer(out_dir: Path, datasets: list[dict], title: str, cache_dir: 
     version = hashlib.sha256(b"".join(files[n] for n in BUNDLE_FILES)).hexdigest()[:12]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    html = env.get_template(EXPLORER_TEMPLATE).render(title=title, version=version)
+    html = env.get_template(EXPLORER_TEMPLATE).render(title=title, version=version,
+                                                      preload=_preloads(out_dir / "data", entries[0]))
     explorer = out_dir / "explorer"
     explorer.mkdir(parents=True, exist_ok=True)
     (explorer / "index.html").write_text(html, encoding="utf-8")

@@ -9,7 +9,7 @@ FIND_PICKABLE = """(cands) => {
   const a = window.__atlas;
   for (const i of cands) {
     const q = a.projectPoint(i);
-    if (q.visible && a.pick(q.x, q.y) === i) return {i, x: q.x, y: q.y};
+    if (q.onCanvas && a.pick(q.x, q.y) === i) return {i, x: q.x, y: q.y};
   }
   return null;
 }"""

@@ -15,6 +15,7 @@ import { createRenderer } from './gl/renderer.js';
 import { createCamera, project } from './gl/camera.js';
 import { attachControls } from './gl/controls.js';
 import { createScene } from './gl/scene.js';
+import { createOverlay } from './gl/overlay.js';
 import { parseHash, formatHash, COLOR_MODES } from './router.js';
 import { matchCaptions } from './search.js';
 import { createThumbs } from './ui/thumbs.js';
@@ -22,10 +23,10 @@ import { createLegend, countValues } from './ui/legend.js';
 import { createPreview } from './ui/preview.js';
 import { createLocalView } from './ui/local-view.js';
 import { createSearchBox } from './ui/search-box.js';
-import { attachHelp, setStatus, showError } from './ui/chrome.js';
+import { attachHelp, datasetPicker, setStatus, showError } from './ui/chrome.js';
 
 const $ = (id) => document.getElementById(id);
-const timings = { hover: [], click: [], frame: [] };
+const timings = { hover: [], click: [], clickParts: [], frame: [] };
 const store = createStore(initialState);
 let resolveReady, rejectReady, resolveText;
 const ready = new Promise((res, rej) => { resolveReady = res; rejectReady = rej; });
@@ -35,36 +36,71 @@ ready.catch(() => {}); // failures are shown in the page; tests read __atlas.err
 /** Instrumentation for tests and benchmarks (read-only use). */
 const atlas = {
   ready, textReady, timings, store,
-  firstFrameMs: null, dataMs: null, pointCount: 0, error: null,
+  firstFrameMs: null, pointCount: 0, error: null,
+  marks: { script: performance.now() }, // ms since navigation when each loading step ended
   get state() { return store.get(); },
   projectPoint: () => null,
   pick: () => -1,
 };
 window.__atlas = atlas;
 
+/** index.json -> manifest -> the global view's buffers (8 bytes per point). */
+async function loadGlobalView(view) {
+  const { dataUrl, datasets } = await loadIndex(location.href);
+  atlas.marks.index = performance.now();
+  const entry = datasets.find((d) => d.name === view.dataset) || datasets[0];
+  const { manifest, baseUrl } = await loadManifest(entry, dataUrl);
+  atlas.marks.manifest = performance.now();
+  datasetPicker($('dataset-name'), datasets, entry);
+  setStatus($('status'), 'loading points…');
+  const [positions, modality, category] = await Promise.all(
+    ['positions', 'modality', 'category'].map((name) => loadBuffer(manifest, baseUrl, name)));
+  atlas.marks.data = performance.now();
+  return { entry, manifest, baseUrl, positions, modality, category };
+}
+
 async function start() {
   attachHelp($('help-button'), $('help'));
   const view = parseHash(location.hash);
-  const { dataUrl, datasets } = await loadIndex(location.href);
-  const entry = datasets.find((d) => d.name === view.dataset) || datasets[0];
-  const { manifest, baseUrl } = await loadManifest(entry, dataUrl);
-  $('dataset-name').textContent = entry.title || entry.name;
-  setStatus($('status'), 'loading points…');
-
-  const [positions, modality, category] = await Promise.all(
-    ['positions', 'modality', 'category'].map((name) => loadBuffer(manifest, baseUrl, name)));
-  atlas.dataMs = performance.now();
-  const { I, N } = manifest.counts;
+  // Start the downloads, then create the GL context while they are in flight: context
+  // creation blocks the main thread but not the network.
+  const loading = loadGlobalView(view);
+  loading.catch(() => {}); // handled where awaited
   const canvas = $('view');
   let scene = null;
   const renderer = createRenderer(canvas, { draw: (now) => scene.draw(now), timings });
   const camera = createCamera();
+  atlas.marks.context = performance.now();
+  const { entry, manifest, baseUrl, positions, modality, category } = await loading;
+  const { I, N } = manifest.counts;
   scene = createScene(renderer, camera, { positions, modality, category });
-  renderer.request();
+  atlas.marks.scene = performance.now();
+  renderer.start();
   atlas.renderer = renderer;
+  atlas.scene = scene;
   atlas.camera = camera;
   atlas.pointCount = N;
-  atlas.firstFrameMs = await renderer.firstFrame;
+  atlas.firstFrameMs = atlas.marks.frame = await renderer.firstFrame;
+
+  // The overlay (rings, lines) gets its own context after the first frame; it redraws with
+  // every frame of the points (same camera) and on its own when hover or selection change.
+  const overlay = createOverlay($('overlay'), { position: scene.position, viewProj: scene.viewProj });
+  let pickTimer = 0;
+  renderer.onFrame = () => {
+    overlay.renderer.renderNow();
+    // Once the camera rests: draw every point again (in motion big sets draw a subset), then
+    // bring the id buffer up to date so the next hover is instant.
+    clearTimeout(pickTimer);
+    pickTimer = setTimeout(() => {
+      if (camera.flight) return;
+      if (scene.moving) {
+        scene.setMoving(false);
+        renderer.request();
+      } else {
+        scene.refreshPick();
+      }
+    }, 150);
+  };
 
   // -- context shared by the UI ------------------------------------------------------------
   const legends = manifest.legends || {};
@@ -85,10 +121,12 @@ async function start() {
   };
 
   const stageRect = () => canvas.getBoundingClientRect();
+  /** Where point i is on the page; `onCanvas`: visible and not covered by a panel. */
   atlas.projectPoint = (i) => {
     const r = stageRect();
     const p = project(scene.viewProj(), scene.position(i), r.width, r.height);
-    return { x: r.left + p.x, y: r.top + p.y, visible: p.visible };
+    const x = r.left + p.x, y = r.top + p.y;
+    return { x, y, visible: p.visible, onCanvas: p.visible && document.elementFromPoint(x, y) === canvas };
   };
   atlas.pick = (x, y) => {
     const r = stageRect();
@@ -107,17 +145,43 @@ async function start() {
     if (push && p !== store.get().selected) history.pushState(null, '', hashOf({ selected: p }));
     store.set({ selected: p, local: null });
     if (p < 0) return;
+    const t1 = performance.now();
+    let local;
+    try {
+      local = manifest.local ? { point: p, ...(await localViewOf(p)) } : { point: p, error: 'This dataset has no local views.' };
+    } catch (err) {
+      console.warn(err);
+      local = { point: p, error: `Could not load the neighbours: ${err.message}` };
+    }
+    if (store.get().selected !== p) return; // the reader moved on meanwhile
+    const t2 = performance.now();
+    store.set({ local });
+    const t3 = performance.now();
+    // measured to the next frame, i.e. until the panel can be on screen
+    requestAnimationFrame(() => {
+      const t4 = performance.now();
+      timings.click.push(t4 - t0);
+      // where the time went: before the shard was asked for, the shard, filling the panel, the frame
+      timings.clickParts.push({ start: t1 - t0, shard: t2 - t1, fill: t3 - t2, frame: t4 - t3 });
+    });
+    // The flight starts once the panel is filled: the panel shows at once even where drawing
+    // the points is slow (software GL, millions of points), and the camera follows.
     if (fly) {
-      camera.flyTo(scene.position(p), Math.min(camera.distance, 1.6), performance.now());
+      camera.flyTo(scene.position(p), Math.min(camera.distance, 1.6), performance.now(), 600, panelShift());
+      scene.setMoving(true);
       renderer.invalidate();
     }
-    if (!manifest.local) return;
-    const view = await localViewOf(p);
-    if (store.get().selected !== p) return; // the reader moved on meanwhile
-    store.set({ local: { point: p, ...view } });
-    timings.click.push(performance.now() - t0);
   }
   atlas.select = select;
+
+  /**
+   * Where a selected point should sit, as an offset from the canvas centre: centred in the part
+   * the local view panel leaves free (a side panel when wide, a bottom sheet when narrow; app.css).
+   */
+  function panelShift() {
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    return w > 720 ? [-(Math.min(380, w * 0.4) + 24) / 2, 0] : [0, -0.55 * h / 2];
+  }
 
   async function setColor(mode) {
     if (!modes.includes(mode)) mode = 'modality';
@@ -158,19 +222,23 @@ async function start() {
     textOf: (c) => ctx.captions.text(c),
   });
 
+  let prefetchTimer = 0;
   const controls = attachControls(canvas, camera, {
     onChange() {
+      scene.setMoving(true);
       if (store.get().hover >= 0) store.set({ hover: -1 });
       preview.hide();
       renderer.invalidate();
     },
     onHover(x, y) {
-      if (controls.isDragging()) return;
+      if (controls.isDragging() || camera.flight) return;
       const t0 = performance.now();
       const p = scene.pick(x, y);
       timings.hover.push(performance.now() - t0);
       if (timings.hover.length > 5000) timings.hover.splice(0, 2500);
       store.set({ hover: p });
+      clearTimeout(prefetchTimer);
+      if (p >= 0) prefetchTimer = setTimeout(() => localViewOf.prefetch(p), 80);
       const r = stageRect();
       if (p >= 0) preview.show(p, x, y, r.width, r.height);
       else preview.hide();
@@ -183,7 +251,9 @@ async function start() {
     onClick(x, y) {
       const t0 = performance.now();
       const p = scene.pick(x, y);
-      if (p >= 0) select(p, { t0 });
+      // The point is under the cursor: the map stays still, unless the panel would cover it.
+      const [sx, sy] = panelShift();
+      if (p >= 0) select(p, { t0, fly: x > canvas.clientWidth + 2 * sx - 24 || y > canvas.clientHeight + 2 * sy - 24 });
     },
   });
   document.addEventListener('keydown', (e) => {
@@ -201,7 +271,7 @@ async function start() {
   const WHITE = [1, 1, 1, 0.95], GOLD = [1, 0.82, 0.3, 1], TEAL = [0.45, 0.95, 0.9, 0.85];
   function overlays(s) {
     const rings = [];
-    if (s.local) for (const q of s.local.neighbours) rings.push({ p: q, rgba: TEAL, size: 11 });
+    if (s.local && s.local.neighbours) for (const q of s.local.neighbours) rings.push({ p: q, rgba: TEAL, size: 11 });
     if (s.selected >= 0) rings.push({ p: s.selected, rgba: GOLD, size: 22 });
     if (s.hover >= 0) rings.push({ p: s.hover, rgba: WHITE, size: 17 });
     const segments = [];
@@ -210,9 +280,9 @@ async function start() {
       const img = ctx.captions.imageOfPoint(focus);
       for (const c of ctx.captions.ofImage(img)) segments.push([img, I + c]);
     }
-    scene.setOverlays(rings, segments);
-    renderer.request();
+    overlay.set(rings, segments);
   }
+  let loadingTimer = 0;
   store.subscribe((s, changed) => {
     if (changed.has('hover') || changed.has('selected') || changed.has('local') || changed.has('textReady')) overlays(s);
     if (changed.has('colorBy')) {
@@ -220,7 +290,10 @@ async function start() {
       renderer.request();
     }
     if (changed.has('selected') || changed.has('local') || changed.has('textReady') || changed.has('colorBy')) {
-      local.render(s.local, s.selected);
+      clearTimeout(loadingTimer);
+      if (s.local || s.selected < 0) local.render(s.local, s.selected);
+      // A "loading" panel only if the shard is slow: painting it first would delay the real one.
+      else loadingTimer = setTimeout(() => { if (!store.get().local) local.render(null, store.get().selected); }, 120);
     }
     if (changed.has('matches') || changed.has('query')) searchBox.render(s.query, s.matches);
     if (changed.has('textReady')) preview.refresh();

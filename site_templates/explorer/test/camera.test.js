@@ -65,3 +65,23 @@ test('perspective maps the near plane to depth -1', () => {
   const w = m[11] * z;
   close(clipZ / w, -1);
 });
+
+import { shuffledIndices } from '../src/gl/lod.js';
+
+test('shuffledIndices is a deterministic permutation', () => {
+  const a = shuffledIndices(1000, 7);
+  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(Array.from(shuffledIndices(1000, 7)), Array.from(a));
+  assert.notDeepEqual(Array.from(a.slice(0, 20)), Array.from({ length: 20 }, (_, i) => i));
+  // a prefix is a fair sample: about a quarter of the first 250 fall in the last quarter
+  const late = Array.from(a.slice(0, 250)).filter((i) => i >= 750).length;
+  assert.ok(late > 35 && late < 90, String(late));
+});
+
+test('the screen offset moves the target off centre by that many pixels', () => {
+  const cam = createCamera({ target: [0.1, 0.2, -0.3], theta: 0.4, phi: 0.2 });
+  cam.offset = [-100, 50];
+  const p = project(cam.viewProj(800 / 600, 800, 600), cam.target, 800, 600);
+  close(p.x, 300);
+  close(p.y, 350);
+});

@@ -70,9 +70,14 @@ export function createShardLoader(manifest, baseUrl, keep = 8) {
   }
 
   /** -> {neighbours: number[K], local_xy: Float32Array(2K), local_dist: Float32Array(K), local_evr} */
-  return async function localView(p) {
+  async function localView(p) {
     if (!local) throw new Error('this dataset has no local views');
     const addr = shardAddress(local, n, p);
     return readShardRow(await shard(addr), local.fields, addr.rows, addr.row);
+  }
+  /** Start fetching p's shard (hovering usually comes before clicking). */
+  localView.prefetch = (p) => {
+    if (local && p >= 0 && p < n) shard(shardAddress(local, n, p)).catch(() => {});
   };
+  return localView;
 }

@@ -78,6 +78,7 @@ export function createCamera(opts = {}) {
     theta: opts.theta ?? 0.6,
     phi: opts.phi ?? 0.35,
     fovy: Math.PI / 4,
+    offset: [0, 0], // CSS px [right, down] from the canvas centre where the target appears (room for a panel)
     flight: null,
   };
 
@@ -90,8 +91,15 @@ export function createCamera(opts = {}) {
     ];
   };
   cam.view = () => lookAt(cam.eye(), cam.target, [0, 1, 0]);
-  cam.projection = (aspect) => perspective(cam.fovy, aspect, Math.max(0.001, cam.distance * 0.01), cam.distance + 10);
-  cam.viewProj = (aspect) => multiply(cam.projection(aspect), cam.view());
+  /** Perspective, shifted on screen by `offset` pixels of a width x height viewport. */
+  cam.projection = (aspect, width = 0, height = 0) => {
+    const m = perspective(cam.fovy, aspect, Math.max(0.001, cam.distance * 0.01), cam.distance + 10);
+    // a translation in NDC applied after projection (clip.xy += shift * clip.w, clip.w = -z)
+    if (width > 0) m[8] -= (2 * cam.offset[0]) / width;
+    if (height > 0) m[9] += (2 * cam.offset[1]) / height;
+    return m;
+  };
+  cam.viewProj = (aspect, width = 0, height = 0) => multiply(cam.projection(aspect, width, height), cam.view());
 
   /** Rotate by a drag of (dx, dy) pixels on a viewport `height` pixels tall. */
   cam.orbit = (dx, dy, height = 600) => {
@@ -114,11 +122,11 @@ export function createCamera(opts = {}) {
     cam.distance = Math.max(MIN_DISTANCE, Math.min(MAX_DISTANCE, cam.distance * factor));
     cam.flight = null;
   };
-  /** Start an eased flight to look at `target` from `distance`; `tick` advances it. */
-  cam.flyTo = (target, distance, now, duration = 600) => {
+  /** Start an eased flight to look at `target` from `distance`, ending `offset` px off centre. */
+  cam.flyTo = (target, distance, now, duration = 600, offset = cam.offset) => {
     cam.flight = {
-      from: { target: [...cam.target], distance: cam.distance },
-      to: { target: [...target], distance: distance ?? cam.distance },
+      from: { target: [...cam.target], distance: cam.distance, offset: [...cam.offset] },
+      to: { target: [...target], distance: distance ?? cam.distance, offset: [...offset] },
       start: now,
       duration,
     };
@@ -131,6 +139,7 @@ export function createCamera(opts = {}) {
     const e = easeInOut(Math.max(0, t));
     for (let i = 0; i < 3; i++) cam.target[i] = f.from.target[i] + (f.to.target[i] - f.from.target[i]) * e;
     cam.distance = f.from.distance * Math.pow(f.to.distance / f.from.distance, e);
+    for (let i = 0; i < 2; i++) cam.offset[i] = f.from.offset[i] + (f.to.offset[i] - f.from.offset[i]) * e;
     if (t >= 1) cam.flight = null;
     return t < 1;
   };

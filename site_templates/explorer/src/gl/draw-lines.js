@@ -12,7 +12,7 @@ export function createDrawLines(regl, src) {
       u_color: regl.prop('color'),
     },
     depth: { enable: false },
-    blend: { enable: true, func: { src: 'src alpha', dst: 'one minus src alpha' } },
+    blend: { enable: true, func: { src: 'one', dst: 'one minus src alpha' } }, // premultiplied
     primitive: 'lines',
     count: regl.prop('count'),
   });

@@ -20,12 +20,14 @@ function sharedUniforms(src, pixelRatio) {
 
 /**
  * The visible pass. src: {positions, modality, flags, color(): buffer, palette(): texture,
- * viewProj(), pointSize(), refDepth(), pixelRatio(), filterActive(), background, count}.
+ * viewProj(), pointSize(), refDepth(), pixelRatio(), filterActive(), background, count,
+ * elements? (an index buffer getter: draw `count` of its points instead of 0..count-1)}.
  */
 export function createDrawPoints(regl, src) {
+  const define = regl.limits.maxVertexTextureUnits > 0 ? '#define VERTEX_PALETTE\n' : '';
   return regl({
-    vert: pointsVert,
-    frag: pointsFrag,
+    vert: define + pointsVert,
+    frag: define + pointsFrag,
     attributes: {
       a_position: src.positions,
       a_modality: src.modality,
@@ -40,6 +42,7 @@ export function createDrawPoints(regl, src) {
     },
     depth: { enable: true },
     primitive: 'points',
+    ...(src.elements ? { elements: src.elements } : {}),
     count: src.count,
   });
 }
@@ -63,7 +66,7 @@ export function createDrawPick(regl, src) {
   });
 }
 
-/** Screen-sized rings drawn on top of everything. Props: {positions, colors, sizes, count}. */
+/** Screen-sized rings for the overlay canvas. Props: {positions, colors, sizes, count}. */
 export function createDrawMarkers(regl, src) {
   return regl({
     vert: markerVert,
@@ -78,7 +81,7 @@ export function createDrawMarkers(regl, src) {
       u_pixelRatio: () => src.pixelRatio(),
     },
     depth: { enable: false },
-    blend: { enable: true, func: { src: 'src alpha', dst: 'one minus src alpha' } },
+    blend: { enable: true, func: { src: 'one', dst: 'one minus src alpha' } }, // premultiplied
     primitive: 'points',
     count: regl.prop('count'),
   });

@@ -1,21 +1,28 @@
 /**
- * Owns the regl context, the canvas size and the frame loop. Frames are drawn only when
+ * Owns one regl context, its canvas size and its frame loop. Frames are drawn only when
  * something asked for one (`request`), never continuously: an idle explorer uses no GPU.
+ *
+ * Two renderers run: the points (opaque, big) and the overlay (transparent, a few rings and
+ * lines), so hovering and selecting redraw only the overlay, never a million points.
  *
  * `sceneVersion` changes whenever what the id (picking) buffer would show changes — camera,
  * size, point sizes — so picking re-renders its buffer only then.
  */
 import createREGL from 'regl';
 
-export function createRenderer(canvas, { draw, timings }) {
+export function createRenderer(canvas, { draw, timings = null, transparent = false }) {
   const regl = createREGL({
     canvas,
-    attributes: { antialias: true, alpha: false, depth: true, premultipliedAlpha: false, powerPreference: 'high-performance' },
+    // no MSAA: points are discs cut out with discard, which multisampling does not smooth anyway
+    attributes: { antialias: false, alpha: transparent, depth: !transparent, premultipliedAlpha: true,
+      powerPreference: 'high-performance' },
     optionalExtensions: ['OES_element_index_uint'],
   });
   const gl = regl._gl;
   const size = { width: 1, height: 1, pixelRatio: 1 };
+  const pixel = new Uint8Array(4);
   let scheduled = false;
+  let paused = true; // no frames until start(): the first frame must show the points
   let sceneVersion = 0;
   let firstFrame = null;
 
@@ -23,11 +30,17 @@ export function createRenderer(canvas, { draw, timings }) {
     regl,
     gl,
     size,
-    syncFrames: false, // benchmarks set this so frame times include GPU work (gl.finish)
+    syncFrames: false, // benchmarks set this so frame times include the GPU's work
+    onFrame: null, // called after each frame (the overlay follows the points' camera)
     get sceneVersion() { return sceneVersion; },
-    /** Ask for one frame (overlays changed: hover ring, lines). */
+    /** Allow frames (once there is something to draw) and draw the first. */
+    start() {
+      paused = false;
+      renderer.request();
+    },
+    /** Ask for one frame. */
     request() {
-      if (!scheduled) {
+      if (!scheduled && !paused) {
         scheduled = true;
         requestAnimationFrame(frame);
       }
@@ -37,7 +50,11 @@ export function createRenderer(canvas, { draw, timings }) {
       sceneVersion++;
       renderer.request();
     },
-    /** Resolves after the first frame is drawn and finished, with its time since navigation. */
+    /** Draw now, inside the caller's frame. */
+    renderNow() {
+      frame(performance.now());
+    },
+    /** Resolves after the first frame is drawn and rasterised, with its time since navigation. */
     firstFrame: new Promise((resolve) => { firstFrame = resolve; }),
   };
 
@@ -56,14 +73,19 @@ export function createRenderer(canvas, { draw, timings }) {
     const t0 = performance.now();
     regl.poll();
     const more = draw(now);
-    if (renderer.syncFrames || firstFrame) gl.finish();
+    // Reading one pixel waits until the frame is really rasterised (gl.finish alone does not
+    // on every implementation, e.g. SwiftShader): used for the first frame and by benchmarks.
+    if (renderer.syncFrames || firstFrame) gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
     const t1 = performance.now();
-    timings.frame.push(t1 - t0);
-    if (timings.frame.length > 2000) timings.frame.splice(0, 1000);
+    if (timings) {
+      timings.frame.push(t1 - t0);
+      if (timings.frame.length > 2000) timings.frame.splice(0, 1000);
+    }
     if (firstFrame) {
       firstFrame(t1);
       firstFrame = null;
     }
+    if (renderer.onFrame) renderer.onFrame(now);
     if (more) renderer.invalidate();
   }
 

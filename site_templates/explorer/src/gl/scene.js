@@ -1,17 +1,15 @@
 /**
- * The 3D scene: GPU buffers for the points, the draw commands, the overlays (highlight rings,
- * image-caption lines) and the picker. Knows nothing about the DOM or the store.
+ * The 3D points: their GPU buffers, the draw command and the picker. Knows nothing about the
+ * DOM or the store. (Rings and lines live in overlay.js, on their own canvas.)
  *
  * data: {positions: Float32Array(3N), modality: Uint8Array(N), category: Uint8Array(N)}
  */
-import { createDrawPoints, createDrawPick, createDrawMarkers } from './draw-points.js';
-import { createDrawLines } from './draw-lines.js';
+import { createDrawPoints, createDrawPick } from './draw-points.js';
 import { createPicker } from './picking.js';
 import { paletteData, BACKGROUND } from './palette.js';
+import { MOTION_BUDGET, shuffledIndices } from './lod.js';
 
 const REF_DEPTH = 2.5; // the camera's starting distance: point sizes are given for it
-const MAX_MARKERS = 256;
-const MAX_LINE_VERTS = 512;
 
 /** Point diameter in CSS px: big for small sets, small for millions. */
 export function basePointSize(n) {
@@ -25,17 +23,18 @@ export function createScene(renderer, camera, data) {
   const modality = regl.buffer({ data: data.modality, usage: 'static' });
   const flagData = new Uint8Array(n);
   const flags = regl.buffer({ data: flagData, usage: 'dynamic' });
-  const idData = new Float32Array(n);
-  for (let i = 0; i < n; i++) idData[i] = i;
-  const ids = regl.buffer({ data: idData, usage: 'static' });
   const colorBuffers = { modality, category: regl.buffer({ data: data.category, usage: 'static' }) };
   const palette = regl.texture({ width: 256, height: 1, data: paletteData('modality'), min: 'nearest', mag: 'nearest' });
   let colorMode = 'modality';
   let filterActive = false;
+  let moving = false;
+  let subset = null; // elements buffer: a random order of all points, the first MOTION_BUDGET drawn in motion
+  const canSubsample = n > MOTION_BUDGET && regl.hasExtension('OES_element_index_uint');
 
-  const viewProj = () => camera.viewProj(size.width / size.height);
+  const viewProj = () => camera.viewProj(size.width / size.height, size.width, size.height);
   const src = {
-    positions, modality, flags, ids,
+    positions, modality, flags,
+    ids: null, // point ids for the picking pass, made with the picker (after the first frame)
     count: n,
     background: BACKGROUND,
     color: () => colorBuffers[colorMode],
@@ -48,19 +47,21 @@ export function createScene(renderer, camera, data) {
     framebuffer: null,
   };
   const drawPoints = createDrawPoints(regl, src);
-  const drawPick = createDrawPick(regl, src);
-  const picker = createPicker(regl, { drawPick: () => drawPick(), size });
-  src.framebuffer = picker.framebuffer;
-  const drawMarkers = createDrawMarkers(regl, src);
-  const drawLines = createDrawLines(regl, src);
-
-  const marker = {
-    pos: regl.buffer({ usage: 'dynamic', type: 'float', length: MAX_MARKERS * 12 }),
-    col: regl.buffer({ usage: 'dynamic', type: 'float', length: MAX_MARKERS * 16 }),
-    size: regl.buffer({ usage: 'dynamic', type: 'float', length: MAX_MARKERS * 4 }),
-    count: 0,
+  const drawSubset = canSubsample ? createDrawPoints(regl, { ...src, elements: () => subset, count: MOTION_BUDGET }) : null;
+  // The picking program is compiled on first use: shader compilation is a large part of
+  // time-to-first-frame, most of all on software GL.
+  const lazy = (make) => { let cmd = null; return (props) => (cmd || (cmd = make()))(props); };
+  let picker = null;
+  const getPicker = () => {
+    if (!picker) {
+      const idData = new Float32Array(n);
+      for (let i = 0; i < n; i++) idData[i] = i;
+      src.ids = regl.buffer({ data: idData, usage: 'static' });
+      picker = createPicker(regl, { drawPick: lazy(() => createDrawPick(regl, src)), size });
+      src.framebuffer = picker.framebuffer;
+    }
+    return picker;
   };
-  const lines = { pos: regl.buffer({ usage: 'dynamic', type: 'float', length: MAX_LINE_VERTS * 12 }), count: 0 };
 
   const position = (i) => [data.positions[3 * i], data.positions[3 * i + 1], data.positions[3 * i + 2]];
 
@@ -70,12 +71,15 @@ export function createScene(renderer, camera, data) {
     viewProj,
     /** Draw one frame; returns true while the camera is still flying. */
     draw(now) {
-      const moving = camera.tick(now);
+      const flying = camera.tick(now);
       regl.clear({ color: [...BACKGROUND, 1], depth: 1 });
-      drawPoints();
-      if (lines.count) drawLines({ positions: lines.pos, count: lines.count, color: [0.95, 0.96, 1, 0.5] });
-      if (marker.count) drawMarkers({ positions: marker.pos, colors: marker.col, sizes: marker.size, count: marker.count });
-      return moving;
+      if (moving && drawSubset) {
+        if (!subset) subset = regl.elements({ data: shuffledIndices(n), type: 'uint32', primitive: 'points' });
+        drawSubset();
+      } else {
+        drawPoints();
+      }
+      return flying;
     },
     /** Colour by `mode` using a uint8 buffer of palette indices (given once per mode). */
     setColor(mode, values) {
@@ -84,6 +88,11 @@ export function createScene(renderer, camera, data) {
       palette({ width: 256, height: 1, data: paletteData(mode), min: 'nearest', mag: 'nearest' });
     },
     hasColor: (mode) => Boolean(colorBuffers[mode]),
+    /** In motion, big sets draw a random subset (see MOTION_BUDGET); at rest, every point. */
+    setMoving(value) {
+      moving = Boolean(value);
+    },
+    get moving() { return moving; },
     /** Mark the given points as search matches (null clears the search). */
     setMatches(points) {
       flagData.fill(0);
@@ -91,20 +100,9 @@ export function createScene(renderer, camera, data) {
       flags.subdata(flagData);
       filterActive = Boolean(points);
     },
-    /** Rings: [{p, rgba, size}]; line segments: [[a, b], ...] between points. */
-    setOverlays(rings, segments) {
-      const r = rings.slice(0, MAX_MARKERS);
-      const pos = new Float32Array(r.length * 3), col = new Float32Array(r.length * 4), sz = new Float32Array(r.length);
-      r.forEach((m, k) => { pos.set(position(m.p), 3 * k); col.set(m.rgba, 4 * k); sz[k] = m.size; });
-      if (r.length) { marker.pos.subdata(pos); marker.col.subdata(col); marker.size.subdata(sz); }
-      marker.count = r.length;
-      const s = segments.slice(0, MAX_LINE_VERTS / 2);
-      const lp = new Float32Array(s.length * 6);
-      s.forEach(([a, b], k) => { lp.set(position(a), 6 * k); lp.set(position(b), 6 * k + 3); });
-      if (s.length) lines.pos.subdata(lp);
-      lines.count = s.length * 2;
-    },
     /** Point id at CSS pixel (x, y) of the canvas, or -1. */
-    pick: (x, y) => picker.pick(x, y, renderer.sceneVersion),
+    pick: (x, y) => getPicker().pick(x, y, renderer.sceneVersion),
+    /** Bring the id buffer and its CPU copy up to date (when idle, so hovers never wait). */
+    refreshPick: () => getPicker().refresh(renderer.sceneVersion),
   };
 }

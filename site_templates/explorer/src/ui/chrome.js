@@ -14,6 +14,25 @@ export function attachHelp(button, box) {
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape') set(false); });
 }
 
+/**
+ * With more than one dataset, the name in the top bar becomes a picker; choosing one loads it
+ * (a fresh page: each dataset has its own buffers and GL state).
+ */
+export function datasetPicker(node, datasets, current) {
+  if (datasets.length < 2) {
+    node.textContent = current.title || current.name;
+    return;
+  }
+  const select = el('select', { class: 'dataset-picker', 'aria-label': 'Dataset' },
+    datasets.map((d) => el('option', { value: d.name, text: d.title || d.name })));
+  select.value = current.name;
+  select.addEventListener('change', () => {
+    location.hash = new URLSearchParams({ d: select.value }).toString();
+    location.reload();
+  });
+  clear(node).append(select);
+}
+
 export function setStatus(node, text) {
   node.textContent = text;
 }

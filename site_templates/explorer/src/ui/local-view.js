@@ -23,22 +23,35 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
       onmouseleave: () => onHover(-1),
     }, [
       el('span', { class: 'rank', text: String(rank) }),
-      thumbs.available ? thumbs.canvas(pointImage(ctx, p), 40) : null,
+      thumbs.available ? thumbs.make(pointImage(ctx, p), 40) : null,
       el('div', { class: 'nb-text' }, [
-        el('div', { class: 'nb-caption', text: text || pointLabel(ctx, p) }),
+        el('div', { class: 'nb-title', text: text || pointLabel(ctx, p) }),
         el('div', { class: 'nb-meta', text: `${pointLabel(ctx, p)} · distance ${dist.toFixed(3)}` }),
       ]),
     ]);
   }
 
-  /** 2D scatter of the neighbourhood, scaled to fit; returns the plot element. */
+  /**
+   * 2D scatter of the neighbourhood: the bounding box of the neighbours and the selected point
+   * (at the origin) fills the plot, with one scale for both axes so distances stay true.
+   */
   function plot(view) {
     const K = view.neighbours.length;
-    let extent = 1e-6;
-    for (let j = 0; j < 2 * K; j++) extent = Math.max(extent, Math.abs(view.local_xy[j]));
+    let x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+    for (let j = 0; j < K; j++) {
+      const x = view.local_xy[2 * j], y = view.local_xy[2 * j + 1];
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    const half = Math.max(x1 - x0, y1 - y0, 1e-6) / 2;
+    const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+    const at = (x, y) => ({ left: `${50 + 44 * ((x - cx) / half)}%`, top: `${50 - 44 * ((y - cy) / half)}%` });
     const box = el('div', { class: 'plot', role: 'group', 'aria-label': 'neighbours in 2D (PCA)' });
-    const at = (x, y) => ({ left: `${50 + 44 * (x / extent)}%`, top: `${50 - 44 * (y / extent)}%` });
-    box.append(el('div', { class: 'axis axis-x' }), el('div', { class: 'axis axis-y' }));
+    const origin = at(0, 0);
+    const axisX = el('div', { class: 'axis axis-x', title: 'first principal axis' });
+    const axisY = el('div', { class: 'axis axis-y', title: 'second principal axis' });
+    axisX.style.top = origin.top;
+    axisY.style.left = origin.left;
+    box.append(axisX, axisY);
     // nearest drawn last, so it sits on top
     for (let j = K - 1; j >= 0; j--) {
       const p = view.neighbours[j];
@@ -51,7 +64,7 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
         onclick: () => onSelect(p),
         onmouseenter: () => onHover(p),
         onmouseleave: () => onHover(-1),
-      }, isImage && thumbs.available ? [thumbs.canvas(p, 30, 'thumb')] : []);
+      }, isImage && thumbs.available ? [thumbs.make(p, 30, 'thumb')] : []);
       Object.assign(node.style, at(view.local_xy[2 * j], view.local_xy[2 * j + 1]));
       node.style.borderColor = colorOf(...colorIndex(p));
       box.append(node);
@@ -63,7 +76,10 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
   }
 
   return {
-    /** Render `view` = {point, neighbours, local_xy, local_dist, local_evr}, or hide when null. */
+    /**
+   * Render `view` = {point, neighbours, local_xy, local_dist, local_evr} (or {point, error}); with
+   * no view, show `loadingPoint` while its neighbours load, or hide when that is -1 too.
+   */
     render(view, loadingPoint = -1) {
       if (!view && loadingPoint < 0) {
         root.hidden = true;
@@ -78,7 +94,7 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
         el('button', { class: 'close', 'aria-label': 'close local view', title: 'close (Esc)', text: '×', onclick: onClose }),
       ]);
       const focus = el('div', { class: 'focus' }, [
-        thumbs.available ? thumbs.canvas(pointImage(ctx, p), 72) : null,
+        thumbs.available ? thumbs.make(pointImage(ctx, p), 72) : null,
         el('div', {}, [
           el('div', { class: 'focus-label' }, [
             el('span', { class: `kind kind-${p < ctx.I ? 'image' : 'caption'}`, text: p < ctx.I ? 'image' : 'caption' }),
@@ -87,8 +103,8 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
         ]),
       ]);
       clear(root).append(head, focus);
-      if (!view) {
-        root.append(el('div', { class: 'muted', text: 'loading neighbours…' }));
+      if (!view || view.error) {
+        root.append(el('div', { class: 'muted', text: view ? view.error : 'loading neighbours…' }));
         return;
       }
       const [e1, e2] = view.local_evr;

@@ -6,18 +6,19 @@ import { el, clear } from './dom.js';
 import { pointImage, pointLabel, categoryName } from './describe.js';
 
 const MAX_CAPTIONS = 5;
+const THUMB_PX = 96;
 
 export function createPreview(root, { thumbs, ctx }) {
-  const canvas = thumbs.canvas(-1, 128, 'thumb card-thumb');
+  const thumb = thumbs.make(-1, THUMB_PX, 'thumb card-thumb');
   const label = el('div', { class: 'card-label' });
   const list = el('ul', { class: 'card-captions' });
-  clear(root).append(canvas, el('div', { class: 'card-body' }, [label, list]));
+  clear(root).append(thumb, el('div', { class: 'card-body' }, [label, list]));
   let shown = -1;
 
   function fill(p) {
     const img = pointImage(ctx, p);
-    thumbs.draw(canvas, img);
-    canvas.hidden = !thumbs.available;
+    thumbs.draw(thumb, img, THUMB_PX);
+    thumb.hidden = !thumbs.available;
     const cat = categoryName(ctx, p);
     clear(label).append(el('span', { class: `kind kind-${p < ctx.I ? 'image' : 'caption'}`, text: p < ctx.I ? 'image' : 'caption' }),
       ` ${pointLabel(ctx, p).replace(/^(image|caption) /, '#')}`,

@@ -7,5 +7,6 @@ void main() {
   if (r > 1.0 || r < 0.62) discard;
   // darker outer edge keeps the ring readable on bright points
   float edge = smoothstep(0.86, 1.0, r);
-  gl_FragColor = vec4(mix(v_color.rgb, vec3(0.0), edge * 0.7), v_color.a);
+  // premultiplied alpha: the overlay canvas is composited over the points
+  gl_FragColor = vec4(mix(v_color.rgb, vec3(0.0), edge * 0.7) * v_color.a, v_color.a);
 }

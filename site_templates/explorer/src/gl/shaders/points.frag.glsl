@@ -2,11 +2,15 @@
 // depth-tested, so no sorting is needed at a million points.
 precision mediump float;
 
+varying float v_modality;
+#ifdef VERTEX_PALETTE
+varying vec3 v_rgb;
+#else
 uniform sampler2D u_palette;  // 256 x 1 RGBA
 uniform vec3 u_background;
 varying float v_color;
-varying float v_modality;
 varying float v_dim;
+#endif
 
 void main() {
   vec2 c = gl_PointCoord * 2.0 - 1.0;
@@ -14,8 +18,11 @@ void main() {
   if (r2 > 1.0) discard;
   bool caption = v_modality > 0.5;
   if (caption && r2 < 0.3) discard;
-  vec3 col = texture2D(u_palette, vec2((v_color + 0.5) / 256.0, 0.5)).rgb;
+#ifdef VERTEX_PALETTE
+  vec3 col = v_rgb;
+#else
+  vec3 col = mix(texture2D(u_palette, vec2((v_color + 0.5) / 256.0, 0.5)).rgb, u_background, v_dim * 0.72);
+#endif
   if (!caption && r2 > 0.62) col *= 0.62;
-  col = mix(col, u_background, v_dim * 0.82);
   gl_FragColor = vec4(col, 1.0);
 }

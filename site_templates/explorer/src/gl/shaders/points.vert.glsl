@@ -1,5 +1,7 @@
 // One point per vertex. Shared by the visible pass and the id (picking) pass: the picking
 // pass is compiled with "#define PICK" so both agree exactly on where and how big a point is.
+// The colour is looked up here, once per point, not once per pixel ("#define VERTEX_PALETTE",
+// when the GPU can read textures in vertex shaders; nearly all can).
 precision highp float;
 
 attribute vec3 a_position;
@@ -10,9 +12,15 @@ attribute float a_id;
 varying vec4 v_id;
 #else
 attribute float a_color;      // palette index
-varying float v_color;
 varying float v_modality;
+#ifdef VERTEX_PALETTE
+uniform sampler2D u_palette;  // 256 x 1 RGBA
+uniform vec3 u_background;
+varying vec3 v_rgb;
+#else
+varying float v_color;
 varying float v_dim;
+#endif
 #endif
 
 uniform mat4 u_viewProj;
@@ -32,8 +40,14 @@ void main() {
   float id = a_id + 1.0;  // 0 means "nothing here"
   v_id = vec4(mod(id, 256.0), mod(floor(id / 256.0), 256.0), floor(id / 65536.0), 255.0) / 255.0;
 #else
-  v_color = a_color;
   v_modality = a_modality;
-  v_dim = u_filter * (1.0 - a_flag);
+  float dim = u_filter * (1.0 - a_flag);
+#ifdef VERTEX_PALETTE
+  vec3 col = texture2D(u_palette, vec2((a_color + 0.5) / 256.0, 0.5)).rgb;
+  v_rgb = mix(col, u_background, dim * 0.72);
+#else
+  v_color = a_color;
+  v_dim = dim;
+#endif
 #endif
 }

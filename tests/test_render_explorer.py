@@ -1,0 +1,83 @@
+"""builder.render.site: bundling the explorer and writing it into a site."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from builder.render import site
+
+
+def _bundled_or_skip(**kw):
+    try:
+        return site.bundle_explorer(**kw)
+    except site.BundleError as exc:
+        pytest.skip(f"explorer not bundled: {exc}")
+
+
+def test_missing_node_modules_says_run_make_setup(tmp_path, monkeypatch):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.js").write_text("console.log(1)")
+    monkeypatch.setattr(site, "EXPLORER_DIR", tmp_path)
+    monkeypatch.setattr(site, "_sources_hash", lambda *a: "no-such-bundle")
+    site._memo.pop("no-such-bundle", None)
+    with pytest.raises(site.BundleError, match="make setup"):
+        site.bundle_explorer()
+
+
+def test_bundle_is_cached_on_disk_by_source_hash(tmp_path, monkeypatch):
+    monkeypatch.setattr(site, "_memo", {})  # an earlier test may have bundled in this process
+    files = _bundled_or_skip(cache_dir=tmp_path)
+    assert set(files) == {"app.js", "app.css"} and len(files["app.js"]) > 10_000
+    assert len(list(tmp_path.glob("explorer-*/app.js"))) == 1
+    site._memo.clear()
+    monkeypatch.setattr(site, "_run_esbuild", lambda *a: pytest.fail("esbuild ran despite a cached bundle"))
+    assert site.bundle_explorer(cache_dir=tmp_path) == files
+
+
+def test_bundle_makes_no_outside_requests():
+    files = _bundled_or_skip()
+    js = files["app.js"].decode("utf-8")
+    css = files["app.css"].decode("utf-8")
+    assert "innerHTML" not in js
+    assert not re.search(r"https?://(?!www\.w3\.org)", css)  # no fonts, no CDN
+    assert "@import" not in css and "@font-face" not in css
+
+
+def test_render_explorer_writes_page_bundle_and_index(tmp_path):
+    _bundled_or_skip()
+    site.render_explorer(tmp_path, [{"name": "demo", "title": "Demo <world>"}], title="<script>alert(1)</script> Atlas")
+    html = (tmp_path / "explorer" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Atlas" in html and "<script>alert" not in html
+    # every URL in the page is relative: the site may live under any sub-path
+    for url in re.findall(r'(?:href|src)="([^"]+)"', html):
+        assert not url.startswith(("/", "http:", "https:")), url
+    assert (tmp_path / "explorer" / "app.js").stat().st_size > 10_000
+    assert (tmp_path / "explorer" / "app.css").exists()
+    index = json.loads((tmp_path / "data" / "index.json").read_text(encoding="utf-8"))
+    assert index == [{"name": "demo", "title": "Demo <world>", "manifest": "demo/manifest.json"}]
+
+
+@pytest.mark.parametrize("entry", [
+    {"name": "../up"},
+    {"name": "ok", "manifest": "../elsewhere/manifest.json"},
+    {"name": "ok", "manifest": "/abs/manifest.json"},
+    {"name": "ok", "manifest": "https://cdn.example/manifest.json"},
+    {"name": ""},
+])
+def test_dataset_entries_must_stay_inside_data(tmp_path, entry):
+    with pytest.raises(ValueError):
+        site.render_explorer(tmp_path, [entry], title="x")
+
+
+def test_preloads_the_global_view_when_the_manifest_exists(tmp_path):
+    data = tmp_path / "data" / "d1"
+    data.mkdir(parents=True)
+    (data / "manifest.json").write_text(json.dumps({"buffers": {
+        "positions": {"file": "positions.bin"}, "modality": {"file": "modality.bin"},
+        "category": {"file": "../../evil.bin"}, "cluster": {"file": "cluster.bin"}}}))
+    got = site._preloads(tmp_path / "data", {"manifest": "d1/manifest.json"})
+    assert got == ["d1/manifest.json", "d1/positions.bin", "d1/modality.bin"]
+    assert site._preloads(tmp_path / "data", {"manifest": "nope/manifest.json"}) == ["nope/manifest.json"]
