@@ -17,6 +17,12 @@ import pytest
 from builder.render.preview_server import serve_site
 
 CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
+# CI sets ATLAS_REQUIRE_BROWSER=1: there a missing browser or bundle is a failure, not a skip.
+REQUIRED = os.environ.get("ATLAS_REQUIRE_BROWSER") == "1"
+
+
+def _unavailable(reason: str):
+    (pytest.fail if REQUIRED else pytest.skip)(reason)
 CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SITE_POINTS = 2000
@@ -29,7 +35,7 @@ def _make_site(root: Path, n: int, **kw) -> dict:
     try:
         return make_synthetic_site(root, n, **kw)
     except BundleError as exc:
-        pytest.skip(f"explorer not bundled: {exc}")
+        _unavailable(f"explorer not bundled: {exc}")
 
 
 @pytest.fixture(scope="session")
@@ -65,8 +71,11 @@ def bad_schema_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set ATLAS_CHROMIUM)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        _unavailable(f"no Chromium at {CHROMIUM} (set ATLAS_CHROMIUM)")
+    try:
+        import playwright.sync_api as sync_api
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
     pw = sync_api.sync_playwright().start()
     b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield b

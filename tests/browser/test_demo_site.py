@@ -1,0 +1,73 @@
+"""The real thing: a demo-world site built by the pipeline (demo model, real UMAP, real local
+views), served under /repo/ and driven in Chromium. Hover, click, search and the docs pages."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from builder import config
+from builder.pipeline import build
+from builder.render.preview_server import serve_site
+from explorer_helpers import assert_clean, find_pickable, open_explorer
+
+pytestmark = pytest.mark.browser
+
+SIZE = 300
+BACKGROUND = (13, 16, 23)
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo-site")
+    cfg = config.load(None, dataset__size=SIZE, cache_dir=str(root / "cache"))
+    build(cfg, root / "site", progress=False, log=lambda m: None)
+    data = root / "site" / "data" / "demo"
+    blob = (data / "captions.txt").read_bytes()
+    offsets = np.fromfile(data / "caption_offsets.bin", dtype="<u4")
+    captions = [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]
+    with serve_site(root / "site", prefix="/repo/") as url:
+        yield {"url": url, "captions": captions, "root": root / "site"}
+
+
+def test_demo_map_is_drawn_and_hover_shows_the_caption(page, demo_site):
+    url = demo_site["url"]
+    open_explorer(page, url)
+    assert page.evaluate("window.__atlas.pointCount") == SIZE * 3
+    png = page.locator("#view").screenshot()
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+    assert (np.abs(img - np.array(BACKGROUND)).max(axis=2) > 24).mean() > 0.005
+    hit = find_pickable(page, range(SIZE + 10, SIZE * 3))
+    page.mouse.move(hit["x"], hit["y"])
+    page.locator("#card").wait_for(state="visible")
+    assert demo_site["captions"][hit["i"] - SIZE] in page.locator("#card").inner_text()
+    assert_clean(page, url)
+
+
+def test_demo_click_opens_k_neighbours_and_search_finds_a_caption(page, demo_site):
+    url = demo_site["url"]
+    open_explorer(page, url)
+    hit = find_pickable(page, range(0, SIZE))
+    page.mouse.click(hit["x"], hit["y"])
+    page.wait_for_function(f"window.__atlas.state.local && window.__atlas.state.local.point === {hit['i']}",
+                           timeout=10_000)
+    assert page.locator("#local .nb").count() == 30
+    assert "explain" in page.locator("#local .evr").inner_text()
+    target = demo_site["captions"][5]
+    page.fill("#search-input", target)
+    page.locator("#search-results li").first.wait_for(state="visible")
+    assert target.lower() in page.locator("#search-results").inner_text().lower()
+    assert_clean(page, url)
+
+
+@pytest.mark.parametrize("path", ["index.html", "explorer.html", "reading.html", "method.html", "dataset.html",
+                                  "metrics.html", "build-report.html"])
+def test_docs_pages_render_with_content(page, demo_site, path):
+    url = demo_site["url"]
+    page.goto(url + path)
+    body = page.locator("article").inner_text()
+    assert len(body) > 200, body
+    assert_clean(page, url)
