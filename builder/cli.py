@@ -135,11 +135,14 @@ def info(layers, list_models, no_dataset, **opts):
     for k, v in lm.info().items():
         click.echo(f"  {k:16s} {v}")
     if layers:
+        from builder.compute.fvis.probes import probes_for
         from builder.models.inspect import vision_layers
 
-        click.echo("vision tower layers (name, kind, units)")
+        visualisable = probes_for(lm.model)
+        click.echo("vision tower layers (name, kind, units; * = can go in [neurons] layers)")
         for row in vision_layers(lm.model):
-            click.echo(f"  {row['name']:48s} {row['kind']:24s} {row['units']}")
+            mark = "*" if row["name"] in visualisable else " "
+            click.echo(f"  {mark} {row['name']:48s} {row['kind']:24s} {row['units']}")
     if no_dataset:
         return
     from builder.datasets import collect
@@ -188,6 +191,9 @@ def serve(site_dir, port, prefix):
 
 
 def _register_optional_commands() -> None:
+    from builder.analyses.neurons_cli import neurons
+
+    cli.add_command(neurons)
     try:
         from builder.training.cli import train_demo
     except ImportError:  # the trainer is part of the package; this only guards partial checkouts

@@ -145,7 +145,49 @@ class SaliencyConfig:
 
 @dataclass(frozen=True)
 class NeuronsConfig:
+    """Neuron galleries: images optimised to excite single units, beside their dataset exemplars.
+
+    layers          layer names from `python -m builder info --layers` (MLP units after the GELU
+                    "visual.transformer.resblocks.3.mlp.gelu", residual stream
+                    "visual.transformer.resblocks.3", attention heads "...resblocks.3.attn",
+                    ResNet stages "visual.layer3", blocks, convs); empty: an early, a middle and
+                    the last block's MLP (ResNet: layer2, layer3, layer4)
+    units           which units of every chosen layer: "0:16", "0:64:4", "all", "3,17,42" or a
+                    list of integers
+    steps           optimisation steps per image (the usual recipe: 512)
+    lr              Adam learning rate
+    batch_size      units optimised together in one batch (one image each)
+    size            optimised image side in pixels (0: the model's input size)
+    robustness      random pad, jitter, scale and rotation while optimising
+    fourier         decorrelated Fourier parameterisation (false: plain pixels)
+    decorrelate     colour decorrelation
+    seed            seed of every image's start and transforms
+    top_k           dataset exemplars shown per unit
+    crop            side of an exemplar crop around the unit's strongest position (fraction of the image)
+    captions        captions shown per unit (nearest to the mean embedding of its exemplars)
+    image_px        side of the stored optimised images
+    tile_px         side of the stored exemplar tiles
+    sequential_check  re-run this many units one at a time, to time the batching and check that
+                    both routes give the same images (0: skip)
+    """
+
     enabled: bool = False
+    layers: tuple = ()
+    units: str = field(default="0:16", metadata={"types": (str, tuple)})
+    steps: int = 128
+    lr: float = 0.05
+    batch_size: int = 64
+    size: int = 0
+    robustness: bool = True
+    fourier: bool = True
+    decorrelate: bool = True
+    seed: int = 0
+    top_k: int = 8
+    crop: float = 0.5
+    captions: int = 5
+    image_px: int = 128
+    tile_px: int = 64
+    sequential_check: int = 0
 
 
 @dataclass(frozen=True)
@@ -240,6 +282,9 @@ class Config:
         return p if p.is_absolute() else (Path(self.base_dir) / p)
 
 
+_TYPE_WORDS = {tuple: "a list", str: "a string"}  # as a TOML file calls them
+
+
 def _build(cls, data: dict, where: str):
     """Instantiate dataclass `cls` from `data`, checking names and types field by field."""
     if not isinstance(data, dict):
@@ -257,17 +302,18 @@ def _build(cls, data: dict, where: str):
         if dataclasses.is_dataclass(f.default_factory if f.default_factory is not dataclasses.MISSING else None):
             kwargs[name] = _build(f.default_factory, value, full)
             continue
-        expected = type(f.default) if f.default is not dataclasses.MISSING else None
-        if f.default_factory is not dataclasses.MISSING:  # a collection (tuple or table)
+        expected = f.metadata.get("types") or (type(f.default) if f.default is not dataclasses.MISSING else None)
+        if expected is None and f.default_factory is not dataclasses.MISSING:  # a collection (tuple or table)
             expected = type(f.default_factory())
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if expected is tuple and isinstance(value, list):  # TOML arrays
+        if isinstance(value, list) and (expected is tuple or isinstance(expected, tuple) and tuple in expected):  # TOML arrays
             value = tuple(value)
         if expected is not None and not isinstance(value, expected) or (
             expected is int and isinstance(value, bool)
         ):
-            raise ConfigError(f"{full} must be {'list' if expected is tuple else expected.__name__}, got {value!r}")
+            what = " or ".join(_TYPE_WORDS.get(t, t.__name__) for t in (expected if isinstance(expected, tuple) else (expected,)))
+            raise ConfigError(f"{full} must be {what}, got {value!r}")
         kwargs[name] = value
     return cls(**kwargs)
 
@@ -287,7 +333,7 @@ def validate(cfg: Config) -> Config:
         (cfg.local.rows_per_shard >= 1, "local.rows_per_shard", cfg.local.rows_per_shard, "an integer >= 1"),
         (1 <= cfg.cluster.n_clusters <= 254, "cluster.n_clusters", cfg.cluster.n_clusters, "1..254"),
         (16 <= cfg.site.thumb_size <= 256, "site.thumb_size", cfg.site.thumb_size, "16..256"),
-    ]
+    ] + _neuron_checks(cfg.neurons)
     checks += _analysis_checks(cfg)
     for ok, name, value, allowed in checks:
         if not ok:
@@ -336,6 +382,26 @@ def _validate_saliency(s: SaliencyConfig) -> None:
     for p in (*s.prefixes, *s.prompts, *(q for t in (s.category_prompts, s.image_prompts) for v in t.values() for q in v)):
         if len(p) > 200:
             raise ConfigError(f"saliency prompt {p[:40]!r}... is {len(p)} characters long; allowed: at most 200")
+
+
+def _neuron_checks(n: NeuronsConfig) -> list:
+    layers_ok = isinstance(n.layers, (list, tuple)) and all(isinstance(x, str) and x for x in n.layers)
+    units_ok = isinstance(n.units, str) and n.units.strip() != "" or isinstance(n.units, (list, tuple)) and bool(
+        n.units) and all(isinstance(u, int) and not isinstance(u, bool) and u >= 0 for u in n.units)
+    return [
+        (layers_ok, "neurons.layers", n.layers, "a list of layer names (see `python -m builder info --layers`)"),
+        (units_ok, "neurons.units", n.units, "'all', a range like '0:64', '1,5,9' or a list of integers >= 0"),
+        (1 <= n.steps <= 10000, "neurons.steps", n.steps, "1..10000"),
+        (0.0 < n.lr <= 10.0, "neurons.lr", n.lr, "a number in (0, 10]"),
+        (1 <= n.batch_size <= 4096, "neurons.batch_size", n.batch_size, "1..4096"),
+        (n.size == 0 or 16 <= n.size <= 1024, "neurons.size", n.size, "0 (the model's input size) or 16..1024"),
+        (1 <= n.top_k <= 64, "neurons.top_k", n.top_k, "1..64"),
+        (0.0 < n.crop <= 1.0, "neurons.crop", n.crop, "a fraction in (0, 1]"),
+        (0 <= n.captions <= 50, "neurons.captions", n.captions, "0..50"),
+        (32 <= n.image_px <= 512, "neurons.image_px", n.image_px, "32..512"),
+        (16 <= n.tile_px <= 256, "neurons.tile_px", n.tile_px, "16..256"),
+        (n.sequential_check >= 0, "neurons.sequential_check", n.sequential_check, "an integer >= 0"),
+    ]
 
 
 def _levels(values, lo: float, hi: float, kind=(int, float)) -> bool:

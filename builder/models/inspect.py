@@ -27,6 +27,10 @@ def _units(name: str, module: torch.nn.Module, parent: dict[str, torch.nn.Module
     if cls == "Bottleneck":
         conv = getattr(module, "conv3", None)
         return "resnet block channels", conv.out_channels if conv is not None else None
+    if isinstance(module, torch.nn.Sequential) and len(module) and all(
+            type(m).__name__ == "Bottleneck" for m in module):
+        conv = getattr(module[-1], "conv3", None)  # a ResNet stage (layer1..layer4): its last block's output
+        return "resnet stage channels", conv.out_channels if conv is not None else None
     return cls, None
 
 

@@ -1,0 +1,210 @@
+"""Neuron galleries: for chosen units, an optimised image beside the dataset images that excite
+the unit most, and the captions nearest to those images.
+
+    run(ctx) -> AnalysisOutput
+      files  data/<dataset>/neurons/index.json, units/<layer>/<unit>.webp (optimised image),
+             units/<layer>/<unit>-top.webp and -crops.webp (exemplar strips: whole images, and
+             the square around the unit's strongest position)
+      pages  neurons/index.md (the galleries), neurons/method.md, neurons/neurons.js, neurons.css
+      metrics units, share of optimised images beating the best dataset image, timings
+
+Two cached parts: the optimised images (key: model, units, recipe) and the dataset pass (key:
+model, images, units). The maths is in builder.compute.neurons and builder.compute.fvis.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from builder.analyses import AnalysisContext, AnalysisOutput
+from builder.analyses import neurons_site as site
+from builder.analyses.support import load_cached, save_cached
+from builder.compute import neurons as N
+from builder.compute.fvis.probes import UnknownLayer, probes_for
+from builder.config import ConfigError
+from builder.io.cache import hash_arrays, hash_json
+
+CACHE_VERSION = 1
+
+
+# -- what to visualise ----------------------------------------------------------------------------
+
+def default_layers(model) -> list[str]:
+    """An early, a middle and the last block's MLP (ViT); layer2..layer4 (ResNet)."""
+    names = list(probes_for(model))
+    mlps = [n for n in names if n.endswith(".mlp.gelu")]
+    if mlps:
+        picks = [mlps[0], mlps[len(mlps) // 2], mlps[-1]]
+        return list(dict.fromkeys(picks))
+    stages = [n for n in names if n in ("visual.layer2", "visual.layer3", "visual.layer4")]
+    return stages or names[-1:]
+
+
+def choose_units(model, cfg) -> dict[str, list[int]]:
+    """{layer name: unit indices} from the config, or ConfigError naming the allowed layers/units."""
+    probes = probes_for(model)
+    names = list(cfg.layers) or default_layers(model)
+    bad = [n for n in names if n not in probes]
+    if bad:
+        listing = ", ".join(f"{n} ({p.kind}, {p.units} units)" for n, p in probes.items())
+        raise ConfigError(f"neurons.layers: {bad[0]!r} is not a layer whose units can be visualised in this "
+                          f"model; allowed: {listing}")
+    out = {}
+    for name in dict.fromkeys(names):
+        try:
+            out[name] = N.parse_units(cfg.units, probes[name].units)
+        except N.UnitSpecError as exc:
+            raise ConfigError(f"neurons.units for layer {name!r}: {exc}") from None
+    return out
+
+
+def model_stats(lm) -> tuple[tuple[int, int], tuple, tuple]:
+    """(input size (h, w), mean, std): the model's own preprocessing, read from its transform."""
+    size = getattr(lm.model.visual, "image_size", 224)
+    size = (int(size), int(size)) if isinstance(size, int) else (int(size[0]), int(size[1]))
+    mean = std = None
+    for t in getattr(lm.preprocess, "transforms", []):
+        if type(t).__name__ == "Normalize":
+            mean, std = tuple(float(v) for v in t.mean), tuple(float(v) for v in t.std)
+    if mean is None:
+        from open_clip.constants import OPENAI_DATASET_MEAN, OPENAI_DATASET_STD
+
+        mean = tuple(getattr(lm.model.visual, "image_mean", None) or OPENAI_DATASET_MEAN)
+        std = tuple(getattr(lm.model.visual, "image_std", None) or OPENAI_DATASET_STD)
+    return size, mean, std
+
+
+def recipe_for(lm, cfg) -> N.Recipe:
+    size, mean, std = model_stats(lm)
+    return N.Recipe(size=cfg.size or max(size), input_size=size, mean=mean, std=std, steps=cfg.steps, lr=cfg.lr,
+                    robust=cfg.robustness, fourier=cfg.fourier, decorrelate=cfg.decorrelate)
+
+
+# -- the two heavy parts ----------------------------------------------------------------------------
+
+def optimise(ctx: AnalysisContext, units: dict[str, list[int]], recipe: N.Recipe) -> tuple[dict, bool]:
+    """Optimised images uint8[N, s, s, 3], activation float32[N], curve float32[steps, N] (cached)."""
+    cfg, lm = ctx.cfg.neurons, ctx.model
+    jobs = N.make_jobs(units, cfg.seed)
+    key = hash_json([CACHE_VERSION, lm.fingerprint, [(j.layer, j.unit, j.seed) for j in jobs],
+                     recipe.__dict__, cfg.batch_size, str(lm.device.type)])
+    hit = ctx.cache.load_stage("neurons-optimised", key)
+    if hit is not None:
+        return hit, True
+    probes = probes_for(lm.model)
+    n_batches = len(N.plan_batches(jobs, cfg.batch_size))
+    started = time.perf_counter()
+    with ctx.bar(n_batches * recipe.steps, f"neurons: {len(jobs)} units x {recipe.steps} steps") as bar:
+        out = N.visualise(lm.model, probes, jobs, recipe, cfg.batch_size, lm.device, on_step=bar.update)
+    result = {"images": N.to_uint8(out["images"]), "activation": out["activation"], "curve": out["curve"],
+              "seconds": np.asarray([time.perf_counter() - started]), "batches": np.asarray(n_batches)}
+    ctx.cache.save_stage("neurons-optimised", key, result)
+    return result, False
+
+
+def dataset_pass(ctx: AnalysisContext, units: dict[str, list[int]]) -> tuple[dict, bool]:
+    """Per layer: mean float32[I, U], argmax int32[I, U], grid int32[2] (cached)."""
+    from builder.io.image_dataset import ImageFiles, collate
+
+    lm, col = ctx.model, ctx.collection
+    key = hash_json([CACHE_VERSION, lm.fingerprint, hash_arrays(ctx.image_emb), units])
+    hit = ctx.cache.load_stage("neurons-dataset", key)
+    layers = list(units)
+    if hit is not None:
+        return {name: {k: hit[f"{i}.{k}"] for k in ("mean", "argmax", "grid")} for i, name in enumerate(layers)}, True
+    probes = probes_for(lm.model)
+    ds = ImageFiles([r.image for r in col.records], lm.preprocess, 0)
+    loader = torch.utils.data.DataLoader(ds, batch_size=ctx.cfg.embed.batch_size, num_workers=ctx.cfg.embed.workers,
+                                         collate_fn=collate)
+    n = len(col.records)
+    order: list[np.ndarray] = []
+
+    def batches():
+        with ctx.bar(n, "neurons: dataset pass") as bar:
+            for idx, tensors, _, errors in loader:
+                if len(idx):
+                    order.append(idx.numpy())
+                    yield tensors
+                bar.update(len(idx) + len(errors))
+
+    acts = N.dataset_activations(lm.model, [probes[name] for name in layers], units, batches(), lm.device)
+    rows = np.concatenate(order) if order else np.zeros(0, np.int64)
+    out = {}
+    for name in layers:
+        mean = np.full((n, len(units[name])), -np.inf, np.float32)  # an image unreadable now never wins
+        argmax = np.zeros((n, len(units[name])), np.int32)
+        mean[rows], argmax[rows] = acts[name]["mean"], acts[name]["argmax"]
+        out[name] = {"mean": mean, "argmax": argmax, "grid": acts[name]["grid"]}
+    ctx.cache.save_stage("neurons-dataset", key, {f"{i}.{k}": out[name][k] for i, name in enumerate(layers)
+                                                   for k in ("mean", "argmax", "grid")})
+    return out, False
+
+
+def sequential_check(ctx: AnalysisContext, units: dict[str, list[int]], recipe: N.Recipe, n: int) -> dict:
+    """Optimise the first `n` units in one batch and one at a time: times and the largest
+    difference (cached with the inputs, so a rebuild does no model work)."""
+    lm = ctx.model
+    jobs = N.make_jobs(units, ctx.cfg.neurons.seed)[:n]
+    key = hash_json([CACHE_VERSION, lm.fingerprint, [(j.layer, j.unit, j.seed) for j in jobs], recipe.__dict__,
+                     str(lm.device.type)])
+    hit = load_cached(ctx.cache, "neurons-sequential", key)
+    return hit if hit is not None else save_cached(ctx.cache, "neurons-sequential", key, _time_both(lm, jobs, recipe))
+
+
+def _time_both(lm, jobs: list[N.Job], recipe: N.Recipe) -> dict:
+    probes = probes_for(lm.model)
+    t0 = time.perf_counter()
+    batched = N.visualise(lm.model, probes, jobs, recipe, len(jobs), lm.device)
+    t1 = time.perf_counter()
+    one = N.visualise(lm.model, probes, jobs, recipe, 1, lm.device)
+    t2 = time.perf_counter()
+    return {"units": len(jobs), "batched_seconds": round(t1 - t0, 3), "sequential_seconds": round(t2 - t1, 3),
+            "speedup": round((t2 - t1) / max(t1 - t0, 1e-9), 2),
+            "max_pixel_difference": float(np.abs(batched["images"] - one["images"]).max()) if jobs else 0.0}
+
+
+# -- the analysis -----------------------------------------------------------------------------------
+
+def run(ctx: AnalysisContext) -> AnalysisOutput:
+    cfg = ctx.cfg.neurons
+    started = time.perf_counter()
+    units = choose_units(ctx.model.model, cfg)
+    recipe = recipe_for(ctx.model, cfg)
+    t0 = time.perf_counter()
+    acts, acts_cached = dataset_pass(ctx, units)
+    t1 = time.perf_counter()
+    opt, opt_cached = optimise(ctx, units, recipe)
+    t2 = time.perf_counter()
+    check = sequential_check(ctx, units, recipe, cfg.sequential_check) if cfg.sequential_check else None
+    units_table = site.unit_table(ctx, units, acts, opt)
+    files = site.files(ctx, units, acts, opt, units_table)
+    index = site.index_json(ctx, units, acts, opt, recipe, units_table, check)
+    files["index.json"] = index
+    n_units = sum(len(v) for v in units.values())
+    optimised = np.asarray(opt["activation"], np.float64)
+    best = np.concatenate([units_table[name]["dataset_max"] for name in units]) if units else np.zeros(0)
+    metrics = {
+        "units": n_units,
+        "layers": list(units),
+        "steps": recipe.steps,
+        "image_size": recipe.size,
+        "batch_size": cfg.batch_size,
+        "share_exceeding_dataset_max": round(N.exceed_share(optimised, best), 4),
+        "median_ratio_to_dataset_max": round(float(np.median(optimised / np.maximum(np.abs(best), 1e-9))), 3)
+        if n_units else None,
+        "dataset_pass_seconds": round(t1 - t0, 3),
+        "optimise_seconds": round(t2 - t1, 3),
+        "optimise_seconds_per_unit": round(float(opt["seconds"][0]) / max(n_units, 1), 4),
+        "cached": {"dataset_pass": acts_cached, "optimised": opt_cached},
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    agreement = site.label_agreement_summary(units_table)
+    if agreement:
+        metrics["exemplar_label_agreement"] = agreement
+    if check:
+        metrics["batched_vs_sequential"] = check
+    pages = site.pages(ctx, units, recipe, units_table, metrics)
+    return AnalysisOutput(files=files, pages=pages, metrics=metrics, cached=acts_cached and opt_cached)

@@ -1,0 +1,466 @@
+"""Neuron galleries: parameterisation, transforms, batching, exemplars, config errors, the analysis.
+
+Mechanics run on tiny random open_clip models (configs in tests/fixtures); known answers on the
+trained demo model, when its weights are present.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from builder.compute import neurons as N
+from builder.compute.fvis import objectives, param
+from builder.compute.fvis import transform as T
+from builder.compute.fvis.probes import Reader, UnknownLayer, probes_for, resolve
+from builder.config import ConfigError, from_dict
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MEAN, STD = (0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711)
+MLP1 = "visual.transformer.resblocks.1.mlp.gelu"
+
+
+def _register(name: str) -> str:
+    import open_clip
+
+    if name not in open_clip.list_models():
+        open_clip.add_model_config(FIXTURES / f"{name}.json")
+    return name
+
+
+@pytest.fixture(scope="module")
+def tiny_vit():
+    from builder.models.loading import random_model
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        return random_model(_register("tiny-vit"), seed=0)
+
+
+@pytest.fixture(scope="module")
+def tiny_rn():
+    from builder.models.loading import random_model
+
+    lm = random_model(_register("tiny-rn"), seed=0)
+    with torch.no_grad():  # open_clip zero-inits every block's last BN: a random net would be all skip
+        for name, p in lm.model.visual.named_parameters():
+            if name.endswith("bn3.weight"):
+                p.fill_(1.0)
+    return lm
+
+
+def recipe(size=32, steps=8, **kw) -> N.Recipe:
+    return N.Recipe(size=size, input_size=(size, size), mean=MEAN, std=STD, steps=steps, **kw)
+
+
+# -- units and layers --------------------------------------------------------------------------------
+
+def test_parse_units():
+    assert N.parse_units("0:4", 10) == [0, 1, 2, 3]
+    assert N.parse_units("0:64", 10) == list(range(10))
+    assert N.parse_units("2:9:3", 10) == [2, 5, 8]
+    assert N.parse_units("all", 3) == [0, 1, 2]
+    assert N.parse_units("7, 1,1", 10) == [1, 7]
+    assert N.parse_units([3, 0], 10) == [0, 3]
+    for bad, msg in [("12", "outside this layer's units 0..9"), ("x:y", "not a range"), ([1.5], "integers"),
+                     ("20:30", "starts outside 0..9"), ("a,b", "not 'all'")]:
+        with pytest.raises(N.UnitSpecError, match=msg):
+            N.parse_units(bad, 10)
+
+
+def test_inspector_layers_and_kinds(tiny_vit, tiny_rn):
+    vit = probes_for(tiny_vit.model)
+    assert vit[MLP1].kind == "mlp hidden units" and vit[MLP1].units == 128
+    assert vit["visual.transformer.resblocks.1"].kind == "residual stream"
+    assert vit["visual.transformer.resblocks.1.attn"].kind == "attention heads"
+    rn = probes_for(tiny_rn.model)
+    assert rn["visual.layer3"].kind == "resnet stage channels" and rn["visual.layer3"].units == 256
+    with pytest.raises(UnknownLayer, match="allowed: .*visual.transformer.resblocks.0.mlp.gelu"):
+        resolve(tiny_vit.model, ["visual.transformer.resblocks.9.mlp.gelu"])
+
+
+def test_reader_maps_match_manual_hooks(tiny_vit):
+    """MLP maps: the GELU output on patch tokens (class token left out), units x positions."""
+    model = tiny_vit.model
+    x = torch.randn(2, 3, 32, 32)
+    seen = {}
+    h = model.visual.transformer.resblocks[1].mlp.gelu.register_forward_hook(lambda m, i, o: seen.setdefault("o", o))
+    with torch.no_grad():
+        model.visual(x)
+    h.remove()
+    with torch.no_grad():
+        maps = Reader(model, [probes_for(model)[MLP1]])(x)[MLP1]
+    assert maps.shape == (2, 128, 16)
+    assert torch.allclose(maps, seen["o"][:, 1:].transpose(1, 2), atol=1e-6)
+
+
+def test_head_maps_sum_to_attention_output(tiny_vit):
+    """Per-head contributions (before their norm) add up to the attention block's output."""
+    model = tiny_vit.model
+    mha = model.visual.transformer.resblocks[0].attn
+    x = torch.randn(2, 17, 64)
+    with torch.no_grad():
+        ref = mha(x, x, x, need_weights=False)[0] - mha.out_proj.bias
+        b, n, d = x.shape
+        q, k, v = torch.nn.functional.linear(x, mha.in_proj_weight, mha.in_proj_bias).chunk(3, -1)
+        q, k, v = (t.reshape(b, n, 2, 32).transpose(1, 2) for t in (q, k, v))
+        z = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+        per_head = torch.einsum("bhld,ehd->bhle", z, mha.out_proj.weight.view(d, 2, 32))
+    assert torch.allclose(per_head.sum(1), ref, atol=1e-5)
+    probe = probes_for(model)["visual.transformer.resblocks.0.attn"]
+    maps, grid = probe.maps((x, x, x), None)
+    assert maps.shape == (2, 2, 16) and grid == (4, 4)
+    assert torch.allclose(maps, per_head.norm(dim=-1)[:, :, 1:], atol=1e-5)
+
+
+# -- parameterisation, transforms, objectives -------------------------------------------------------
+
+def test_fft_image_shapes_range_and_seeds():
+    params, image_f = param.image(33, [1, 2, 1])
+    img = image_f()
+    img = img.detach()
+    assert img.shape == (3, 3, 33, 33) and 0 <= float(img.min()) and float(img.max()) <= 1
+    assert torch.equal(img[0], img[2]) and not torch.equal(img[0], img[1])
+    assert params[0].shape == (3, 3, 33, 33 // 2 + 2, 2)
+
+
+def test_transforms_keep_size_and_are_per_image():
+    x = torch.rand(3, 3, 32, 32)
+    out = T.compose(T.standard_transforms(32, T.Streams([5, 6, 5])))(x[[0, 1, 0]])
+    assert out.shape[0] == 3 and out.shape[-1] == out.shape[-2]
+    assert torch.allclose(out[0], out[2])  # same seed, same transforms, whatever the neighbours
+    full = T.pipeline(32, (48, 48), MEAN, STD, T.Streams([1, 2, 3]))(x)
+    assert full.shape == (3, 3, 48, 48)
+
+
+def test_objectives_compose():
+    acts = {"a": torch.arange(24.).view(2, 3, 4), "b": torch.ones(2, 2, 4)}
+    o = objectives.unit("a", 1) * 2 - objectives.unit("b", 0) + 1
+    assert torch.allclose(o(acts), torch.tensor([2 * 5.5 - 1 + 1, 2 * 17.5 - 1 + 1]))
+    per = objectives.units_per_image("a", [1], [2], 3)(acts)
+    assert per.tolist() == [0.0, 21.5, 0.0]
+
+
+# -- optimisation ------------------------------------------------------------------------------------
+
+def test_objective_rises_and_beats_start(tiny_vit):
+    jobs = N.make_jobs({MLP1: [0, 1, 2, 3]}, seed=0)
+    out = N.visualise(tiny_vit.model, probes_for(tiny_vit.model), jobs, recipe(steps=24), batch_size=4)
+    first, last = out["curve"][:3].mean(0), out["curve"][-3:].mean(0)
+    assert (last > first).all(), (first, last)
+    assert out["images"].shape == (4, 3, 32, 32) and out["activation"].shape == (4,)
+
+
+def test_same_seed_same_bytes(tiny_vit):
+    probes = probes_for(tiny_vit.model)
+    jobs = N.make_jobs({MLP1: [5, 6]}, seed=3)
+    a = N.to_uint8(N.visualise(tiny_vit.model, probes, jobs, recipe(steps=4))["images"])
+    b = N.to_uint8(N.visualise(tiny_vit.model, probes, jobs, recipe(steps=4))["images"])
+    c = N.to_uint8(N.visualise(tiny_vit.model, probes, N.make_jobs({MLP1: [5, 6]}, seed=4), recipe(steps=4))["images"])
+    assert a.tobytes() == b.tobytes() and a.tobytes() != c.tobytes()
+
+
+@pytest.mark.parametrize("model_name,layers", [
+    ("tiny_vit", {MLP1: [0, 3, 7], "visual.transformer.resblocks.2": [1, 2],
+                  "visual.transformer.resblocks.0.attn": [0, 1]}),
+    ("tiny_rn", {"visual.layer2": [1, 2], "visual.conv3": [2]}),
+])
+def test_batched_and_sequential_agree(request, model_name, layers):
+    lm = request.getfixturevalue(model_name)
+    probes = probes_for(lm.model)
+    size = 32 if model_name == "tiny_vit" else 64
+    jobs = N.make_jobs(layers, seed=0)
+    r = recipe(size=size, steps=6)
+    together = N.visualise(lm.model, probes, jobs, r, batch_size=len(jobs))
+    alone = N.visualise(lm.model, probes, jobs, r, batch_size=1)
+    assert np.allclose(together["images"], alone["images"], atol=2e-3)
+    assert np.allclose(together["activation"], alone["activation"], rtol=1e-3, atol=1e-4)
+    assert np.allclose(together["curve"], alone["curve"], rtol=1e-3, atol=1e-4)
+
+
+# -- dataset pass ------------------------------------------------------------------------------------
+
+def test_dataset_activations_agree_with_reduction(tiny_vit):
+    model = tiny_vit.model
+    x = torch.randn(5, 3, 32, 32)
+    acts = N.dataset_activations(model, [probes_for(model)[MLP1]], {MLP1: [2, 9]}, [x[:3], x[3:]])[MLP1]
+    with torch.no_grad():
+        full = Reader(model, [probes_for(model)[MLP1]])(x)[MLP1]
+    assert np.allclose(acts["mean"], full[:, [2, 9]].mean(-1).numpy(), atol=1e-6)
+    assert (acts["argmax"] == full[:, [2, 9]].argmax(-1).numpy()).all()
+    assert acts["grid"].tolist() == [4, 4]
+
+
+def test_top_exemplars_and_boxes():
+    acts = np.array([[0.1, 5], [0.9, 5], [0.5, 1]], np.float32)
+    assert N.top_exemplars(acts, 2).tolist() == [[1, 2], [0, 1]]  # ties: lower row first
+    assert N.crop_box(0, (4, 4), 0.5) == (0.0, 0.0, 0.5, 0.5)
+    assert N.crop_box(15, (4, 4), 0.5) == (0.5, 0.5, 1.0, 1.0)
+    assert N.crop_box(5, (4, 4), 0.1) == (0.25, 0.25, 0.5, 0.5)  # never smaller than a grid cell
+
+
+def test_text_neighbours():
+    img = np.eye(3, dtype=np.float32)
+    txt = np.array([[1, 0, 0], [0.6, 0.8, 0], [0, 0, 1]], np.float32)
+    idx, cos = N.text_neighbours(img, txt, np.array([0, 1]), 2)
+    assert idx.tolist() == [1, 0] and np.isclose(cos[0], 1.4 / np.sqrt(2))
+
+
+# -- config ------------------------------------------------------------------------------------------
+
+def test_config_fields_and_errors():
+    cfg = from_dict({"neurons": {"enabled": True, "layers": [MLP1], "units": [1, 2], "steps": 16}})
+    assert cfg.neurons.units == (1, 2) and cfg.neurons.layers == (MLP1,)
+    with pytest.raises(ConfigError, match="neurons.units must be a string or a list"):
+        from_dict({"neurons": {"units": 3}})
+    with pytest.raises(ConfigError, match="neurons.steps = 0 is not allowed; allowed: 1..10000"):
+        from_dict({"neurons": {"steps": 0}})
+    with pytest.raises(ConfigError, match="unknown field neurons.step; allowed: .*steps"):
+        from_dict({"neurons": {"step": 3}})
+
+
+def test_unknown_layer_names_the_allowed_layers(tiny_vit):
+    from builder.analyses.neurons import choose_units
+
+    cfg = from_dict({"neurons": {"layers": ["visual.transformer.resblocks.1.mlp"]}}).neurons
+    with pytest.raises(ConfigError) as err:
+        choose_units(tiny_vit.model, cfg)
+    msg = str(err.value)
+    assert "'visual.transformer.resblocks.1.mlp' is not a layer" in msg
+    assert "visual.transformer.resblocks.1.mlp.gelu (mlp hidden units, 128 units)" in msg
+    cfg = from_dict({"neurons": {"layers": [MLP1], "units": "200:210"}}).neurons
+    with pytest.raises(ConfigError, match="neurons.units for layer .*starts outside 0..127"):
+        choose_units(tiny_vit.model, cfg)
+    assert list(choose_units(tiny_vit.model, from_dict({}).neurons)) == [
+        "visual.transformer.resblocks.0.mlp.gelu", MLP1, "visual.transformer.resblocks.2.mlp.gelu"]
+
+
+# -- the analysis, end to end on a tiny context -------------------------------------------------------
+
+class _Bar:
+    def __init__(self, *a, **k):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n=1):
+        pass
+
+
+def tiny_context(tmp_path, lm, neurons: dict):
+    from builder.analyses import AnalysisContext
+    from builder.compute.embed import encode_image_batch, encode_texts
+    from builder.datasets.manifest import collect_manifest
+    from builder.io.cache import Cache
+    from builder.io.images import load_rgb
+    from conftest import write_colour_dataset
+
+    manifest = write_colour_dataset(tmp_path / "ds", n=9)
+    # untrusted text: markup in a caption and a label must stay text
+    lines = manifest.read_text().splitlines()
+    first = json.loads(lines[0])
+    first["captions"] = ["<img src=x onerror=alert(1)> **bold** [link](http://evil.example)"]
+    first["labels"] = {"colour": "<b>red</b>"}
+    lines[0] = json.dumps(first)
+    manifest.write_text("\n".join(lines) + "\n")
+    col = collect_manifest(manifest, "tiny")
+    cfg = from_dict({"dataset": {"kind": "manifest", "path": str(manifest), "name": "tiny"},
+                     "embed": {"workers": 0, "batch_size": 4}, "neurons": {"enabled": True, **neurons}})
+    x = torch.stack([lm.preprocess(load_rgb(r.image)) for r in col.records])
+    img = encode_image_batch(lm.model, x, lm.device)
+    captions = [c for r in col.records for c in r.captions]
+    txt = encode_texts(lm.model, lm.tokenizer, captions, lm.device)
+    cap_img = np.array([i for i, r in enumerate(col.records) for _ in r.captions], np.uint32)
+    return AnalysisContext(cfg, col, lm, img, txt, captions, cap_img, Cache(tmp_path / "cache"), _Bar,
+                           lambda *a: None)
+
+
+def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
+    from builder.analyses import neurons as analysis
+    from builder.render.docs import build_docs
+
+    ctx = tiny_context(tmp_path, tiny_vit, {"layers": [MLP1, "visual.transformer.resblocks.2.attn"],
+                                            "units": "0:2", "steps": 4, "top_k": 3, "captions": 2})
+    out = analysis.run(ctx)
+    index = json.loads(out.files["index.json"])
+    assert [layer["name"] for layer in index["layers"]] == [MLP1, "visual.transformer.resblocks.2.attn"]
+    unit = index["layers"][0]["units"][0]
+    assert unit["unit"] == 0 and len(unit["exemplars"]) == 3 and len(unit["captions"]) <= 2
+    for key in ("image", "top", "crops"):
+        assert unit[key] in out.files and out.files[unit[key]][:4] == b"RIFF"  # WebP
+    assert out.metrics["units"] == 4 and 0.0 <= out.metrics["share_exceeding_dataset_max"] <= 1.0
+    assert set(out.pages) == {"neurons/index.md", "neurons/method.md", "neurons/neurons.js", "neurons/neurons.css"}
+    assert 'data-index="../data/tiny/neurons/index.json"' in out.pages["neurons/index.md"]
+    js = out.pages["neurons/neurons.js"].decode()
+    assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "textContent" in js
+    assert re.findall(r"https?://[^\s\"']+", js) == ["http://www.w3.org/2000/svg"]  # a namespace, never fetched
+    # the dataset's markup travels as JSON data only; the markdown pages never carry it raw
+    for page in ("neurons/index.md", "neurons/method.md"):
+        assert "<img src=x" not in out.pages[page] and "<b>red</b>" not in out.pages[page]
+    build_docs(tmp_path / "site", tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    html = (tmp_path / "site" / "neurons" / "index.html").read_text()
+    assert 'id="neuron-gallery"' in html and '<script src="neurons.js"></script>' in html
+    assert (tmp_path / "site" / "neurons" / "neurons.js").is_file()
+    # a second run is served from the cache; a run from scratch gives the same bytes
+    again = analysis.run(ctx)
+    assert again.cached and again.files == out.files
+    from builder.io.cache import Cache
+
+    ctx.cache = Cache(tmp_path / "fresh-cache")
+    fresh = analysis.run(ctx)
+    assert not fresh.cached and fresh.files == out.files
+
+
+# -- in a real browser ---------------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit):
+    """The gallery shows images, a click opens the unit panel with exemplars and captions as text,
+    under a sub-path (like GitHub Pages), with no request outside the origin and no dialog."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from builder.analyses import neurons as analysis
+    from builder.render.docs import build_docs
+    from builder.render.preview_server import serve_site
+
+    ctx = tiny_context(tmp_path, tiny_vit, {"layers": [MLP1], "units": "0:3", "steps": 2, "top_k": 9,
+                                            "captions": 9})
+    out = analysis.run(ctx)
+    site = tmp_path / "site"
+    build_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    for rel, data in out.files.items():
+        (site / "data" / "tiny" / "neurons" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / "data" / "tiny" / "neurons" / rel).write_bytes(data)
+    requests, dialogs, errors = [], [], []
+    with serve_site(site, prefix="/repo/") as base, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"])
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "neurons/index.html", wait_until="networkidle")
+        cells = page.locator(".neuron-cell img")
+        assert cells.count() == 3
+        page.wait_for_function("[...document.querySelectorAll('.neuron-cell img')].every(i => i.complete && i.naturalWidth > 0)")
+        page.locator(".neuron-cell").nth(1).click()
+        panel = page.locator("dialog.neuron-panel[open]")
+        panel.wait_for()
+        assert "unit 1" in panel.locator("h2").inner_text()
+        assert panel.locator(".neuron-exemplar").count() == 9
+        assert panel.locator(".neuron-captions li").count() >= 1
+        texts = panel.locator(".neuron-caption").all_inner_texts() + panel.locator(".neuron-labels").all_inner_texts()
+        assert any("<img src=x" in t for t in texts) and any("<b>red</b>" in t for t in texts)
+        assert panel.locator("img").count() == 1  # only the optimised image: no injected markup
+        assert "#unit=" in page.url
+        page.keyboard.press("Escape")
+        assert page.locator("dialog.neuron-panel[open]").count() == 0
+        page.goto(base + "neurons/index.html#unit=" + MLP1 + ":2", wait_until="networkidle")
+        page.locator("dialog.neuron-panel[open] h2", has_text="unit 2").wait_for()
+        browser.close()
+    origin = base.split("/repo/")[0]
+    assert requests and all(u.startswith(origin + "/repo/") for u in requests), [
+        u for u in requests if not u.startswith(origin + "/repo/")]
+    assert dialogs == [] and errors == []
+
+
+# -- known answers on the trained demo model -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_world():
+    """The demo model and 320 demo-world images (preprocessed), with their colour labels."""
+    demo_model = pytest.importorskip("builder.models.demo")
+    demo_data = pytest.importorskip("builder.datasets.demo")
+    if not Path(demo_model.WEIGHTS_PATH).is_file():
+        pytest.skip("the demo model's weights are not in this checkout")
+    model, preprocess, _ = demo_model.create_demo_model(weights=True)
+    model.eval()
+    items = [demo_data.render_item(11, i) for i in range(320)]
+    x = torch.stack([preprocess(img) for img, _ in items])
+    colours = np.array([meta["labels"]["colour"] for _, meta in items])
+    return model, preprocess, x, colours, demo_data
+
+
+def _colour_units(acts: np.ndarray, colours: np.ndarray, k: int):
+    """Per unit: (majority colour among its top-k rows, its share there)."""
+    top = N.top_exemplars(acts, k)
+    out = []
+    for rows in top:
+        values, counts = np.unique(colours[rows], return_counts=True)
+        out.append((values[counts.argmax()], counts.max() / len(rows)))
+    return out
+
+
+def test_demo_colour_units_generalise_to_unseen_images(demo_world):
+    """Units chosen because their top exemplars share a colour on half of the images keep that
+    colour on the other half: exemplar agreement far above chance."""
+    model, _, x, colours, _ = demo_world
+    probes = probes_for(model)
+    layers = [n for n in probes if n.endswith(".mlp.gelu")]
+    acts = N.dataset_activations(model, [probes[n] for n in layers], {}, [x[i:i + 80] for i in range(0, len(x), 80)])
+    mean = np.concatenate([acts[n]["mean"] for n in layers], axis=1)  # [I, all MLP units]
+    a, b = np.arange(0, len(x), 2), np.arange(1, len(x), 2)
+    picked = _colour_units(mean[a], colours[a], 10)
+    shares = np.array([s for _, s in picked])
+    best = np.argsort(-shares, kind="stable")[:20]
+    assert shares[best].min() >= 0.9  # colour units exist
+    held_out = _colour_units(mean[b][:, best], colours[b], 10)
+    agree = np.mean([c == picked[u][0] for (c, _), u in zip(held_out, best)])
+    held_share = np.mean([(colours[b][N.top_exemplars(mean[b][:, [u]], 10)[0]] == picked[u][0]).mean() for u in best])
+    base = np.mean([(colours == picked[u][0]).mean() for u in best])
+    assert agree >= 0.9 and held_share >= 0.7 and base <= 0.2, (agree, held_share, base)
+
+
+def test_demo_optimised_images_beat_dataset_and_show_the_colour(demo_world):
+    """For colour units: the optimised image beats every dataset image, and its most saturated
+    pixels are nearer the unit's colour than any other colour of the demo world."""
+    model, preprocess, x, colours, demo_data = demo_world
+    from builder.analyses.neurons import model_stats
+    from builder.models.loading import LoadedModel
+
+    probes = probes_for(model)
+    layer = [n for n in probes if n.endswith(".mlp.gelu")][1]
+    acts = N.dataset_activations(model, [probes[layer]], {}, [x[i:i + 80] for i in range(0, len(x), 80)])[layer]["mean"]
+    picked = _colour_units(acts, colours, 10)
+    units = [u for u in np.argsort([-s for _, s in picked], kind="stable")[:4].tolist()]
+    lm = LoadedModel(None, model, preprocess, None, torch.device("cpu"), "demo")
+    size, mean, std = model_stats(lm)
+    r = N.Recipe(size=size[0], input_size=size, mean=mean, std=std, steps=64)
+    out = N.visualise(model, probes, N.make_jobs({layer: units}, 0), r)
+    assert (out["activation"] > acts[:, units].max(0)).all(), (out["activation"], acts[:, units].max(0))
+    palette = {c: np.array(rgb) / 255 for c, rgb in demo_data.COLOUR_RGB.items()}
+    for img, u in zip(out["images"], units):
+        px = img.reshape(3, -1).T
+        sat = px.max(1) - px.min(1)
+        vivid = px[sat >= np.quantile(sat, 0.9)].mean(0)
+        nearest = min(palette, key=lambda c: np.linalg.norm(palette[c] - vivid))
+        assert nearest == picked[u][0], (u, picked[u], nearest, vivid)
+
+
+def test_cli_neurons_writes_pngs_and_names_allowed_layers(tmp_path, tiny_vit):
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+
+    torch.save(tiny_vit.model.state_dict(), tmp_path / "tiny.pt")
+    (tmp_path / "c.toml").write_text(f'[model]\narch = "tiny-vit"\ncheckpoint = "{tmp_path / "tiny.pt"}"\n')
+    args = ["neurons", "--config", str(tmp_path / "c.toml"), "--units", "0:2", "--steps", "2", "--out", str(tmp_path / "o")]
+    bad = CliRunner().invoke(cli, args + ["--layer", "visual.nope"])
+    assert bad.exit_code == 1 and "allowed: visual.conv1 (conv channels, 64 units)" in bad.output
+    ok = CliRunner().invoke(cli, args + ["--layer", MLP1])
+    assert ok.exit_code == 0, ok.output
+    rows = json.loads((tmp_path / "o" / "activations.json").read_text())["units"]
+    assert [r["unit"] for r in rows] == [0, 1] and (tmp_path / "o" / rows[0]["file"]).is_file()
