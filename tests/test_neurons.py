@@ -323,15 +323,12 @@ def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
 
 # -- in a real browser ---------------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit):
+def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit, browser):
     """The gallery shows images, a click opens the unit panel with exemplars and captions as text,
     under a sub-path (like GitHub Pages), with no request outside the origin and no dialog."""
-    playwright = pytest.importorskip("playwright.sync_api")
     from builder.analyses import neurons as analysis
     from builder.render.docs import build_docs
     from builder.render.preview_server import serve_site
@@ -345,9 +342,7 @@ def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit):
         (site / "data" / "tiny" / "neurons" / rel).parent.mkdir(parents=True, exist_ok=True)
         (site / "data" / "tiny" / "neurons" / rel).write_bytes(data)
     requests, dialogs, errors = [], [], []
-    with serve_site(site, prefix="/repo/") as base, playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"])
+    with serve_site(site, prefix="/repo/") as base:
         page = browser.new_page()
         page.on("request", lambda r: requests.append(r.url))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -370,7 +365,7 @@ def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit):
         assert page.locator("dialog.neuron-panel[open]").count() == 0
         page.goto(base + "neurons/index.html#unit=" + MLP1 + ":2", wait_until="networkidle")
         page.locator("dialog.neuron-panel[open] h2", has_text="unit 2").wait_for()
-        browser.close()
+        page.close()
     origin = base.split("/repo/")[0]
     assert requests and all(u.startswith(origin + "/repo/") for u in requests), [
         u for u in requests if not u.startswith(origin + "/repo/")]
