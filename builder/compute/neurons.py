@@ -16,7 +16,6 @@ text_neighbours(...)          captions aligned with the mean embedding of a unit
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 
 from builder.compute.fvis import objectives, param
+from builder.compute.grad import frozen
 from builder.compute.fvis import transform as T
 from builder.compute.fvis.probes import Probe, Reader
 
@@ -88,19 +88,6 @@ def job_seed(seed: int, layer: str, unit: int) -> int:
 
 def make_jobs(layers: dict[str, list[int]], seed: int) -> list[Job]:
     return [Job(name, u, job_seed(seed, name, u)) for name, units in layers.items() for u in units]
-
-
-@contextlib.contextmanager
-def frozen(model: torch.nn.Module):
-    """No parameter gradients while images are optimised (restored afterwards)."""
-    flags = [p.requires_grad for p in model.parameters()]
-    for p in model.parameters():
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p, f in zip(model.parameters(), flags):
-            p.requires_grad_(f)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ at level 0 returns its input unchanged.
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
@@ -18,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from builder.compute.embed import encode_image_batch
+from builder.compute.grad import frozen
 
 # -- preprocessing --------------------------------------------------------------------------------
 
@@ -272,19 +272,6 @@ def blend_dynamics(model, x: torch.Tensor, mean, std, ts, eps: float, device, se
 
 # -- few-pixel attack -----------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _frozen(model):
-    """Parameters stop requiring gradients (only the input's gradient is wanted)."""
-    saved = [p.requires_grad for p in model.parameters()]
-    for p in model.parameters():
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p, r in zip(model.parameters(), saved):
-            p.requires_grad_(r)
-
-
 def _logits(model, x, mean, std, classes):
     f = F.normalize(model.encode_image(normalise(x, mean, std)).float(), dim=-1)
     return f @ classes.T, f
@@ -308,7 +295,7 @@ def few_pixel_attack(model, x: torch.Tensor, mean, std, class_emb: np.ndarray, l
     classes = torch.as_tensor(np.asarray(class_emb, np.float32), device=device)
     y = torch.as_tensor(np.asarray(labels), device=device).long()
     b, _, h, w = x.shape
-    with _frozen(model), torch.no_grad():
+    with frozen(model), torch.no_grad():
         logits, clean_f = _logits(model, x, mean, std, classes)
     ok = logits.argmax(1) == y
     out = {"budgets": [int(v) for v in budgets], "share": [int(v) / (h * w) for v in budgets], "flip_rate": [],
@@ -334,7 +321,7 @@ def few_pixel_attack(model, x: torch.Tensor, mean, std, class_emb: np.ndarray, l
             (true - other).sum().backward()
         return img.grad.detach()
 
-    with _frozen(model):
+    with frozen(model):
         for bi, budget in enumerate(budgets):
             g = margin_grad(xa)
             score = g.abs().sum(1).flatten(1).masked_fill(chosen, -1.0)
