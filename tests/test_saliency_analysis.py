@@ -98,7 +98,7 @@ def test_select_images_mixes_word_and_plain(tmp_path):
 @pytest.mark.parametrize("section,message", [
     ({"images": 0}, "saliency.images = 0 is not allowed; allowed: 1..1000"),
     ({"prefixes": []}, "saliency.prefixes = () is not allowed; allowed: a non-empty list of strings"),
-    ({"prefixes": "a photo of"}, "saliency.prefixes must be list"),
+    ({"prefixes": "a photo of"}, "saliency.prefixes must be a list"),
     ({"category_prompts": {"circle": "round"}}, "saliency.category_prompts.circle = 'round' is not allowed"),
     ({"image_px": 4}, "saliency.image_px = 4 is not allowed; allowed: 32..512"),
     ({"batch": 0}, "saliency.batch = 0 is not allowed; allowed: 1..1024"),
