@@ -263,7 +263,7 @@ def tiny_context(tmp_path, lm, neurons: dict):
     from builder.datasets.manifest import collect_manifest
     from builder.io.cache import Cache
     from builder.io.images import load_rgb
-    from conftest import write_colour_dataset
+    from sample_data import write_colour_dataset
 
     manifest = write_colour_dataset(tmp_path / "ds", n=9)
     # untrusted text: markup in a caption and a label must stay text
