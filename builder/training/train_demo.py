@@ -1,0 +1,276 @@
+"""Train and evaluate the demo CLIP on the demo world.
+
+    build_training_set(n, seed, preprocess)  -> (uint8[n, 3, H, W], captions)   rendered once
+    train(...)                               -> (model, info)                   no file I/O
+    evaluate(model, preprocess, tokenizer)   -> held-out metrics dict
+    typographic_attack(model, ...)           -> how often a written word beats the object
+
+Training data come from seed TRAIN_SEED, evaluation from HELDOUT_SEED; the site's default demo
+dataset is seed 0, so none of the three overlap. Loss: symmetric InfoNCE with a learnable
+logit scale; AdamW; linear warmup then cosine decay; everything seeded.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from builder.compute.metrics import class_embeddings, retrieval_recall, zero_shot_accuracy, zero_shot_predictions
+from builder.datasets.demo import ATTRIBUTES, label_prompts, render_item
+
+TRAIN_SEED = 1
+HELDOUT_SEED = 2
+
+
+# ---------------------------------------------------------------------------------------- data
+
+_worker_preprocess = None
+
+
+def _init_worker(preprocess):
+    global _worker_preprocess
+    _worker_preprocess = preprocess
+    torch.set_num_threads(1)
+
+
+def _render_u8(args: tuple[int, int]) -> tuple[np.ndarray, list[str]]:
+    """Render one item and run it through the model's preprocess; return it as uint8 CHW."""
+    seed, index = args
+    img, meta = render_item(seed, index)
+    return _to_u8(_worker_preprocess(img), _worker_preprocess), meta["captions"]
+
+
+def _mean_std(preprocess) -> tuple[torch.Tensor, torch.Tensor]:
+    norm = preprocess.transforms[-1]  # open_clip's Compose ends with Normalize
+    return torch.tensor(norm.mean).view(3, 1, 1), torch.tensor(norm.std).view(3, 1, 1)
+
+
+def _to_u8(x: torch.Tensor, preprocess) -> np.ndarray:
+    """Undo Normalize exactly (ToTensor gave k/255), so storage is 1 byte per value."""
+    mean, std = _mean_std(preprocess)
+    return torch.round((x * std + mean) * 255).clamp(0, 255).to(torch.uint8).numpy()
+
+
+def build_training_set(n: int, seed: int, preprocess, workers: int = 2) -> tuple[np.ndarray, list[list[str]]]:
+    """Render items 0..n-1 of `seed` through `preprocess`: (uint8[n, 3, H, W], captions per item)."""
+    from tqdm import tqdm
+
+    jobs = [(seed, i) for i in range(n)]
+    bar = dict(total=n, desc=f"render demo world seed {seed}", unit="img", mininterval=2)
+    if workers > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(workers, _init_worker, (preprocess,)) as pool:
+            out = list(tqdm(pool.imap(_render_u8, jobs, chunksize=256), **bar))
+    else:
+        _init_worker(preprocess)
+        out = [_render_u8(j) for j in tqdm(jobs, **bar)]
+    return np.stack([o[0] for o in out]), [o[1] for o in out]
+
+
+# ------------------------------------------------------------------------------------ training
+
+def _param_groups(model, weight_decay: float):
+    """AdamW groups as open_clip does it: no decay for gains, biases and the logit scale."""
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        exclude = p.ndim < 2 or "bn" in name or "ln" in name or "bias" in name or "logit_scale" in name
+        (no_decay if exclude else decay).append(p)
+    return [{"params": no_decay, "weight_decay": 0.0}, {"params": decay, "weight_decay": weight_decay}]
+
+
+def _lr_at(step: int, steps: int, lr: float, warmup: int) -> float:
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    t = (step - warmup) / max(1, steps - warmup)
+    return lr * 0.5 * (1 + math.cos(math.pi * t))
+
+
+def train(
+    steps: int = 1000,
+    batch_size: int = 256,
+    seed: int = 0,
+    n_images: int = 40000,
+    lr: float = 1e-3,
+    weight_decay: float = 0.1,
+    warmup: int = 100,
+    device: str = "cpu",
+    workers: int = 2,
+    eval_every: int = 0,
+):
+    """Train the demo CLIP from scratch; returns (model in eval mode, info dict).
+
+    `seed` fixes the initialisation, the batch order and caption choice; the images are items
+    0..n_images-1 of TRAIN_SEED. `eval_every` > 0 prints a quick held-out check (200 items) every
+    that many steps. info holds the used token ids ("token_rows", for the sparse
+    weights file), losses and timings.
+    """
+    import open_clip
+    from tqdm import tqdm
+
+    from builder.models.demo import DEMO_ARCH, _quiet_open_clip, register_demo_config
+
+    t0 = time.perf_counter()
+    register_demo_config()
+    torch.manual_seed(seed)
+    with _quiet_open_clip():
+        model, _, preprocess = open_clip.create_model_and_transforms(DEMO_ARCH, pretrained=None)
+    tokenizer = open_clip.get_tokenizer(DEMO_ARCH)
+    images, captions = build_training_set(n_images, TRAIN_SEED, preprocess, workers)
+    tokens = tokenizer([c for cs in captions for c in cs]).view(n_images, 2, -1)
+    t_data = time.perf_counter() - t0
+
+    # Token rows outside the demo vocabulary are zeroed and stay zero (they never get a gradient).
+    rows = torch.unique(tokens)
+    with torch.no_grad():
+        keep = torch.zeros(model.vocab_size, dtype=torch.bool)
+        keep[rows] = True
+        model.token_embedding.weight[~keep] = 0
+
+    model = model.to(device).train()
+    mean, std = (t.to(device) for t in _mean_std(preprocess))
+    opt = torch.optim.AdamW(_param_groups(model, weight_decay), lr=lr, betas=(0.9, 0.98), eps=1e-6)
+    rng = np.random.default_rng(seed)
+    order, pos = rng.permutation(n_images), 0
+    losses = []
+    bar = tqdm(range(steps), desc="train demo CLIP", unit="step", mininterval=2)
+    for step in bar:
+        if pos + batch_size > n_images:
+            order, pos = rng.permutation(n_images), 0
+        idx = order[pos : pos + batch_size]
+        pos += batch_size
+        which = rng.integers(2, size=len(idx))
+        x = (torch.from_numpy(images[idx]).to(device).float() / 255 - mean) / std
+        t = tokens[torch.from_numpy(idx), torch.from_numpy(which)].to(device)
+        for g in opt.param_groups:
+            g["lr"] = _lr_at(step, steps, lr, warmup)
+        img_f, txt_f, scale = model(x, t)
+        logits = scale * img_f @ txt_f.T
+        target = torch.arange(len(idx), device=device)
+        loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+        losses.append(loss.item())
+        if step % 20 == 0:
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}", scale=f"{scale.item():.1f}")
+        if eval_every and (step + 1) % eval_every == 0:
+            m = evaluate(model.eval(), preprocess, tokenizer, n=200)
+            model.train()
+            bar.write(f"step {step + 1}: loss {np.mean(losses[-50:]):.3f} colour {m['zeroshot_colour']:.3f} "
+                      f"shape {m['zeroshot_shape']:.3f} match@1 {m['attribute_match@1']:.3f} i2t@1 {m['i2t@1']:.3f}")
+    model.eval()
+    info = {
+        "steps": steps, "batch_size": batch_size, "seed": seed, "n_images": n_images, "lr": lr,
+        "weight_decay": weight_decay, "warmup": warmup, "device": str(device), "train_data_seed": TRAIN_SEED,
+        "threads": torch.get_num_threads(), "data_s": round(t_data, 1),
+        "wall_s": round(time.perf_counter() - t0, 1), "final_loss": float(np.mean(losses[-50:])),
+        "token_rows": rows,
+    }
+    return model, info
+
+
+# ---------------------------------------------------------------------------------- evaluation
+
+@torch.no_grad()
+def _encode_images(model, preprocess, images, batch: int = 250) -> np.ndarray:
+    device = next(model.parameters()).device
+    out = []
+    for s in range(0, len(images), batch):
+        x = torch.stack([preprocess(im) for im in images[s : s + batch]]).to(device)
+        out.append(model.encode_image(x, normalize=True).float().cpu())
+    return torch.cat(out).numpy()
+
+
+@torch.no_grad()
+def _encode_texts(model, tokenizer, texts: list[str], batch: int = 1000) -> np.ndarray:
+    device = next(model.parameters()).device
+    out = [model.encode_text(tokenizer(texts[s : s + batch]).to(device), normalize=True).float().cpu()
+           for s in range(0, len(texts), batch)]
+    return torch.cat(out).numpy()
+
+
+def _attribute_classes(model, tokenizer, attribute: str) -> np.ndarray:
+    """Class embeddings float[V, D] for one attribute: mean of its label prompts, re-normalised."""
+    prompts = label_prompts()[attribute]
+    values = ATTRIBUTES[attribute]
+    texts = [p for v in values for p in prompts[v]]
+    owner = np.array([i for i, v in enumerate(values) for _ in prompts[v]])
+    return class_embeddings(_encode_texts(model, tokenizer, texts), owner, len(values))
+
+
+def evaluate(model, preprocess, tokenizer, n: int = 500, seed: int = HELDOUT_SEED) -> dict:
+    """Held-out quality on items 0..n-1 of `seed`.
+
+    Returns {"n", "zeroshot_<attribute>" for every attribute, "attribute_match@1" (the top caption
+    among all 2n captions names the image's colour and shape), "i2t@1/5/10", "t2i@1/5/10"}.
+    """
+    items = [render_item(seed, i) for i in range(n)]
+    img = _encode_images(model, preprocess, [im for im, _ in items])
+    metas = [m for _, m in items]
+    texts = [c for m in metas for c in m["captions"]]
+    text_image = np.repeat(np.arange(n), 2)
+    txt = _encode_texts(model, tokenizer, texts)
+    out: dict = {"n": n, "seed": seed}
+    for attribute, values in ATTRIBUTES.items():
+        labels = np.array([values.index(m["labels"][attribute]) for m in metas])
+        out[f"zeroshot_{attribute}"] = zero_shot_accuracy(img, _attribute_classes(model, tokenizer, attribute), labels)
+    top = text_image[np.argmax(img @ txt.T, axis=1)]
+    same = [all(metas[t]["labels"][a] == metas[i]["labels"][a] for a in ("colour", "shape")) for i, t in enumerate(top)]
+    out["attribute_match@1"] = float(np.mean(same))
+    out.update(retrieval_recall(img, txt, text_image))
+    return out
+
+
+def typographic_attack(model, preprocess, tokenizer, n: int = 300, seed: int = HELDOUT_SEED) -> dict:
+    """How often a written word that names another colour (shape) beats the object's own.
+
+    Items 0..n-1 of `seed` are rendered twice: with no word, and with a word naming a different
+    colour (first half of the items) or a different shape (second half). Returns, per attribute,
+    zero-shot accuracy without the word, with it, and "word_wins": the share of images whose
+    predicted value is the written word.
+    """
+    out: dict = {"n": n, "seed": seed}
+    half = {"colour": range(0, n // 2), "shape": range(n // 2, n)}
+    for attribute, idx in half.items():
+        values = ATTRIBUTES[attribute]
+        classes = _attribute_classes(model, tokenizer, attribute)
+        clean, attacked, truth, words = [], [], [], []
+        for i in idx:
+            im, meta = render_item(seed, i, word="")
+            true = values.index(meta["labels"][attribute])
+            word = (true + 1 + i % (len(values) - 1)) % len(values)  # any value but the true one
+            clean.append(im)
+            attacked.append(render_item(seed, i, word=values[word])[0])
+            truth.append(true)
+            words.append(word)
+        truth, words = np.array(truth), np.array(words)
+        pred_clean = zero_shot_predictions(_encode_images(model, preprocess, clean), classes)
+        pred = zero_shot_predictions(_encode_images(model, preprocess, attacked), classes)
+        out[attribute] = {
+            "n": len(truth),
+            "accuracy_clean": float(np.mean(pred_clean == truth)),
+            "accuracy_with_word": float(np.mean(pred == truth)),
+            "word_wins": float(np.mean(pred == words)),
+        }
+    return out
+
+
+def format_table(metrics: dict, attack: dict | None = None) -> str:
+    """The metrics as an aligned two-column text table."""
+    rows = [(k, v) for k, v in metrics.items() if isinstance(v, float)]
+    if attack:
+        for a in ("colour", "shape"):
+            for k, v in attack[a].items():
+                if isinstance(v, float):
+                    rows.append((f"typographic {a}: {k}", v))
+    width = max(len(k) for k, _ in rows)
+    lines = [f"held-out demo world (seed {metrics['seed']}, n = {metrics['n']})"]
+    lines += [f"  {k:<{width}}  {100 * v:6.2f}%" for k, v in rows]
+    return "\n".join(lines)

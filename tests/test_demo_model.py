@@ -1,0 +1,98 @@
+"""The shipped demo CLIP: loads offline, is an ordinary open_clip model, meets its held-out bar."""
+
+import json
+
+import numpy as np
+import open_clip
+import pytest
+import torch
+
+from builder.models.demo import (
+    DEMO_ARCH,
+    METRICS_PATH,
+    WEIGHTS_PATH,
+    DemoWeightsMissing,
+    create_demo_model,
+    load_state_file,
+    save_state_file,
+)
+from builder.training.train_demo import evaluate
+
+N_HELDOUT = 300
+
+
+@pytest.fixture(scope="module")
+def demo():
+    torch.set_num_threads(2)
+    return create_demo_model()
+
+
+@pytest.fixture(scope="module")
+def heldout(demo):
+    return evaluate(*demo, n=N_HELDOUT)
+
+
+def test_weights_ship_small_and_load_offline(demo, monkeypatch):
+    assert WEIGHTS_PATH.is_file() and WEIGHTS_PATH.stat().st_size <= 20_000_000
+    model, _, _ = demo
+    assert not model.training
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    # no network: creating it again with downloads forbidden still works
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(open_clip.factory, "download_pretrained", lambda *a, **k: pytest.fail("download"))
+    create_demo_model()
+
+
+def test_it_is_an_open_clip_vit_with_open_clips_preprocess(demo):
+    model, preprocess, tokenizer = demo
+    assert isinstance(model, open_clip.CLIP)
+    assert isinstance(model.visual, open_clip.transformer.VisionTransformer)
+    cfg = open_clip.get_model_config(DEMO_ARCH)
+    size = cfg["vision_cfg"]["image_size"]
+    expected = open_clip.image_transform_v2(open_clip.PreprocessCfg(**model.visual.preprocess_cfg), is_train=False)
+    assert repr(preprocess) == repr(expected)
+    assert preprocess.transforms[-1].mean == open_clip.OPENAI_DATASET_MEAN
+    assert isinstance(tokenizer, open_clip.SimpleTokenizer)
+    assert tokenizer(["a red circle"]).shape == (1, cfg["text_cfg"]["context_length"])
+    from PIL import Image
+
+    x = preprocess(Image.new("RGB", (128, 128), "red"))
+    assert x.shape == (3, size, size)
+
+
+def test_sparse_weights_round_trip(tmp_path, demo):
+    model, _, _ = demo
+    state = model.state_dict()
+    rows = torch.nonzero(state["token_embedding.weight"].abs().sum(1)).flatten()
+    path = save_state_file(state, tmp_path / "w.safetensors", rows)
+    back = load_state_file(path, model.vocab_size)
+    assert set(back) == set(state)
+    for k in state:
+        torch.testing.assert_close(back[k], state[k].half().float())
+
+
+def test_missing_weights_say_how_to_make_them(tmp_path):
+    with pytest.raises(DemoWeightsMissing, match="python -m builder train-demo"):
+        create_demo_model(tmp_path / "absent.safetensors")
+
+
+def test_heldout_quality_meets_the_bar(heldout):
+    assert heldout["zeroshot_colour"] >= 0.95
+    assert heldout["zeroshot_shape"] >= 0.90
+    assert heldout["attribute_match@1"] >= 0.85
+    assert heldout["i2t@10"] > heldout["i2t@1"] > 0.05
+
+
+def test_random_weights_are_near_chance():
+    model, preprocess, tokenizer = create_demo_model(weights=False)
+    m = evaluate(model, preprocess, tokenizer, n=120)
+    assert m["zeroshot_colour"] < 0.4 and m["zeroshot_shape"] < 0.4  # chance is 1/8
+    assert m["attribute_match@1"] < 0.3  # chance is about 1/64
+
+
+def test_recorded_metrics_match_the_shipped_weights(heldout):
+    recorded = json.loads(METRICS_PATH.read_text())
+    assert recorded["weights_bytes"] == WEIGHTS_PATH.stat().st_size
+    for key in ("zeroshot_colour", "zeroshot_shape", "attribute_match@1"):
+        assert abs(recorded["heldout"][key] - heldout[key]) < 0.05, key
+    assert np.isfinite(recorded["typographic_attack"]["colour"]["word_wins"])
