@@ -190,15 +190,13 @@ def serve(site_dir, port, prefix):
         sys.exit(0)
 
 
-def _register_optional_commands() -> None:
+def _register_commands() -> None:
     from builder.analyses.neurons_cli import neurons
 
+    from builder.training.cli import train_demo
+
     cli.add_command(neurons)
-    try:
-        from builder.training.cli import train_demo
-    except ImportError:  # the trainer is part of the package; this only guards partial checkouts
-        return
     cli.add_command(train_demo)
 
 
-_register_optional_commands()
+_register_commands()
