@@ -64,7 +64,9 @@ def index_page(slug: str, index: dict, metrics: dict) -> str:
         "## Typographic attacks\n",
         "Images that carry a written word, asked about the word and about the object. CLIP-style "
         "models learn to read, and a written word can outweigh what is drawn. Each pair shows where "
-        "each prompt looks; click a map to open that image above.\n",
+        "each prompt looks; click a map to open that image above. Where the word wins on some "
+        "images, up to half of these examples are chosen among them, so the gallery over-represents "
+        "wins: the rate over all images with a word is in the figures below.\n",
         '<div id="saliency-typographic" class="sal-gallery"></div>\n',
         "## Figures\n",
         f"Measured when this site was built ({n_img} curated images; the figures use other images "
