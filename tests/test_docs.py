@@ -375,14 +375,11 @@ def test_build_is_quiet(tmp_path, capfd):
 
 # -- in a real browser ----------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-def test_browser_loads_only_own_origin(site):
-    playwright = pytest.importorskip("playwright.sync_api")
+def test_browser_loads_only_own_origin(site, browser):
     import functools
     import http.server
     import threading
@@ -397,34 +394,30 @@ def test_browser_loads_only_own_origin(site):
     origin = f"http://127.0.0.1:{server.server_address[1]}"
     requests, dialogs = [], []
     try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                        args=["--no-sandbox", "--use-angle=swiftshader",
-                                              "--enable-unsafe-swiftshader"])
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            for name in ["index.html", "explorer.html", "reading.html", "dataset.html",
-                         "build-report.html", "saliency/prefixes.html"]:
-                page.goto(f"{origin}/{name}", wait_until="networkidle")
-            # Sortable tables: click "Images" twice on the dataset page -> descending counts.
-            page.goto(f"{origin}/dataset.html", wait_until="networkidle")
-            header = page.locator("article table thead th", has_text="Images").first
-            header.click()
-            assert header.get_attribute("aria-sort") == "ascending"
-            header.click()
-            assert header.get_attribute("aria-sort") == "descending"
-            counts = page.locator("article table").nth(2).locator("tbody tr td:nth-child(2)")
-            values = [int(v.replace(",", "")) for v in counts.all_inner_texts()]
-            assert values == sorted(values, reverse=True)
-            # Search for the hostile text: results must show it as text, not run it.
-            page.locator("input.md-search__input").click()
-            page.locator("input.md-search__input").press_sequentially("onerror", delay=20)
-            page.wait_for_selector(".md-search-result__item", timeout=10_000)
-            results = page.locator(".md-search-result__list")
-            assert "&lt;img src=x" in results.inner_html()
-            assert results.locator("img, script").count() == 0
-            browser.close()
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for name in ["index.html", "explorer.html", "reading.html", "dataset.html",
+                     "build-report.html", "saliency/prefixes.html"]:
+            page.goto(f"{origin}/{name}", wait_until="networkidle")
+        # Sortable tables: click "Images" twice on the dataset page -> descending counts.
+        page.goto(f"{origin}/dataset.html", wait_until="networkidle")
+        header = page.locator("article table thead th", has_text="Images").first
+        header.click()
+        assert header.get_attribute("aria-sort") == "ascending"
+        header.click()
+        assert header.get_attribute("aria-sort") == "descending"
+        counts = page.locator("article table").nth(2).locator("tbody tr td:nth-child(2)")
+        values = [int(v.replace(",", "")) for v in counts.all_inner_texts()]
+        assert values == sorted(values, reverse=True)
+        # Search for the hostile text: results must show it as text, not run it.
+        page.locator("input.md-search__input").click()
+        page.locator("input.md-search__input").press_sequentially("onerror", delay=20)
+        page.wait_for_selector(".md-search-result__item", timeout=10_000)
+        results = page.locator(".md-search-result__list")
+        assert "&lt;img src=x" in results.inner_html()
+        assert results.locator("img, script").count() == 0
+        page.close()
     finally:
         server.shutdown()
     assert requests and all(u.startswith(origin) for u in requests), [

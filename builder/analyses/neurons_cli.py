@@ -25,7 +25,8 @@ import click
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="TOML config file.")
 @click.option("--model", "model_name", default=None, help="Registered model name (default: demo).")
 @click.option("--checkpoint", default=None, type=click.Path(dir_okay=False), help="Local checkpoint file.")
-@click.option("--device", type=click.Choice(("auto", "cpu", "cuda", "mps")), default=None)
+@click.option("--device", type=click.Choice(("auto", "cpu", "cuda", "mps")), default=None,
+              help="Compute device; auto picks CUDA when available.")
 def neurons(layers, units, steps, lr, batch_size, nseed, out_dir, config_path, model_name, checkpoint, device):
     """Optimise one image per unit (many units per batch) and save them as PNG files."""
     from PIL import Image

@@ -8,7 +8,6 @@ Python playwright package is missing, and when the explorer cannot be bundled (r
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,15 +15,8 @@ import pytest
 
 from builder.render.preview_server import serve_site
 
-CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
-# CI sets ATLAS_REQUIRE_BROWSER=1: there a missing browser or bundle is a failure, not a skip.
-REQUIRED = os.environ.get("ATLAS_REQUIRE_BROWSER") == "1"
+from browser_support import browser_unavailable as _unavailable
 
-
-def _unavailable(reason: str):
-    (pytest.fail if REQUIRED else pytest.skip)(reason)
-CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SITE_POINTS = 2000
 VIEWPORT = {"width": 1280, "height": 800}
 
@@ -66,21 +58,6 @@ def bad_schema_url(tmp_path_factory) -> str:
     path.write_text(json.dumps(manifest), encoding="utf-8")
     with serve_site(info["root"], prefix="/repo/") as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"no Chromium at {CHROMIUM} (set ATLAS_CHROMIUM)")
-    try:
-        import playwright.sync_api as sync_api
-    except ImportError:
-        _unavailable("the playwright Python package is not installed")
-    pw = sync_api.sync_playwright().start()
-    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield b
-    b.close()
-    pw.stop()
 
 
 @pytest.fixture
