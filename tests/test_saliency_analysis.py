@@ -160,3 +160,12 @@ def test_same_inputs_give_the_same_bytes(tmp_path):
     b = analysis.run(make_ctx(tmp_path / "b", VIT, 32))
     assert a.files == b.files and a.pages == b.pages
     assert "maps_per_second" not in json.loads(a.files["index.json"])["metrics"]
+
+
+def test_select_images_prefers_word_wins_for_up_to_half(tmp_path):
+    col = collect_manifest(write_shapes(tmp_path / "ds", 24), "shapes")
+    words = [i for i, r in enumerate(col.records) if r.extra.get("word")]
+    pick = select_images(col.records, 10, 4, 0, prefer=words[:1] + [0])  # 0 has no word: ignored
+    assert words[0] in pick and sum(i in words for i in pick) == 4
+    pick = select_images(col.records, 10, 4, 0, prefer=words)
+    assert sum(i in words for i in pick) == 4

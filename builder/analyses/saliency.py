@@ -30,7 +30,7 @@ from builder.analyses.saliency_prompts import ROLE_NAMES, prompt_set, select_ima
 from builder.compute import saliency as sal
 from builder.compute.embed import encode_texts
 from builder.io.cache import hash_arrays, hash_json
-from builder.io.images import file_sha256, load_rgb
+from builder.io.images import load_rgb
 from builder.records import BadItem
 
 VERSION = 1  # bump when the output changes for the same inputs
@@ -49,23 +49,25 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
         return AnalysisOutput(pages={"saliency/index.md": pages.unsupported_page(str(exc))},
                               metrics={"skipped": str(exc)})
     records = ctx.collection.records
-    curated = select_images(records, cfg.images, cfg.word_images, cfg.seed)
-    rng = np.random.default_rng(cfg.seed + 1)
-    evaluated = sorted(rng.choice([i for i, r in enumerate(records) if r.box is not None],
-                                  min(cfg.eval_images, sum(r.box is not None for r in records)), replace=False).tolist())
-    key = hash_json([VERSION, lm.fingerprint, ctx.cfg.dataset.slug, ctx.cfg.saliency.__repr__(), kind,
-                     [(records[i].id, file_sha256(records[i].image)) for i in sorted(set(curated) | set(evaluated))],
-                     hash_arrays(ctx.image_emb), [r.id for r in records], _assets_hash()])
+    digest = hash_json([[r.id, list(r.captions), sorted((str(k), str(v)) for k, v in r.labels.items()),
+                         r.box, r.extra if isinstance(r.extra, dict) else {}] for r in records])
+    # image_emb identifies the images (it is computed from their bytes); the code hash covers pages
+    key = hash_json([VERSION, lm.fingerprint, ctx.cfg.dataset.slug, repr(cfg), kind, hash_arrays(ctx.image_emb),
+                     digest, _code_hash()])
     hit = ctx.cache.load_stage("saliency", key)
     if hit is not None:
         return _unpack(hit)
-    out = compute(ctx, kind, curated, evaluated)
+    out = compute(ctx, kind)
     ctx.cache.save_stage("saliency", key, _pack(out))
     return out
 
 
-def _assets_hash() -> str:
-    return hash_json({p.name: p.read_text(encoding="utf-8") for p in sorted(ASSETS.glob("*"))})
+def _code_hash() -> str:
+    """This analysis's code and assets: a change to any of them invalidates cached outputs."""
+    here = Path(__file__).resolve().parent
+    files = [*sorted(ASSETS.glob("*")), here / "saliency.py", here / "saliency_pages.py", here / "saliency_prompts.py",
+             here.parent / "compute" / "saliency.py"]
+    return hash_json({p.name: p.read_text(encoding="utf-8") for p in files})
 
 
 # -- pixels ---------------------------------------------------------------------------------------
@@ -150,11 +152,16 @@ def category_field(records) -> str | None:
     return fields[0] if fields else None
 
 
-def compute(ctx: AnalysisContext, kind: str, curated: list[int], evaluated: list[int]) -> AnalysisOutput:
+def compute(ctx: AnalysisContext, kind: str) -> AnalysisOutput:
     cfg, lm = ctx.cfg.saliency, ctx.model
     model, dev = lm.model, lm.device
     records = ctx.collection.records
     values, cat_field = label_values(records), category_field(records)
+    typo, word_wins = typographic_rate(ctx, values, cat_field)
+    curated = select_images(records, cfg.images, cfg.word_images, cfg.seed, prefer=word_wins)
+    with_box = [i for i, r in enumerate(records) if r.box is not None]
+    evaluated = sorted(np.random.default_rng(cfg.seed + 1).choice(
+        with_box, min(cfg.eval_images, len(with_box)), replace=False).tolist()) if with_box else []
     crop = _crops(lm.preprocess)
     set_rng = np.random.default_rng(cfg.seed + 2)
     sets = {i: prompt_set(records[i], cfg, values, cat_field, set_rng) for i in curated}
@@ -187,7 +194,7 @@ def compute(ctx: AnalysisContext, kind: str, curated: list[int], evaluated: list
         "device": str(dev),
     }
     metrics.update(evaluate(ctx, kind, evaluated, crop))
-    metrics.update(typographic_rate(ctx, values, cat_field))
+    metrics.update(typo)
 
     files = {f"images/{n:03d}.webp": _webp(v) for n, v in enumerate(views)}
     q, lo, hi = sal.quantise(out["maps"])
@@ -313,10 +320,11 @@ def evaluate(ctx: AnalysisContext, kind: str, evaluated: list[int], crop: bool) 
     }
 
 
-def typographic_rate(ctx: AnalysisContext, values: dict, cat_field: str | None) -> dict:
+def typographic_rate(ctx: AnalysisContext, values: dict, cat_field: str | None) -> tuple[dict, list[int]]:
     """How often the written word beats the object: over every image with a word that does not
     name the object, cosine(image, word prompt) > cosine(image, object prompt). Uses the
-    pipeline's image embeddings (no extra image forward)."""
+    pipeline's image embeddings (no extra image forward). -> (metrics, indices of the images
+    where the word wins)."""
     cfg, lm = ctx.cfg.saliency, ctx.model
     rng = np.random.default_rng(cfg.seed + 4)
     rows, pairs, kinds = [], [], []
@@ -329,7 +337,7 @@ def typographic_rate(ctx: AnalysisContext, values: dict, cat_field: str | None) 
             pairs.append((s.prompts[s.typographic["word_prompt"]][0], s.prompts[s.typographic["object_prompt"]][0]))
             kinds.append(s.typographic["kind"])
     if not rows:
-        return {}
+        return {}, []
     texts = sorted({t for p in pairs for t in p})
     emb = encode_texts(lm.model, lm.tokenizer, texts, lm.device)
     img = ctx.image_emb[rows]
@@ -338,8 +346,9 @@ def typographic_rate(ctx: AnalysisContext, values: dict, cat_field: str | None) 
     kinds = np.array(kinds)
     by_kind = {k: {"images": int((kinds == k).sum()), "word_wins": float((w > o)[kinds == k].mean())}
                for k in sorted(set(kinds.tolist()))}
-    return {"typographic": {"images": len(rows), "word_win_rate": float((w > o).mean()),
-                            "mean_margin": float((w - o).mean()), "by_kind": by_kind}}
+    metrics = {"typographic": {"images": len(rows), "word_win_rate": float((w > o).mean()),
+                               "mean_margin": float((w - o).mean()), "by_kind": by_kind}}
+    return metrics, [i for i, win in zip(rows, w > o) if win]
 
 
 # -- cache ----------------------------------------------------------------------------------------

@@ -64,7 +64,9 @@ def index_page(slug: str, index: dict, metrics: dict) -> str:
         "## Typographic attacks\n",
         "Images that carry a written word, asked about the word and about the object. CLIP-style "
         "models learn to read, and a written word can outweigh what is drawn. Each pair shows where "
-        "each prompt looks; click a map to open that image above.\n",
+        "each prompt looks; click a map to open that image above. Where the word wins on some "
+        "images, up to half of these examples are chosen among them, so the gallery over-represents "
+        "wins: the rate over all images with a word is in the figures below.\n",
         '<div id="saliency-typographic" class="sal-gallery"></div>\n',
         "## Figures\n",
         f"Measured when this site was built ({n_img} curated images; the figures use other images "
@@ -82,7 +84,7 @@ def deletion_svg(metrics: dict) -> bytes | None:
     curves = [c for c in curves if isinstance(c[0], list) and len(c[0]) >= 2]
     if not curves:
         return None
-    w, h, left, top, right, bottom = 420, 240, 48, 12, 12, 52
+    w, h, left, top, right, bottom = 480, 240, 48, 12, 28, 52
     lo = min(min(c[0]) for c in curves)
     hi = max(max(c[0]) for c in curves)
     lo, hi = (lo, hi) if hi > lo else (lo - 1, hi + 1)
@@ -101,7 +103,7 @@ def deletion_svg(metrics: dict) -> bytes | None:
     for n, (c, colour, label) in enumerate(curves):
         pts = " ".join(f"{x(i, len(c)):.1f},{y(v):.1f}" for i, v in enumerate(c))
         out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        lx = left + 130 * n
+        lx = left + 150 * n
         out.append(f'<line x1="{lx}" y1="{h - 8}" x2="{lx + 14}" y2="{h - 8}" stroke="{colour}" stroke-width="2"/>'
                    f'<text x="{lx + 18}" y="{h - 4}" fill="#777" font-size="9">{html.escape(label)}</text>')
     out.append("</svg>")
@@ -167,6 +169,11 @@ def method_page(metrics: dict, cfg) -> str:
         "- **Typographic attacks**: for images with a written word, how often does the prompt naming "
         "the word score higher than the prompt naming the object?\n",
         figures_table(metrics),
+        ("Here the gradient-free token map orders the pixels no better than chance (its deletion AUC is "
+         "not below the random order's): scoring patch tokens as if each were the image embedding does "
+         "not say what the embedding depends on in this model. It is shown for comparison only.\n"
+         if de.get("auc_tokens") is not None and de.get("auc_random") is not None
+         and de["auc_tokens"] >= de["auc_random"] else ""),
         (f"Mean deletion curves ({de.get('steps')} steps; the cosine similarity of each image with its "
          "own object description after removing 0 … 100 % of the pixels):\n\n"
          "![Mean deletion curves: similarity against the share of pixels removed](deletion.svg)\n\n" + md_table(

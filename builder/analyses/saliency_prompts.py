@@ -157,14 +157,19 @@ def _cap(s: PromptSet, n: int) -> None:
             s.typographic = None
 
 
-def select_images(records, n: int, n_word: int, seed: int) -> list[int]:
+def select_images(records, n: int, n_word: int, seed: int, prefer=()) -> list[int]:
     """Indices (sorted) of `n` curated images: up to `n_word` that carry a written word, the rest
-    without, a seeded sample of each."""
+    without, a seeded sample of each. Up to half of the word images come from `prefer` (the
+    images where the word wins), so that a rare attack still shows in the gallery."""
     rng = np.random.default_rng(seed)
-    has_word = np.array([bool(isinstance(r.extra, dict) and r.extra.get("word")) for r in records])
+    has_word = np.array([bool(isinstance(r.extra, dict) and r.extra.get("word")) for r in records], dtype=bool)
     words, plain = np.flatnonzero(has_word), np.flatnonzero(~has_word)
     k_word = min(n_word, len(words), n)
     k_plain = min(n - k_word, len(plain))
     k_word = min(n - k_plain, len(words))  # fill up with word images when plain ones run out
-    pick = list(rng.choice(words, k_word, replace=False)) + list(rng.choice(plain, k_plain, replace=False))
+    preferred = np.array(sorted(set(int(i) for i in prefer) & set(words.tolist())), dtype=np.int64)
+    k_pref = min(len(preferred), k_word // 2 if k_word > 1 else k_word)
+    first = rng.choice(preferred, k_pref, replace=False) if k_pref else np.zeros(0, np.int64)
+    rest = np.setdiff1d(words, first)
+    pick = [*first, *rng.choice(rest, k_word - k_pref, replace=False), *rng.choice(plain, k_plain, replace=False)]
     return sorted(int(i) for i in pick)

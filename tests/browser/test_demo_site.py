@@ -23,7 +23,7 @@ BACKGROUND = (13, 16, 23)
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo-site")
-    cfg = config.load(None, dataset__size=SIZE, cache_dir=str(root / "cache"))
+    cfg = config.load(None, dataset__size=SIZE, cache_dir=str(root / "cache"), saliency__enabled=True)
     build(cfg, root / "site", progress=False, log=lambda m: None)
     data = root / "site" / "data" / "demo"
     blob = (data / "captions.txt").read_bytes()
@@ -70,4 +70,34 @@ def test_docs_pages_render_with_content(page, demo_site, path):
     page.goto(url + path)
     body = page.locator("article").inner_text()
     assert len(body) > 200, body
+    assert_clean(page, url)
+
+
+def test_demo_saliency_page_points_at_the_objects(page, demo_site):
+    """The saliency page of the real demo build: every thumbnail, prompt bars, and for the first
+    images the brightest drawn heatmap pixel of the object's own prompt lies in its box (checks
+    the whole chain: maps, buffers, JS upsampling and orientation)."""
+    url = demo_site["url"]
+    page.goto(url + "saliency/index.html")
+    page.wait_for_selector(".sal-row:not(.sal-head)", timeout=15_000)
+    n = page.evaluate("window.atlasSaliency.data.images.length")
+    assert n == 48 and page.locator(".sal-thumb").count() == 48
+    assert page.locator(".sal-typo").count() >= 1
+    page.evaluate("window.atlasSaliency.state.opacity = 1")
+    inside = 0
+    for i in range(12):
+        page.locator(".sal-thumb").nth(i).click()
+        page.wait_for_function("document.querySelector('.sal-canvas').getAttribute('data-drawn') === '1'")
+        peak = page.evaluate("""() => {
+            const c = document.querySelector('.sal-canvas'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let best = -1, at = 0;  // viridis is brightest (yellow) at the top: red + green
+            for (let p = 0; p < d.length; p += 4) { const s = d[p] + d[p + 1]; if (s > best) { best = s; at = p / 4; } }
+            const app = window.atlasSaliency, box = app.data.images[app.state.image].box;
+            return {x: (at % c.width + 0.5) / c.width, y: (Math.floor(at / c.width) + 0.5) / c.height, box};
+        }""")
+        x0, y0, x1, y1 = peak["box"]
+        inside += (x0 - 0.05 <= peak["x"] <= x1 + 0.05) and (y0 - 0.05 <= peak["y"] <= y1 + 0.05)
+    assert inside >= 10, inside
+    widths = page.eval_on_selector_all(".sal-fill", "els => els.map(e => parseFloat(e.style.width))")
+    assert widths and any(w > 0 for w in widths)
     assert_clean(page, url)

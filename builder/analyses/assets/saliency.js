@@ -106,10 +106,12 @@
       var up = upsample(self.values(p.map, n), self.h, self.w, W, H);
       var off = document.createElement("canvas");
       off.width = W; off.height = H;
-      var octx = off.getContext("2d"), id = octx.createImageData(W, H), a = Math.round(self.state.opacity * 255);
+      // low values are more transparent, so the image stays readable where the map is dark
+      var octx = off.getContext("2d"), id = octx.createImageData(W, H), a = self.state.opacity * 255;
       for (var i = 0; i < W * H; i++) {
         var v = Math.max(0, Math.min(255, Math.round(up[i] * 255)));
-        id.data[i * 4] = LUT[v * 3]; id.data[i * 4 + 1] = LUT[v * 3 + 1]; id.data[i * 4 + 2] = LUT[v * 3 + 2]; id.data[i * 4 + 3] = a;
+        id.data[i * 4] = LUT[v * 3]; id.data[i * 4 + 1] = LUT[v * 3 + 1]; id.data[i * 4 + 2] = LUT[v * 3 + 2];
+        id.data[i * 4 + 3] = Math.round(a * (0.35 + 0.65 * v / 255));
       }
       octx.putImageData(id, 0, 0);
       ctx.drawImage(off, 0, 0);
