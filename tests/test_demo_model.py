@@ -98,3 +98,37 @@ def test_recorded_metrics_match_the_shipped_weights(heldout):
     for key in ("zeroshot_colour", "zeroshot_shape", "attribute_match@1"):
         assert abs(recorded["heldout"][key] - heldout[key]) < 0.05, key
     assert np.isfinite(recorded["typographic_attack"]["colour"]["word_wins"])
+
+
+def test_shape_hard_negatives_swap_only_the_objects_shape():
+    from builder.datasets.demo import ATTRIBUTES, render_item
+    from builder.training.train_demo import shape_token_positions, swap_shapes
+
+    tokenizer = open_clip.get_tokenizer(DEMO_ARCH)
+    shapes = ATTRIBUTES["shape"]
+    shape_ids = tokenizer(list(shapes))[:, 1]
+    # item captions, including ones whose written word is itself a shape name
+    metas = [render_item(1, i)[1] for i in range(60)]
+    metas += [render_item(1, i, word=shapes[(shapes.index(render_item(1, i)[1]["labels"]["shape"]) + 1) % 8])[1]
+              for i in range(20)]
+    captions = [m["captions"][0] for m in metas]
+    truth = torch.tensor([shapes.index(m["labels"]["shape"]) for m in metas])
+    tokens = tokenizer(captions)
+    pos = shape_token_positions(tokens, shape_ids)
+    neg = swap_shapes(tokens, pos, truth, shape_ids, 3, np.random.default_rng(0))
+    assert neg.shape == (len(captions), 3, tokens.shape[1])
+    decode = open_clip.tokenizer.SimpleTokenizer().decode
+    for i, m in enumerate(metas):
+        new_shapes = set()
+        for k in range(3):
+            differs = torch.nonzero(neg[i, k] != tokens[i]).flatten().tolist()
+            assert differs == [int(pos[i])]  # exactly one token changed: the object's shape
+            new = shapes[shape_ids.tolist().index(int(neg[i, k, pos[i]]))]
+            assert new != m["labels"]["shape"]
+            new_shapes.add(new)
+            text = decode(neg[i, k][neg[i, k] > 0].tolist())
+            if m["word"]:
+                assert f'" {m["word"]} "' in text or f'"{m["word"]}"' in text.replace(" ", "")  # the word kept
+        assert len(new_shapes) == 3  # distinct replacements
+    with pytest.raises(ValueError, match="names no shape"):
+        shape_token_positions(tokenizer(["a red thing"]), shape_ids)

@@ -42,6 +42,9 @@ def _pick_device(device: str) -> str:
               help="Distinct training images, items 0..N-1 of the demo world's training seed 1.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
               help="Peak learning rate (AdamW, linear warmup then cosine decay to zero).")
+@click.option("--hard-negatives", type=click.IntRange(0, 7), default=3, show_default=True,
+              help="Captions with the shape word swapped for another shape, scored against each image "
+                   "as extra negatives (0: plain CLIP loss).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed for the initialisation, batch order and caption choice (the data seeds are fixed).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
@@ -52,7 +55,7 @@ def _pick_device(device: str) -> str:
               help="Held-out items (seed 2) used for the reported metrics.")
 @click.option("--eval-only", is_flag=True,
               help="Do not train: load --out, print its held-out metrics; writes nothing.")
-def train_demo(out, steps, epochs, batch_size, n_images, lr, seed, device, threads, eval_n, eval_only):
+def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, seed, device, threads, eval_n, eval_only):
     """Train the demo CLIP from scratch on the procedural demo world and ship its weights.
 
     Trains on seed 1 of the demo world, evaluates on held-out seed 2, writes the weights and
@@ -82,7 +85,8 @@ def train_demo(out, steps, epochs, batch_size, n_images, lr, seed, device, threa
         steps = max(1, round(epochs * n_images / batch_size))
     steps = steps or 1500
     model, info = train(steps=steps, batch_size=batch_size, seed=seed, n_images=n_images, lr=lr,
-                        warmup=max(1, min(100, steps // 20)), device=device, workers=threads)
+                        warmup=max(1, min(100, steps // 20)), device=device, workers=threads,
+                        hard_negatives=hard_negatives)
     rows = info.pop("token_rows")
     save_state_file({k: v.cpu() for k, v in model.state_dict().items()}, out, rows)
     # Evaluate what ships: the fp16 file, loaded the way every user loads it.
