@@ -163,6 +163,9 @@ class NeuronsConfig:
     decorrelate     colour decorrelation
     seed            seed of every image's start and transforms
     top_k           dataset exemplars shown per unit
+    exemplars       how exemplars are ranked: "peak" (the unit's strongest position in the image,
+                    as OpenAI Microscope does) or "mean" (its mean over positions, the quantity the
+                    optimisation maximises)
     crop            side of an exemplar crop around the unit's strongest position (fraction of the image)
     captions        captions shown per unit (nearest to the mean embedding of its exemplars)
     image_px        side of the stored optimised images
@@ -183,6 +186,7 @@ class NeuronsConfig:
     decorrelate: bool = True
     seed: int = 0
     top_k: int = 8
+    exemplars: str = "peak"
     crop: float = 0.5
     captions: int = 5
     image_px: int = 128
@@ -396,6 +400,7 @@ def _neuron_checks(n: NeuronsConfig) -> list:
         (1 <= n.batch_size <= 4096, "neurons.batch_size", n.batch_size, "1..4096"),
         (n.size == 0 or 16 <= n.size <= 1024, "neurons.size", n.size, "0 (the model's input size) or 16..1024"),
         (1 <= n.top_k <= 64, "neurons.top_k", n.top_k, "1..64"),
+        (n.exemplars in ("peak", "mean"), "neurons.exemplars", n.exemplars, "peak, mean"),
         (0.0 < n.crop <= 1.0, "neurons.crop", n.crop, "a fraction in (0, 1]"),
         (0 <= n.captions <= 50, "neurons.captions", n.captions, "0..50"),
         (32 <= n.image_px <= 512, "neurons.image_px", n.image_px, "32..512"),

@@ -27,7 +27,8 @@ from builder.compute.fvis.probes import UnknownLayer, probes_for
 from builder.config import ConfigError
 from builder.io.cache import hash_arrays, hash_json
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+FIELDS = ("mean", "peak", "argmax", "grid")
 
 
 # -- what to visualise ----------------------------------------------------------------------------
@@ -99,14 +100,15 @@ def optimise(ctx: AnalysisContext, units: dict[str, list[int]], recipe: N.Recipe
     started = time.perf_counter()
     with ctx.bar(n_batches * recipe.steps, f"neurons: {len(jobs)} units x {recipe.steps} steps") as bar:
         out = N.visualise(lm.model, probes, jobs, recipe, cfg.batch_size, lm.device, on_step=bar.update)
-    result = {"images": N.to_uint8(out["images"]), "activation": out["activation"], "curve": out["curve"],
+    result = {"images": N.to_uint8(out["images"]), "activation": out["activation"], "peak": out["peak"],
+              "curve": out["curve"],
               "seconds": np.asarray([time.perf_counter() - started]), "batches": np.asarray(n_batches)}
     ctx.cache.save_stage("neurons-optimised", key, result)
     return result, False
 
 
 def dataset_pass(ctx: AnalysisContext, units: dict[str, list[int]]) -> tuple[dict, bool]:
-    """Per layer: mean float32[I, U], argmax int32[I, U], grid int32[2] (cached)."""
+    """Per layer: mean and peak float32[I, U], argmax int32[I, U], grid int32[2] (cached)."""
     from builder.io.image_dataset import ImageFiles, collate
 
     lm, col = ctx.model, ctx.collection
@@ -114,7 +116,7 @@ def dataset_pass(ctx: AnalysisContext, units: dict[str, list[int]]) -> tuple[dic
     hit = ctx.cache.load_stage("neurons-dataset", key)
     layers = list(units)
     if hit is not None:
-        return {name: {k: hit[f"{i}.{k}"] for k in ("mean", "argmax", "grid")} for i, name in enumerate(layers)}, True
+        return {name: {k: hit[f"{i}.{k}"] for k in FIELDS} for i, name in enumerate(layers)}, True
     probes = probes_for(lm.model)
     ds = ImageFiles([r.image for r in col.records], lm.preprocess, 0)
     loader = torch.utils.data.DataLoader(ds, batch_size=ctx.cfg.embed.batch_size, num_workers=ctx.cfg.embed.workers,
@@ -135,11 +137,12 @@ def dataset_pass(ctx: AnalysisContext, units: dict[str, list[int]]) -> tuple[dic
     out = {}
     for name in layers:
         mean = np.full((n, len(units[name])), -np.inf, np.float32)  # an image unreadable now never wins
+        peak = np.full((n, len(units[name])), -np.inf, np.float32)
         argmax = np.zeros((n, len(units[name])), np.int32)
-        mean[rows], argmax[rows] = acts[name]["mean"], acts[name]["argmax"]
-        out[name] = {"mean": mean, "argmax": argmax, "grid": acts[name]["grid"]}
+        mean[rows], peak[rows], argmax[rows] = acts[name]["mean"], acts[name]["peak"], acts[name]["argmax"]
+        out[name] = {"mean": mean, "peak": peak, "argmax": argmax, "grid": acts[name]["grid"]}
     ctx.cache.save_stage("neurons-dataset", key, {f"{i}.{k}": out[name][k] for i, name in enumerate(layers)
-                                                   for k in ("mean", "argmax", "grid")})
+                                                   for k in FIELDS})
     return out, False
 
 

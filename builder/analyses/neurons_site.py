@@ -108,19 +108,24 @@ def unit_table(ctx, units: dict[str, list[int]], acts: dict, opt: dict) -> dict[
     out, start = {}, 0
     for name, us in units.items():
         a = acts[name]
-        mean = a["mean"]
+        mean, peak = a["mean"], a["peak"]
         finite = np.where(np.isfinite(mean), mean, np.nan)
-        top = N.top_exemplars(mean, cfg.top_k)
+        rank = peak if cfg.exemplars == "peak" else mean
+        top = N.top_exemplars(rank, cfg.top_k)
         grid = tuple(int(g) for g in a["grid"])
         boxes = [[N.crop_box(a["argmax"][r, j], grid, cfg.crop) for r in top[j]] for j in range(len(us))]
         sl = slice(start, start + len(us))
         start += len(us)
         out[name] = {
             "units": us, "grid": grid, "top": top, "boxes": boxes,
-            "top_acts": np.take_along_axis(mean.T, top, axis=1),
+            "top_mean": np.take_along_axis(mean.T, top, axis=1),
+            "top_peak": np.take_along_axis(peak.T, top, axis=1),
             "dataset_max": np.nanmax(finite, axis=0) if len(mean) else np.full(len(us), np.nan),
+            "dataset_peak_max": np.nanmax(np.where(np.isfinite(peak), peak, np.nan), axis=0) if len(peak)
+            else np.full(len(us), np.nan),
             "dataset_mean": np.nanmean(finite, axis=0) if len(mean) else np.full(len(us), np.nan),
             "optimised": np.asarray(opt["activation"][sl], np.float64),
+            "optimised_peak": np.asarray(opt["peak"][sl], np.float64),
             "images": opt["images"][sl],
             "curve": opt["curve"][:, sl],
             "captions": [_unique_captions(ctx, top[j], cfg.captions) for j in range(len(us))],
@@ -225,12 +230,14 @@ def index_json(ctx, units: dict[str, list[int]], acts: dict, opt: dict, recipe: 
         entries = []
         for j, u in enumerate(t["units"]):
             exemplars = [{"row": int(r), "id": records[r].id, "labels": dict(records[r].labels),
-                          "activation": _r(t["top_acts"][j][i]), "box": list(t["boxes"][j][i])}
+                          "mean": _r(t["top_mean"][j][i]), "peak": _r(t["top_peak"][j][i]),
+                          "box": list(t["boxes"][j][i])}
                          for i, r in enumerate(t["top"][j].tolist())]
             dmax, opt_a = t["dataset_max"][j], t["optimised"][j]
             entries.append({
                 "unit": int(u), **unit_files(name, u),
                 "activation": _r(opt_a), "dataset_max": _r(dmax), "dataset_mean": _r(t["dataset_mean"][j]),
+                "peak": _r(t["optimised_peak"][j]), "dataset_peak_max": _r(t["dataset_peak_max"][j]),
                 "exceeds": bool(np.isfinite(dmax) and opt_a > dmax),
                 "curve": _curve(t["curve"][:, j]),
                 "exemplars": exemplars, "labels": t["labels"][j], "captions": t["captions"][j],
@@ -244,7 +251,7 @@ def index_json(ctx, units: dict[str, list[int]], acts: dict, opt: dict, recipe: 
         "recipe": {"size": recipe.size, "input_size": list(recipe.input_size), "steps": recipe.steps, "lr": recipe.lr,
                    "robustness": recipe.robust, "fourier": recipe.fourier, "decorrelate": recipe.decorrelate,
                    "mean": list(recipe.mean), "std": list(recipe.std), "batch_size": cfg.batch_size, "seed": cfg.seed},
-        "tile_px": cfg.tile_px, "top_k": cfg.top_k,
+        "tile_px": cfg.tile_px, "top_k": cfg.top_k, "exemplars": cfg.exemplars,
         "layers": layers,
     }
     if check:
@@ -316,6 +323,12 @@ def method_page(ctx, recipe: N.Recipe, metrics: dict) -> str:
              f"routes gave the same images (largest pixel difference {cmp['max_pixel_difference']:.2g}).") if cmp else ""
     mean = ", ".join(f"{v:.3f}" for v in recipe.mean)
     std = ", ".join(f"{v:.3f}" for v in recipe.std)
+    rank_note = ("Exemplars are ranked by the unit's strongest single position in the image, as in OpenAI "
+                 "Microscope: this finds what a unit detects locally (a small red shape fires a red unit hard "
+                 "at one place, even if the mean over the image stays low)."
+                 if ctx.cfg.neurons.exemplars == "peak" else
+                 "Exemplars are ranked by the unit's mean activation over the image, the same quantity the "
+                 "optimised picture maximises.")
     share_value = metrics.get("share_exceeding_dataset_max")
     share = fmt_pct(share_value)
     if isinstance(share_value, float) and share_value >= 0.5:
@@ -357,9 +370,12 @@ gives the same pictures.
 
 An optimised picture can be hard to read on its own. Beside it, the gallery shows the dataset
 images that excite the same unit most, found in one pass over the whole dataset, and for each the
-square around the position where the unit fired hardest. The *optimised* figure is the unit's
-activation on its picture; *dataset max* is the highest activation any dataset image reached. For
-{share} of the units shown, the picture beats every dataset image: {share_note}
+square around the position where the unit fired hardest. {rank_note}
+
+The panel compares the picture with the data on the quantity the picture maximises (the mean
+activation over positions): *optimised image* against the *best dataset image* and the dataset
+average; and on the strongest single position. For {share} of the units shown, the picture beats
+every dataset image: {share_note}
 
 The captions listed for a unit are those whose text embeddings point most nearly in the direction
 of the mean image embedding of its top exemplars: a hint, in words, of what those images share.

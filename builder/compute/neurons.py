@@ -119,8 +119,9 @@ def visualise_batch(model: torch.nn.Module, probes: dict[str, Probe], jobs: list
     """Optimise one image per job, all in one batch.
 
     Returns images float32[B, 3, size, size] in [0, 1], activation float32[B] (each image's own
-    unit, measured on the final image without transforms) and curve float32[steps, B] (the
-    objective at every step, under transforms).
+    unit, mean over positions, measured on the final image without transforms), peak float32[B]
+    (the unit's strongest position on that image) and curve float32[steps, B] (the objective at
+    every step, under transforms).
     """
     device = torch.device(device)
     seeds = [j.seed for j in jobs]
@@ -145,8 +146,10 @@ def visualise_batch(model: torch.nn.Module, probes: dict[str, Probe], jobs: list
                 on_step(1)
         with torch.no_grad():
             images = image_f()
-            activation = objective(reader(plain(images).to(dtype))).float().cpu().numpy()
-    return {"images": images.detach().float().cpu().numpy(), "activation": activation, "curve": curve}
+            acts = reader(plain(images).to(dtype))
+            activation = objective(acts).float().cpu().numpy()
+            peak = torch.stack([acts[j.layer][i, j.unit].max() for i, j in enumerate(jobs)]).float().cpu().numpy()
+    return {"images": images.detach().float().cpu().numpy(), "activation": activation, "peak": peak, "curve": curve}
 
 
 def plan_batches(jobs: list[Job], batch_size: int) -> list[list[int]]:
@@ -167,28 +170,32 @@ def visualise(model: torch.nn.Module, probes: dict[str, Probe], jobs: list[Job],
     n = len(jobs)
     images = np.zeros((n, 3, recipe.size, recipe.size), np.float32)
     activation = np.zeros(n, np.float32)
+    peak = np.zeros(n, np.float32)
     curve = np.zeros((recipe.steps, n), np.float32)
     seconds = []
     for idx in plan_batches(jobs, batch_size):
         t0 = time.perf_counter()
         part = visualise_batch(model, probes, [jobs[i] for i in idx], recipe, device, on_step)
-        images[idx], activation[idx], curve[:, idx] = part["images"], part["activation"], part["curve"]
+        images[idx], activation[idx], peak[idx] = part["images"], part["activation"], part["peak"]
+        curve[:, idx] = part["curve"]
         seconds.append(time.perf_counter() - t0)
-    return {"images": images, "activation": activation, "curve": curve, "seconds": np.asarray(seconds)}
+    return {"images": images, "activation": activation, "peak": peak, "curve": curve, "seconds": np.asarray(seconds)}
 
 
 def dataset_activations(model: torch.nn.Module, probes: list[Probe], units: dict[str, list[int]], batches,
                         device: torch.device | str = "cpu") -> dict[str, dict[str, np.ndarray]]:
     """One no-grad pass over `batches` (an iterable of preprocessed float[b, 3, H, W] tensors).
 
-    Returns per layer {"mean": float32[I, U], "argmax": int32[I, U], "grid": int32[2]}: each
-    chosen unit's activation on every image (the same reduction the optimisation maximises) and
-    the flat index of its strongest position in the layer's grid.
+    Returns per layer {"mean": float32[I, U], "peak": float32[I, U], "argmax": int32[I, U],
+    "grid": int32[2]}: each chosen unit's activation on every image (the mean over positions: the
+    reduction the optimisation maximises), its strongest single position's value, and that
+    position's flat index in the layer's grid.
     """
     device = torch.device(device)
     reader = Reader(model, probes, keep=units)
     dtype = next(model.parameters()).dtype
     means: dict[str, list] = {p.name: [] for p in probes}
+    peaks: dict[str, list] = {p.name: [] for p in probes}
     best: dict[str, list] = {p.name: [] for p in probes}
     with torch.no_grad():
         for x in batches:
@@ -196,12 +203,15 @@ def dataset_activations(model: torch.nn.Module, probes: list[Probe], units: dict
             for name, maps in acts.items():
                 maps = maps.float()
                 means[name].append(maps.mean(-1).cpu().numpy())
-                best[name].append(maps.argmax(-1).to(torch.int32).cpu().numpy())
+                peak, where = maps.max(-1)
+                peaks[name].append(peak.cpu().numpy())
+                best[name].append(where.to(torch.int32).cpu().numpy())
     out = {}
     for p in probes:
         n_units = len(units.get(p.name, range(p.units)))
         out[p.name] = {
             "mean": np.concatenate(means[p.name]) if means[p.name] else np.zeros((0, n_units), np.float32),
+            "peak": np.concatenate(peaks[p.name]) if peaks[p.name] else np.zeros((0, n_units), np.float32),
             "argmax": np.concatenate(best[p.name]) if best[p.name] else np.zeros((0, n_units), np.int32),
             "grid": np.asarray(reader.grids.get(p.name, (1, 1)), dtype=np.int32),
         }

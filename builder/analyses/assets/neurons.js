@@ -58,10 +58,9 @@
     return svg;
   }
 
-  function bars(entry) {
+  function bars(title, vals) {
     var box = el("div", "neuron-bars");
-    var vals = [["optimised image", entry.activation, "opt"], ["dataset max", entry.dataset_max, "max"],
-                ["dataset mean", entry.dataset_mean, "mean"]];
+    box.appendChild(el("p", "neuron-sub", title));
     var top = Math.max.apply(null, vals.map(function (v) { return isFinite(v[1]) ? Math.abs(v[1]) : 0; })) || 1;
     vals.forEach(function (v) {
       var row = el("div", "neuron-bar-row");
@@ -124,7 +123,11 @@
     img.src = url(e.image);
     img.alt = "image optimised to excite " + layer.name + " unit " + e.unit;
     left.appendChild(img);
-    left.appendChild(bars(e));
+    left.appendChild(bars("Mean activation over positions (what the picture maximises)",
+      [["optimised image", e.activation, "opt"], ["best dataset image", e.dataset_max, "max"],
+       ["dataset average", e.dataset_mean, "mean"]]));
+    left.appendChild(bars("Strongest single position",
+      [["optimised image", e.peak, "opt"], ["best dataset image", e.dataset_peak_max, "max"]]));
     left.appendChild(el("p", "neuron-note", e.exceeds ? "The optimised image beats every dataset image."
       : "The best dataset image beats the optimised one."));
     left.appendChild(el("p", "neuron-sub", "Activation during optimisation"));
@@ -133,8 +136,10 @@
 
     var right = el("div", "neuron-panel-right");
     right.appendChild(el("h3", null, "Dataset images that excite it most"));
+    var byPeak = index.exemplars !== "mean";
     right.appendChild(el("p", "neuron-sub", "Each pair: where the unit fires most, and the whole image with that " +
-      "region boxed; the number is the unit's activation on the image."));
+      "region boxed. Ranked by " + (byPeak ? "the unit's strongest position in the image" :
+      "the unit's mean activation over the image") + " (the number)."));
     var ex = el("div", "neuron-exemplars");
     e.exemplars.forEach(function (x, i) {
       var card = el("figure", "neuron-exemplar");
@@ -151,7 +156,7 @@
       pair.appendChild(whole);
       card.appendChild(pair);
       var cap = el("figcaption");
-      cap.appendChild(el("span", "neuron-act", fmt(x.activation)));
+      cap.appendChild(el("span", "neuron-act", fmt(byPeak ? x.peak : x.mean)));
       cap.appendChild(el("span", "neuron-labels", labelsText(x.labels)));
       cap.title = x.id;
       card.appendChild(cap);
