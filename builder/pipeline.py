@@ -145,11 +145,12 @@ def zero_shot(b: Build, lm: LoadedModel, col: Collection, img_emb: np.ndarray, e
             for p in prompts_by_value.get(v, [f"a photo of a {v}."]):
                 prompts.append(p), owner.append(ci)
         pe = embed_captions(b, lm, prompts, entry, what=f"{f} prompts")
-        cls = metrics.class_embeddings(pe, np.asarray(owner), len(values))
         has = np.array([f in r.labels for r in col.records])
         labels = np.array([values.index(r.labels[f]) for r in col.records if f in r.labels])
-        out[f] = {"accuracy": metrics.zero_shot_accuracy(img_emb[has], cls, labels),
-                  "classes": len(values), "images": int(has.sum()), "chance": 1.0 / len(values)}
+        scores = metrics.zero_shot_scores(img_emb[has], pe, np.asarray(owner), len(values), col.prompt_rule)
+        out[f] = {"accuracy": float(np.mean(np.argmax(scores, axis=1) == labels)) if has.any() else float("nan"),
+                  "classes": len(values), "images": int(has.sum()), "chance": 1.0 / len(values),
+                  "prompts": len(prompts), "rule": col.prompt_rule}
     return out
 
 

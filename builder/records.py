@@ -53,6 +53,7 @@ class Collection:
     description: str = ""
     sampled_out: int = 0  # good items left out by `limit` sampling
     label_prompts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    prompt_rule: str = "mean"  # how a class's prompts combine: see compute.metrics.zero_shot_scores
 
     @property
     def skipped(self) -> list[Issue]:

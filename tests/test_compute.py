@@ -83,3 +83,16 @@ def test_cache_round_trip_and_damage(tmp_path):
     assert c.load_stage("umap", "k" * 64)["pos"].shape == (3,)
     c.stage_path("umap", "k" * 64).write_bytes(b"garbage")
     assert c.load_stage("umap", "k" * 64) is None
+
+
+def test_zero_shot_rules_mean_and_max_differ_where_prompts_enumerate_subclasses():
+    e = np.eye(3, dtype=np.float32)
+    image = e[[0]]  # a "red star"
+    prompts = np.stack([e[0], e[2], 0.8 * e[0] + 0.6 * e[1]])  # star: red star, blue star; circle: one prompt
+    owner = np.array([0, 0, 1])
+    mean = metrics.zero_shot_scores(image, prompts, owner, 2, "mean")
+    best = metrics.zero_shot_scores(image, prompts, owner, 2, "max")
+    np.testing.assert_allclose(mean, [[np.sqrt(0.5), 0.8]], rtol=1e-5)  # the blurred mean loses to circle
+    np.testing.assert_allclose(best, [[1.0, 0.8]], rtol=1e-5)
+    with pytest.raises(ValueError, match="allowed: 'mean', 'max'"):
+        metrics.zero_shot_scores(image, prompts, owner, 2, "median")

@@ -78,9 +78,9 @@ def test_missing_weights_say_how_to_make_them(tmp_path):
 
 def test_heldout_quality_meets_the_bar(heldout):
     assert heldout["zeroshot_colour"] >= 0.95
-    # Issue target: shape >= 0.90. The shipped weights (1,500 CPU steps) reach about 0.70, far above
-    # the 1/8 chance level but short of the target; raise this bar when the model is retrained longer.
-    assert heldout["zeroshot_shape"] >= 0.60
+    # Issue target: shape >= 0.90. On n = 1000 held-out items the shipped weights reach 0.922; this
+    # sample of 300 has a standard error of about 0.015, hence the margin.
+    assert heldout["zeroshot_shape"] >= 0.88
     assert heldout["attribute_match@1"] >= 0.85
     assert heldout["i2t@10"] > heldout["i2t@1"] > 0.05
 

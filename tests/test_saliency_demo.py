@@ -28,7 +28,7 @@ demo_model = pytest.importorskip("builder.models.demo", reason="the demo model i
 demo_world = pytest.importorskip("builder.datasets.demo", reason="the demo world is not in this checkout")
 
 HELD_OUT_SEED = 2
-N_ITEMS = 100
+N_ITEMS = 300
 POINTING_MIN = 0.90
 # Model randomisation: mean Spearman rank correlation between the trained model's map and the
 # random-weights model's map of the same (image, prompt). If the map reflected only the image

@@ -62,6 +62,29 @@ def class_embeddings(prompt_emb: np.ndarray, prompt_class: np.ndarray, n_classes
     return out.astype(np.float32)
 
 
+def zero_shot_scores(image_emb: np.ndarray, prompt_emb: np.ndarray, prompt_class: np.ndarray, n_classes: int,
+                     rule: str = "mean") -> np.ndarray:
+    """Score of every class for every image from its prompts' embeddings: float[I, n_classes].
+
+    rule "mean": cosine with the class embedding, the re-normalised mean of the class's prompts (the
+    CLIP paper's prompt ensembling: right when the prompts paraphrase one concept).
+    rule "max": the best cosine over the class's prompts (right when the prompts enumerate
+    sub-classes, as "a red star" ... "a pink star" do for "star": their mean is a blur of them).
+    """
+    prompt_class = np.asarray(prompt_class)
+    if rule == "mean":
+        return image_emb @ class_embeddings(prompt_emb, prompt_class, n_classes).T
+    if rule != "max":
+        raise ValueError(f"unknown zero-shot rule {rule!r}; allowed: 'mean', 'max'")
+    sims = image_emb @ prompt_emb.T
+    out = np.full((len(image_emb), n_classes), -np.inf, dtype=np.float32)
+    for c in range(n_classes):
+        cols = np.flatnonzero(prompt_class == c)
+        if len(cols):
+            out[:, c] = sims[:, cols].max(axis=1)
+    return out
+
+
 def zero_shot_accuracy(image_emb: np.ndarray, class_emb: np.ndarray, labels: np.ndarray) -> float:
     """Top-1 accuracy of the nearest class embedding; labels int[I] index rows of class_emb."""
     if len(image_emb) == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from builder.config import Config
@@ -17,8 +18,9 @@ def collect(cfg: Config, cache_root: Path) -> Collection:
 
         root = cache_root / "demo-world" / f"seed{d.seed}-n{d.size}"
         manifest = demo.materialise(root, size=d.size, seed=d.seed)
-        return collect_manifest(manifest, d.slug, d.limit, d.seed, label_prompts=demo.label_prompts(),
-                                description=f"procedural demo world: {d.size} images, seed {d.seed}")
+        col = collect_manifest(manifest, d.slug, d.limit, d.seed, label_prompts=demo.label_prompts(),
+                               description=f"procedural demo world: {d.size} images, seed {d.seed}")
+        return dataclasses.replace(col, prompt_rule=demo.PROMPT_RULE)
     if d.kind == "coco":
         from builder.datasets.coco import collect_coco
 

@@ -247,6 +247,11 @@ def render_item(seed: int, index: int, image_size: int = 128, *, word: str | Non
     return img, meta
 
 
+# The prompts below enumerate sub-classes ("a red star" ... "a pink star" for "star"), so a class
+# scores as its best prompt, not as the mean of their embeddings (compute.metrics.zero_shot_scores).
+PROMPT_RULE = "max"
+
+
 def label_prompts() -> dict[str, dict[str, list[str]]]:
     """Zero-shot prompts: {attribute: {value: [prompt, ...]}} for every attribute in ATTRIBUTES.
 

@@ -33,8 +33,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from builder.compute.metrics import class_embeddings, retrieval_recall, zero_shot_accuracy, zero_shot_predictions
-from builder.datasets.demo import ATTRIBUTES, label_prompts, render_item
+from builder.compute.metrics import retrieval_recall, zero_shot_scores
+from builder.datasets.demo import ATTRIBUTES, PROMPT_RULE, label_prompts, render_item
 
 TRAIN_SEED = 1
 HELDOUT_SEED = 2
@@ -273,13 +273,15 @@ def _encode_texts(model, tokenizer, texts: list[str], batch: int = 1000) -> np.n
     return torch.cat(out).numpy()
 
 
-def _attribute_classes(model, tokenizer, attribute: str) -> np.ndarray:
-    """Class embeddings float[V, D] for one attribute: mean of its label prompts, re-normalised."""
+def _attribute_predictor(model, tokenizer, attribute: str):
+    """images float[I, D] -> predicted value index int[I], zero-shot from the attribute's label
+    prompts, scored as the demo world's datasets are (`PROMPT_RULE`)."""
     prompts = label_prompts()[attribute]
     values = ATTRIBUTES[attribute]
     texts = [p for v in values for p in prompts[v]]
     owner = np.array([i for i, v in enumerate(values) for _ in prompts[v]])
-    return class_embeddings(_encode_texts(model, tokenizer, texts), owner, len(values))
+    emb = _encode_texts(model, tokenizer, texts)
+    return lambda img: np.argmax(zero_shot_scores(img, emb, owner, len(values), PROMPT_RULE), axis=1)
 
 
 def evaluate(model, preprocess, tokenizer, n: int = 500, seed: int = HELDOUT_SEED) -> dict:
@@ -297,7 +299,7 @@ def evaluate(model, preprocess, tokenizer, n: int = 500, seed: int = HELDOUT_SEE
     out: dict = {"n": n, "seed": seed}
     for attribute, values in ATTRIBUTES.items():
         labels = np.array([values.index(m["labels"][attribute]) for m in metas])
-        out[f"zeroshot_{attribute}"] = zero_shot_accuracy(img, _attribute_classes(model, tokenizer, attribute), labels)
+        out[f"zeroshot_{attribute}"] = float(np.mean(_attribute_predictor(model, tokenizer, attribute)(img) == labels))
     top = text_image[np.argmax(img @ txt.T, axis=1)]
     same = [all(metas[t]["labels"][a] == metas[i]["labels"][a] for a in ("colour", "shape")) for i, t in enumerate(top)]
     out["attribute_match@1"] = float(np.mean(same))
@@ -317,7 +319,7 @@ def typographic_attack(model, preprocess, tokenizer, n: int = 300, seed: int = H
     half = {"colour": range(0, n // 2), "shape": range(n // 2, n)}
     for attribute, idx in half.items():
         values = ATTRIBUTES[attribute]
-        classes = _attribute_classes(model, tokenizer, attribute)
+        predict = _attribute_predictor(model, tokenizer, attribute)
         clean, attacked, truth, words = [], [], [], []
         for i in idx:
             im, meta = render_item(seed, i, word="")
@@ -328,8 +330,8 @@ def typographic_attack(model, preprocess, tokenizer, n: int = 300, seed: int = H
             truth.append(true)
             words.append(word)
         truth, words = np.array(truth), np.array(words)
-        pred_clean = zero_shot_predictions(_encode_images(model, preprocess, clean), classes)
-        pred = zero_shot_predictions(_encode_images(model, preprocess, attacked), classes)
+        pred_clean = predict(_encode_images(model, preprocess, clean))
+        pred = predict(_encode_images(model, preprocess, attacked))
         out[attribute] = {
             "n": len(truth),
             "accuracy_clean": float(np.mean(pred_clean == truth)),
