@@ -177,7 +177,7 @@ class NeuronsConfig:
     enabled: bool = False
     layers: tuple = ()
     units: str = field(default="0:16", metadata={"types": (str, tuple)})
-    steps: int = 128
+    steps: int = 512
     lr: float = 0.05
     batch_size: int = 64
     size: int = 0

@@ -462,3 +462,50 @@ def test_cli_neurons_writes_pngs_and_names_allowed_layers(tmp_path, tiny_vit):
     assert ok.exit_code == 0, ok.output
     rows = json.loads((tmp_path / "o" / "activations.json").read_text())["units"]
     assert [r["unit"] for r in rows] == [0, 1] and (tmp_path / "o" / rows[0]["file"]).is_file()
+
+
+def test_climbing_reads_a_unit_that_fires_nowhere_as_its_input(tiny_vit):
+    """While optimising, an image on which a unit fires at no position reads it as half its
+    input (uphill everywhere); once it fires somewhere, the plain GELU maps (the objective)."""
+    probe = probes_for(tiny_vit.model)[MLP1]
+    grid = probe.grid
+    probe.grid = (1, 140)
+    try:
+        maps = {}
+        for name, top in (("dead", -0.5), ("alive", 3.0)):
+            pre = torch.linspace(-4, top, 141).view(1, 1, -1).requires_grad_(True)
+            tokens = pre.transpose(1, 2)  # [B, L, D]: 1 image, 141 tokens (the first is the class token), 1 unit
+            gelu = probe.module(tokens)
+            plain, _ = probe.maps((tokens,), gelu)
+            climb, _ = probe.maps((tokens,), gelu, climb=True)
+            maps[name] = (pre, plain, climb)
+    finally:
+        probe.grid = grid
+    pre, plain, climb = maps["alive"]
+    assert torch.equal(climb, plain)
+    pre, plain, climb = maps["dead"]
+    torch.testing.assert_close(climb[0, 0], 0.5 * pre[0, 0, 1:])
+    (g,) = torch.autograd.grad(climb.mean(), pre, retain_graph=True)
+    (g_plain,) = torch.autograd.grad(plain.mean(), pre)
+    assert (g[0, 0, 1:] > 0).all()
+    assert g_plain[0, 0, 1:].sum() < 0  # the trap: GELU's mean below -0.75 rises as its input falls
+
+
+def test_demo_last_block_units_escape_the_gelu_trap(demo_world):
+    """Units of the demo model's last block that start negative everywhere: optimising the GELU
+    output alone left 4 of 16 stuck near -0.02 (below every dataset image); climbing the stand-in
+    takes every one of them above the dataset maximum."""
+    model, preprocess, x, _, _ = demo_world
+    from builder.analyses.neurons import model_stats
+    from builder.models.loading import LoadedModel
+
+    layer = [n for n in probes_for(model) if n.endswith(".mlp.gelu")][-1]
+    probes = probes_for(model)
+    acts = N.dataset_activations(model, [probes[layer]], {}, [x[i:i + 80] for i in range(0, len(x), 80)])[layer]
+    units = list(range(16))
+    size, mean, std = model_stats(LoadedModel(None, model, preprocess, None, torch.device("cpu"), "demo"))
+    r = N.Recipe(size=size[0], input_size=size, mean=mean, std=std, steps=128)
+    out = N.visualise(model, probes, N.make_jobs({layer: units}, 0), r)
+    dmax = acts["mean"][:, units].max(0)
+    assert (out["activation"] > 0).all(), out["activation"]
+    assert (out["activation"] > dmax).mean() >= 0.9, (out["activation"], dmax)

@@ -27,7 +27,7 @@ from builder.compute.fvis.probes import UnknownLayer, probes_for
 from builder.config import ConfigError
 from builder.io.cache import hash_arrays, hash_json
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: MLP units climb a monotone stand-in of the GELU
 FIELDS = ("mean", "peak", "argmax", "grid")
 
 

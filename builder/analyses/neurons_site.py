@@ -360,6 +360,12 @@ counter-measures (Olah et al., 2017) make the result an *image* of something:
 - **Transformation robustness.** {"At every step the image is randomly padded, shifted, rescaled by up to ±10 % and rotated by up to ±10° before the model sees it, so only patterns that excite the unit wherever they sit survive." if recipe.robust else "Switched off in this build: the image is shown to the model exactly as it is."}
 - **The model's own preprocessing.** The image is normalised with the mean ({mean}) and
   standard deviation ({std}) this model was trained with, not ImageNet's.
+- **A way out of the GELU trap.** GELU is not monotone: below an input of about −0.75 its
+  output *rises* as the input falls, towards 0. An MLP unit that starts negative at every
+  position would be pushed further down and end near −0.02, below every dataset image. So while
+  the unit fires nowhere on the picture, the picture climbs half the unit's input instead
+  (always uphill); once it fires anywhere, it climbs the GELU output itself. The figures shown
+  are always the GELU output.
 
 Many units are optimised at once: the batch holds one image per unit, and each image climbs its
 own unit's activation (images share nothing, so a unit's picture is the same whichever others

@@ -131,14 +131,15 @@ def visualise_batch(model: torch.nn.Module, probes: dict[str, Probe], jobs: list
     streams = T.Streams(seeds)
     robust = T.pipeline(recipe.size, recipe.input_size, recipe.mean, recipe.std, streams, recipe.robust)
     plain = T.pipeline(recipe.size, recipe.input_size, recipe.mean, recipe.std, None, False)
-    reader = Reader(model, [probes[name] for name in dict.fromkeys(j.layer for j in jobs)])
+    layers = [probes[name] for name in dict.fromkeys(j.layer for j in jobs)]
+    reader, climber = Reader(model, layers), Reader(model, layers, climb=True)
     objective = _objective(jobs)
     opt = torch.optim.Adam(params, lr=recipe.lr)
     curve = np.zeros((recipe.steps, len(jobs)), dtype=np.float32)
     with frozen(model):
         for step in range(recipe.steps):
             opt.zero_grad(set_to_none=True)
-            score = objective(reader(robust(image_f()).to(dtype)))
+            score = objective(climber(robust(image_f()).to(dtype)))
             (-score.float().sum()).backward()
             opt.step()
             curve[step] = score.detach().float().cpu().numpy()

@@ -13,6 +13,15 @@ resnet block channels     one channel of a Bottleneck    the H x W grid
 resnet stage channels     one channel of layer1..layer4  the H x W grid
 conv channels             one channel of a Conv2d        the H x W grid
 
+Climbing GELU units: GELU is not monotone (it falls from 0 to about -0.17 as its input goes from 0
+to -0.75, then rises back towards 0 as the input goes to -inf). A unit that starts negative
+everywhere is therefore trapped: raising its GELU output means pushing its input further *down*,
+and the optimisation ends at about -0.02. With `climb=True` (used only while optimising images),
+an image on which the unit fires nowhere (its input is below 0 at every position) reads the unit
+as half its input (GELU's slope at 0), which always points up; as soon as the unit fires at one
+position the map is the GELU output again, the issue's objective. Reported activations always
+use the true GELU output.
+
 Layer names are those of `builder.models.inspect.vision_layers` ("visual.transformer.resblocks.3.mlp.gelu").
 """
 
@@ -44,16 +53,29 @@ class Probe:
     grid: tuple[int, int] | None = None  # ViT patch grid (rows, cols); None: read from the output
     batch_first: bool = True
 
-    def maps(self, inputs: tuple, output) -> tuple[torch.Tensor, tuple[int, int]]:
-        """(float[B, U, S] per-unit maps, (rows, cols)): S = rows * cols positions, row-major."""
+    def maps(self, inputs: tuple, output, climb: bool = False) -> tuple[torch.Tensor, tuple[int, int]]:
+        """(float[B, U, S] per-unit maps, (rows, cols)): S = rows * cols positions, row-major.
+        `climb`: MLP units as read while optimising (see "Climbing GELU units" above)."""
         if self.kind == "attention heads":
             return self._head_maps(inputs[0]), self.grid
         x = output[0] if isinstance(output, tuple) else output
+        if climb and self.kind == "mlp hidden units":
+            return self._climb(self._token_maps(inputs[0]), self._token_maps(x)), self.grid
         if self.kind in TOKEN_KINDS:
-            if not self.batch_first:
-                x = x.transpose(0, 1)
-            return self._patch_tokens(x).transpose(1, 2), self.grid
+            return self._token_maps(x), self.grid
         return x.flatten(2), (int(x.shape[-2]), int(x.shape[-1]))  # [B, C, H, W] -> [B, C, H*W]
+
+    def _token_maps(self, x: torch.Tensor) -> torch.Tensor:
+        """Token output [B, L, D] (or [L, B, D]) -> per-unit maps over patch tokens [B, D, S]."""
+        if not self.batch_first:
+            x = x.transpose(0, 1)
+        return self._patch_tokens(x).transpose(1, 2)
+
+    @staticmethod
+    def _climb(pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
+        """The GELU maps, except where a unit fires at no position of an image: half its input there."""
+        dead = (pre.amax(-1, keepdim=True) < 0)
+        return torch.where(dead, 0.5 * pre, post)
 
     def _patch_tokens(self, x: torch.Tensor) -> torch.Tensor:
         """[B, L, D] -> [B, S, D]: the last gh*gw tokens (class or register tokens come first)."""
@@ -134,8 +156,10 @@ class Reader:
     list of unit indices (maps then have those units only, in that order).
     """
 
-    def __init__(self, model: torch.nn.Module, probes: list[Probe], keep: dict[str, list[int]] | None = None):
+    def __init__(self, model: torch.nn.Module, probes: list[Probe], keep: dict[str, list[int]] | None = None,
+                 climb: bool = False):
         self.model = model
+        self.climb = climb
         self.probes = probes
         self.keep = keep or {}
         self.grids: dict[str, tuple[int, int]] = {}
@@ -147,7 +171,7 @@ class Reader:
 
         def make(probe: Probe):
             def hook(module, inputs, output):
-                maps, self.grids[probe.name] = probe.maps(inputs, output)
+                maps, self.grids[probe.name] = probe.maps(inputs, output, self.climb)
                 if probe.name in self.keep:
                     maps = maps[:, self.keep[probe.name]]
                 store[probe.name] = maps
