@@ -185,3 +185,18 @@ def test_info_lists_model_dataset_and_layers(tmp_path):
     assert "arch             atlas-demo" in out and "embed_dim" in out and "image_size" in out
     assert "visual.transformer.resblocks.0.mlp.gelu" in out and "mlp hidden units" in out
     assert "label colour:" in out and "used             30" in out
+
+
+def test_metrics_page_shows_the_reports_figures(demo_build):
+    """The page renders the report the pipeline writes (dicts per field), not 'n/a'."""
+    import html as html_mod
+    import re
+
+    root, _, _ = demo_build
+    on_disk = json.loads((root / "site" / "build-report.json").read_text())
+    text = html_mod.unescape(re.sub(r"<[^>]+>", " ", (root / "site" / "metrics.html").read_text(encoding="utf-8")))
+    text = re.sub(r"\s+", " ", text)
+    for field, entry in on_disk["metrics"]["zero_shot"].items():
+        assert f"{field} {100 * entry['accuracy']:.1f} %" in text, field
+    assert "best-matching sentence" in text  # the demo world's rule is explained
+    assert f"Trustworthiness: {on_disk['metrics']['umap_trustworthiness']['value']:.3f}" in text

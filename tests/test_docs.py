@@ -64,8 +64,9 @@ def sample_report() -> dict:
         "metrics": {
             "retrieval": {"i2t@1": 0.41, "i2t@5": 0.7, "i2t@10": 0.8, "t2i@1": 0.3, "t2i@5": 0.6,
                           "t2i@10": 0.72},
-            "zero_shot": {"shape": 0.93, SCRIPT: 0.5},
-            "umap_trustworthiness": 0.951,
+            "zero_shot": {"shape": {"accuracy": 0.93, "classes": 8, "rule": "mean"},
+                          SCRIPT: {"accuracy": 0.5, "classes": 2, "rule": "mean"}},
+            "umap_trustworthiness": {"value": 0.951, "k": 15, "sample": 3000},
             "modality_gap": {"centroid_distance": 0.81, IMG: 1},
         },
         "published": {"i2t@1": 0.5, "source": "CLIP paper " + IMG},

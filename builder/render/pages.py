@@ -281,20 +281,26 @@ def metrics_page(report: dict) -> str:
                if rows else NOT_RECORDED)
 
     out.append("## Zero-shot classification\n")
+    zero_shot = _dict(metrics.get("zero_shot"))
+    rules = {_dict(v).get("rule") for v in zero_shot.values()}
+    how = ("each value scores as its best-matching sentence (the sentences name kinds of the value, "
+           "such as \"a red star\" and \"a blue star\" for \"star\", so their average would blur them)"
+           if rules == {"max"} else "the vectors are averaged per value")
     out.append("For each label field (say, colour), every possible value is described by one or "
                "more sentences such as \"a photo of something red\"; the text encoder turns them "
-               "into vectors, averaged per value. Each image is then given the value whose vector "
-               "is most similar to the image's own. No classifier is trained: the labels only "
+               f"into vectors, and {how}. Each image is then given the value that matches the image's "
+               "own vector best. No classifier is trained: the labels only "
                "score the answers. The majority baseline is what always guessing the most common "
                "value would score.\n")
-    zero_shot = _dict(metrics.get("zero_shot"))
     labels = _dict(_get(report, "dataset", "labels"))
     rows = []
     for field in sorted(zero_shot, key=str):
         dist = {k: v for k, v in _dict(labels.get(field)).items() if _num(v) is not None}
         total = sum(dist.values())
         chance = fmt_pct(max(dist.values()) / total) if total else "n/a"
-        rows.append([md_text(field), fmt_pct(zero_shot[field]), str(len(dist)) if dist else "n/a", chance])
+        entry = zero_shot[field]
+        accuracy = _dict(entry).get("accuracy") if isinstance(entry, dict) else entry
+        rows.append([md_text(field), fmt_pct(accuracy), str(len(dist)) if dist else "n/a", chance])
     out.append(md_table(["Field", "Accuracy", "Classes", "Majority baseline"], rows, "lrrr") if rows else NOT_RECORDED)
 
     out.append("## How faithful is the 3D map?\n")
@@ -304,7 +310,12 @@ def metrics_page(report: dict) -> str:
                "0.9 mean that local structure is largely kept. It says nothing about distances between far-apart "
                "groups, which UMAP does not preserve.\n")
     tw = metrics.get("umap_trustworthiness")
-    out.append(f"**Trustworthiness:** {fmt_float(tw)}\n" if tw is not None else NOT_RECORDED)
+    if isinstance(tw, dict):
+        detail = f" (k = {fmt_value(tw.get('k'))}, on {fmt_value(tw.get('sample'))} points)"
+        tw = tw.get("value")
+    else:
+        detail = ""
+    out.append(f"**Trustworthiness:** {fmt_float(tw)}{detail}\n" if tw is not None else NOT_RECORDED)
 
     known = {"retrieval", "zero_shot", "umap_trustworthiness"}
     extra = {k: v for k, v in metrics.items() if k not in known}
