@@ -48,6 +48,11 @@ def _pick_device(device: str) -> str:
 @click.option("--attribute-captions", type=click.FloatRange(min=0), default=0.5, show_default=True,
               help="Weight of the loss that scores every image against all 64 captions "
                    "'a <colour> <shape>' shared by the batch (0: plain CLIP loss).")
+@click.option("--attribute-extras", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Weight, relative to the pairs, of the same loss against the shared captions "
+                   "'<background> background' and '<size>', which keeps the background in the embedding "
+                   "(0.5: background 98.8% instead of 19%, retrieval i2t@10 91% instead of 81%, but shape "
+                   "88.4% instead of 92.2%).")
 @click.option("--eval-every", type=click.IntRange(min=0), default=0, show_default=True,
               help="Print a quick held-out check (200 items) every N steps (0: only at the end).")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -60,7 +65,7 @@ def _pick_device(device: str) -> str:
               help="Held-out items (seed 2) used for the reported metrics.")
 @click.option("--eval-only", is_flag=True,
               help="Do not train: load --out, print its held-out metrics; writes nothing.")
-def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, attribute_captions, eval_every, seed, device, threads, eval_n, eval_only):
+def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, attribute_captions, attribute_extras, eval_every, seed, device, threads, eval_n, eval_only):
     """Train the demo CLIP from scratch on the procedural demo world and ship its weights.
 
     Trains on seed 1 of the demo world, evaluates on held-out seed 2, writes the weights and
@@ -92,8 +97,10 @@ def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, att
     model, info = train(steps=steps, batch_size=batch_size, seed=seed, n_images=n_images, lr=lr,
                         warmup=max(1, min(100, steps // 20)), device=device, workers=threads,
                         hard_negatives=hard_negatives, attribute_captions=attribute_captions,
+                        attribute_extras=attribute_extras,
                         eval_every=eval_every)
     rows = info.pop("token_rows")
+    info.pop("losses")
     save_state_file({k: v.cpu() for k, v in model.state_dict().items()}, out, rows)
     # Evaluate what ships: the fp16 file, loaded the way every user loads it.
     model, preprocess, tokenizer = create_demo_model(out, device=device)

@@ -18,7 +18,11 @@ terms, both contrastive against text:
 
 - attribute captions (`attribute_captions` > 0, the default): the 64 captions "a <colour> <shape>"
   are encoded once per step and shared by the batch; every image is scored against all of them
-  (cross-entropy towards its own pair). Costs one extra text batch of 64 per step.
+  (cross-entropy towards its own pair). Costs one extra text batch of 64 per step. The same loss
+  against the 5 captions "<background> background" and the 3 "<size>" (weight `attribute_extras`
+  relative to the pairs, off by default) keeps the background in the embedding: with the pairs
+  alone zero-shot background falls to chance (19%); with extras 0.5 it is 98.8% and retrieval
+  i2t@10 91%, but shape reaches 88.4% instead of 92.2% in the same 1,400 steps.
 - shape hard negatives (`hard_negatives` = k > 0): each image's own caption with the shape word
   swapped for k other shapes joins its image->text softmax (as NegCLIP does for word order); each
   shape word is one BPE token, so the swap is a token replacement. Costs k text batches per step.
@@ -146,6 +150,7 @@ def train(
     hard_negatives: int = 0,
     arch: str | None = None,
     attribute_captions: float = 0.5,
+    attribute_extras: float = 0.0,
 ):
     """Train the demo CLIP from scratch; returns (model in eval mode, info dict).
 
@@ -154,8 +159,9 @@ def train(
     that many steps. `arch` (default: the demo architecture) names another registered open_clip
     config, for experiments. `hard_negatives` (0..7) swapped-shape captions per image join the
     image->text softmax; `attribute_captions` weighs the loss against the 64 shared
-    "a <colour> <shape>" captions (0: off). info holds the used token ids ("token_rows", for the sparse
-    weights file), losses and timings.
+    "a <colour> <shape>" captions (0: off) and `attribute_extras` the background and size sets
+    relative to it. info holds the used token ids ("token_rows", for the sparse weights file), the
+    loss at every step ("losses"), the settings and timings.
     """
     import open_clip
     from tqdm import tqdm
@@ -179,7 +185,14 @@ def train(
     shape_idx = torch.tensor([shape_names.index(m["shape"]) for m in labels])
     colours = ATTRIBUTES["colour"]
     pair_idx = torch.tensor([colours.index(m["colour"]) for m in labels]) * len(shape_names) + shape_idx
-    pair_tokens = tokenizer([f"{'an' if c[0] in 'aeiou' else 'a'} {c} {s}" for c in colours for s in shape_names])
+    # Shared caption sets: (captions, each image's target among them, weight relative to the pairs).
+    shared = [(tokenizer([f"{'an' if c[0] in 'aeiou' else 'a'} {c} {s}" for c in colours for s in shape_names]),
+               pair_idx, 1.0)]
+    for attribute, template in (("background", "{} background"), ("size", "{}")) if attribute_extras else ():
+        values = ATTRIBUTES[attribute]
+        shared.append((tokenizer([template.format(v) for v in values]),
+                       torch.tensor([values.index(m[attribute]) for m in labels]), attribute_extras))
+    shared_tokens = torch.cat([toks for toks, _, _ in shared])
     t_data = time.perf_counter() - t0
 
     # Token rows outside the demo vocabulary are zeroed and stay zero (they never get a gradient).
@@ -212,7 +225,7 @@ def train(
             g["lr"] = _lr_at(step, steps, lr, warmup)
         n_text = len(t)
         if attribute_captions:
-            t = torch.cat([t, pair_tokens])
+            t = torch.cat([t, shared_tokens])
         img_f = model.encode_image(x, normalize=True)
         all_txt = model.encode_text(t.to(device), normalize=True)
         scale = model.logit_scale.exp()
@@ -226,8 +239,11 @@ def train(
             i2t = torch.cat([logits, hard], dim=1)
         loss = (F.cross_entropy(i2t, target) + F.cross_entropy(logits.T, target)) / 2
         if attribute_captions:
-            pairs = scale * img_f @ all_txt[n_text:].T
-            loss = loss + attribute_captions * F.cross_entropy(pairs, pair_idx[ti].to(device))
+            start = n_text
+            for toks, targets, weight in shared:
+                scores = scale * img_f @ all_txt[start:start + len(toks)].T
+                start += len(toks)
+                loss = loss + attribute_captions * weight * F.cross_entropy(scores, targets[ti].to(device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -245,10 +261,10 @@ def train(
     info = {
         "steps": steps, "batch_size": batch_size, "seed": seed, "n_images": n_images, "lr": lr,
         "weight_decay": weight_decay, "warmup": warmup, "hard_negatives": hard_negatives,
-        "attribute_captions": attribute_captions, "device": str(device), "train_data_seed": TRAIN_SEED,
+        "attribute_captions": attribute_captions, "attribute_extras": attribute_extras, "device": str(device), "train_data_seed": TRAIN_SEED,
         "threads": torch.get_num_threads(), "data_s": round(t_data, 1),
         "wall_s": round(time.perf_counter() - t0, 1), "final_loss": float(np.mean(losses[-50:])),
-        "token_rows": rows,
+        "token_rows": rows, "losses": losses,
     }
     return model, info
 
