@@ -31,13 +31,8 @@ TEMPLATES_DIR = REPO_ROOT / "site_templates"
 EXPLORER_DIR = TEMPLATES_DIR / "explorer"
 EXPLORER_TEMPLATE = "explorer.html.j2"
 
-# One place for the bundle options (package.json's "build" script mirrors them for development).
-# regl's "unchecked" build drops its development-time argument checks (about 25 kB).
-ESBUILD_ARGS = (
-    "src/main.js", "--bundle", "--minify", "--format=iife", "--target=es2020",
-    "--loader:.glsl=text", "--alias:regl=regl/dist/regl.unchecked.js",
-    "--legal-comments=eof", "--charset=utf8", "--log-level=warning",
-)
+# The bundle options live in one place, site_templates/explorer/build.mjs (esbuild's JS API).
+BUILD_SCRIPT = "build.mjs"
 BUNDLE_FILES = ("app.js", "app.css")
 GLOBAL_VIEW_BUFFERS = ("positions", "modality", "category")  # what the first frame needs
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -50,9 +45,9 @@ class BundleError(RuntimeError):
 
 def _sources_hash(explorer_dir: Path = EXPLORER_DIR) -> str:
     """sha256 over the JS/CSS/GLSL sources, package.json, the lockfile and the esbuild options."""
-    h = hashlib.sha256("\0".join(ESBUILD_ARGS).encode())
+    h = hashlib.sha256()
     paths = sorted(p for p in (explorer_dir / "src").rglob("*") if p.is_file())
-    paths += [explorer_dir / "package.json", explorer_dir / "package-lock.json"]
+    paths += [explorer_dir / BUILD_SCRIPT, explorer_dir / "package.json", explorer_dir / "package-lock.json"]
     for path in paths:
         if not path.exists():
             continue
@@ -68,20 +63,22 @@ def _run_esbuild(explorer_dir: Path) -> dict[str, bytes]:
             f"The explorer's JavaScript dependencies are not installed ({explorer_dir / 'node_modules'} is missing). "
             "Run `make setup` (it runs `npm ci` in site_templates/explorer; needs Node.js 18 or newer) and build again."
         )
+    node = shutil.which("node")
+    if node is None:
+        raise BundleError("Node.js is needed to bundle the explorer from its sources, and `node` is not on PATH. "
+                          "Install Node.js 18 or newer, or install CLIP Atlas from a wheel (which carries the bundle).")
     with tempfile.TemporaryDirectory(prefix="atlas-esbuild-") as tmp:
-        cmd = [str(esbuild), *ESBUILD_ARGS, f"--outfile={Path(tmp) / 'app.js'}"]
+        cmd = [node, BUILD_SCRIPT, tmp]
         try:
             done = subprocess.run(cmd, cwd=explorer_dir, capture_output=True, text=True, timeout=300)
         except OSError as exc:
             raise BundleError(f"could not run esbuild ({exc}); run `make setup` to reinstall it") from exc
         if done.returncode != 0:
             raise BundleError(f"esbuild failed to bundle the explorer:\n{done.stderr.strip()}")
-        files = {}
-        for name in BUNDLE_FILES:
-            path = Path(tmp) / name
-            if not path.exists():
-                raise BundleError(f"esbuild produced no {name}")
-            files[name] = path.read_bytes()
+        files = {p.relative_to(tmp).as_posix(): p.read_bytes() for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
+    missing = [n for n in BUNDLE_FILES if n not in files]
+    if missing:
+        raise BundleError(f"esbuild produced no {', '.join(missing)}")
     return files
 
 
@@ -97,13 +94,14 @@ def bundle_explorer(cache_dir: Path | None = None) -> dict[str, bytes]:
         return dict(_memo[key])
     cached = Path(cache_dir) / f"explorer-{key[:20]}" if cache_dir is not None else None
     if cached is not None and all((cached / n).is_file() for n in BUNDLE_FILES):
-        files = {n: (cached / n).read_bytes() for n in BUNDLE_FILES}
+        files = {p.relative_to(cached).as_posix(): p.read_bytes() for p in sorted(cached.rglob("*")) if p.is_file()}
     else:
         files = _run_esbuild(EXPLORER_DIR)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".explorer-", dir=cached.parent))
             for name, data in files.items():
+                (tmp / name).parent.mkdir(parents=True, exist_ok=True)
                 (tmp / name).write_bytes(data)
             try:
                 os.replace(tmp, cached)  # atomic: a half-written cache entry is never seen

@@ -1,0 +1,26 @@
+// Bundle the explorer (and, as entry points are added, the page scripts) with esbuild.
+//   node build.mjs OUTDIR    minified bundles into OUTDIR (the Python builder calls this)
+//   node build.mjs --debug   unminified with source maps into dist/ (for development)
+// One place for the bundle options. regl's "unchecked" build drops its development-time
+// argument checks (about 25 kB).
+import * as esbuild from "esbuild";
+
+const debug = process.argv.includes("--debug");
+const outdir = process.argv.slice(2).find((a) => !a.startsWith("--")) || "dist";
+
+export const ENTRY_POINTS = { app: "src/main.js" };
+
+await esbuild.build({
+  entryPoints: ENTRY_POINTS,
+  outdir,
+  bundle: true,
+  minify: !debug,
+  sourcemap: debug,
+  format: "iife",
+  target: "es2020",
+  loader: { ".glsl": "text" },
+  alias: debug ? {} : { regl: "regl/dist/regl.unchecked.js" },
+  legalComments: "eof",
+  charset: "utf8",
+  logLevel: "warning",
+});
