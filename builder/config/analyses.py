@@ -90,7 +90,8 @@ class NeuronsConfig:
         "Microscope does) or \"mean\" (its mean over positions, the quantity the optimisation maximises)"))
     crop: float = setting(0.5, lo=0.0, lo_open=True, hi=1.0, allowed="a fraction in (0, 1]", doc=(
         "side of an exemplar crop around the unit's strongest position (fraction of the image)"))
-    captions: int = setting(5, lo=0, hi=50, doc="captions shown per unit (nearest to the mean embedding of its exemplars)")
+    captions: int = setting(5, lo=0, hi=50, doc=(
+        "captions shown per unit (nearest to the mean embedding of its exemplars)"))
     image_px: int = setting(128, lo=32, hi=512, doc="side of the stored optimised images, in pixels")
     tile_px: int = setting(64, lo=16, hi=256, doc="side of the stored exemplar tiles, in pixels")
     sequential_check: int = setting(0, lo=0, doc=(
@@ -148,7 +149,8 @@ class RobustnessConfig:
     enabled: bool = setting(False, doc="run the analysis")
     images: int = setting(64, lo=2, hi=4096, doc="seeded sample of images that every sweep uses")
     grey_fractions: tuple = setting((0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), item=NUMBER, lo=0,
-                                    hi=1, min_len=1, allowed="numbers in 0..1", doc="fractions of pixels replaced by grey")
+                                    hi=1, min_len=1, allowed="numbers in 0..1",
+                                    doc="fractions of pixels replaced by grey")
     blur_sigmas: tuple = setting((0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0), item=NUMBER, lo=0, hi=50, min_len=1,
                                  allowed="numbers in 0..50", doc=_BLUR)
     noise_std: tuple = setting((0.0, 0.02, 0.05, 0.1, 0.2, 0.4), item=NUMBER, lo=0, hi=1, min_len=1,
