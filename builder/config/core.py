@@ -1,0 +1,111 @@
+"""The core config sections: what every build uses (dataset, model, embedding, projection, local
+views, clusters, site). Every field is declared with `setting`: its default, doc and allowed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from builder.config.schema import setting
+
+DATASET_KINDS = ("demo", "coco", "manifest", "folder")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def _slug_ok(name: str) -> bool:
+    return not name or name.replace("-", "").replace("_", "").isalnum()
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """[dataset]: where the images and captions come from."""
+
+    kind: str = setting("demo", choices=DATASET_KINDS, doc=(
+        "demo: the generated shapes world; coco: a COCO folder; manifest: a .jsonl/.csv file of "
+        "images and captions; folder: a folder of images (sub-folders are labels)"))
+    path: str = setting("", doc=(
+        "dataset root (coco: the folder with the images; manifest: the .jsonl/.csv file; folder: "
+        "the root); required unless kind = demo; relative to the config file"))
+    name: str = setting("", check=_slug_ok, allowed="letters, digits, '-' and '_'", doc=(
+        "short name used in URLs (data/<name>/); empty: the kind"))
+    limit: int = setting(0, lo=0, allowed="0 (all) or a positive integer", doc=(
+        "keep at most this many images (0 = all), a sample drawn with `seed`"))
+    seed: int = setting(0, doc="sampling seed (and the demo world's generator seed)")
+    size: int = setting(5000, lo=1, allowed="a positive integer", doc=(
+        "demo world only: number of images to generate"))
+    captions: str = setting("", doc="coco: the captions_*.json file; required when kind = coco")
+    instances: str = setting("", doc="coco: the instances_*.json file (optional; category labels and object boxes)")
+    karpathy: str = setting("", doc="coco: the Karpathy split file dataset_coco.json (optional)")
+    split: str = setting("", doc="coco: keep this Karpathy split only, e.g. \"test\"; needs `karpathy`")
+
+    @property
+    def slug(self) -> str:
+        return self.name or self.kind
+
+    def rules(self):
+        if self.kind != "demo" and not self.path:
+            yield f"dataset.path is required when dataset.kind = {self.kind!r}"
+        if self.kind == "coco" and not self.captions:
+            yield "dataset.captions (the captions_*.json file) is required when dataset.kind = 'coco'"
+        if self.split and not self.karpathy:
+            yield "dataset.split needs dataset.karpathy (the dataset_coco.json split file)"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """[model]: which CLIP to use, a registry name or an open_clip architecture with weights."""
+
+    name: str = setting("demo", doc=(
+        "registry name (see `python -m builder info --models`), e.g. \"demo\", \"ViT-B-32/openai\"; "
+        "ignored when `arch` is set"))
+    arch: str = setting("", doc="open_clip architecture name, e.g. \"ViT-B-32-quickgelu\"")
+    pretrained: str = setting("", doc=(
+        "open_clip pretrained tag for `arch`, e.g. \"openai\" (downloaded once into the usual cache)"))
+    checkpoint: str = setting("", doc="path to a local checkpoint file for `arch`")
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    """[embed]: how images and captions are run through the model."""
+
+    batch_size: int = setting(64, lo=1, doc="images or captions per forward pass")
+    workers: int = setting(2, lo=0, doc="image-loading worker processes (0 = load in the main process)")
+    device: str = setting("auto", choices=DEVICES, doc="where the model runs; auto: cuda, else mps, else cpu")
+
+
+@dataclass(frozen=True)
+class ProjectionConfig:
+    """[projection]: the 3-D UMAP layout of images and captions together."""
+
+    n_neighbors: int = setting(15, lo=2, hi=200, doc="UMAP neighbourhood size (cosine metric)")
+    min_dist: float = setting(0.1, lo=0.0, hi=1.0, doc="UMAP minimum distance between laid-out points")
+    seed: int = setting(0, doc="UMAP random seed")
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    """[local]: each point's neighbourhood view (nearest neighbours and their local PCA)."""
+
+    k: int = setting(30, lo=2, hi=256, doc="nearest neighbours per point (capped at the number of points - 1)")
+    rows_per_shard: int = setting(256, lo=1, doc="points per neighbourhood data file the explorer fetches")
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """[cluster]: k-means clusters of the joint embedding."""
+
+    n_clusters: int = setting(12, lo=1, hi=254, doc="number of k-means clusters (capped at the number of points)")
+    seed: int = setting(0, doc="k-means random seed")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """[site]: the generated site."""
+
+    title: str = setting("CLIP Atlas", doc="site title, shown in the header and the page titles")
+    thumb_size: int = setting(64, lo=16, hi=256, doc="side of the image thumbnails in the explorer's atlas, in pixels")
+
+
+CORE_SECTIONS = {
+    "dataset": DatasetConfig, "model": ModelConfig, "embed": EmbedConfig, "projection": ProjectionConfig,
+    "local": LocalConfig, "cluster": ClusterConfig, "site": SiteConfig,
+}
