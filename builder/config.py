@@ -12,8 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
-class ConfigError(ValueError):
-    """A configuration value is missing, of the wrong type or not among the allowed values."""
+from builder.errors import ConfigError  # noqa: E402,F401 (re-exported)
 
 
 DATASET_KINDS = ("demo", "coco", "manifest", "folder")
