@@ -19,14 +19,17 @@ HERE = Path(__file__).resolve().parent
 
 class BuildPyWithResources(build_py):
     def run(self):
+        editable = getattr(self, "editable_mode", False)
+        if not editable:  # a module deleted from the sources must not linger in build/lib
+            shutil.rmtree(Path(self.build_lib) / "builder", ignore_errors=True)
         super().run()
-        if getattr(self, "editable_mode", False):
+        if editable:
             return
         sys.path.insert(0, str(HERE))  # builder.errors and builder.resources are stdlib only
         from builder.resources import PACKAGED_DIRS, bundler
 
         out = Path(self.build_lib) / "builder" / "resources"
-        for name in PACKAGED_DIRS:  # nothing stale from an earlier build
+        for name in PACKAGED_DIRS:  # made here only, never taken from the sources
             shutil.rmtree(out / name, ignore_errors=True)
         shutil.copytree(HERE / "content", out / "content")
         src = HERE / "site_templates"

@@ -89,21 +89,11 @@ def test_the_installed_wheel_is_what_runs_and_carries_every_resource(wheel_site)
     assert all((site / "explorer" / n).is_file() for n in shipped)
 
 
-def test_the_site_built_from_the_wheel_draws_and_has_its_docs(browser, wheel_site):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.errors, page.requests = [], []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("request", lambda r: page.requests.append(r.url))
-    try:
-        with serve_site(wheel_site["site"], prefix="/repo/") as url:
-            open_explorer(page, url, text=False)
-            assert page.evaluate("window.__atlas.pointCount") == SIZE * 3
-            page.goto(url + "reading.html")
-            assert len(page.locator("article").inner_text()) > 200
-            page.goto(url + "index.html")
-            assert len(page.locator("article").inner_text()) > 200
-            assert_clean(page, url)
-    finally:
-        context.close()
+def test_the_site_built_from_the_wheel_draws_and_has_its_docs(page, wheel_site):
+    with serve_site(wheel_site["site"], prefix="/repo/") as url:
+        open_explorer(page, url, text=False)
+        assert page.evaluate("window.__atlas.pointCount") == SIZE * 3
+        for doc in ("index.html", "reading.html"):
+            page.goto(url + doc)
+            assert len(page.locator("article").inner_text()) > 200, doc
+        assert_clean(page, url)
