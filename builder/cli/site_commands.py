@@ -113,13 +113,8 @@ def info(layers, list_models, no_dataset, **opts):
     click.echo(f"  {'description':16s} {col.description}")
     for k, v in col.counts().items():
         click.echo(f"  {k:16s} {v}")
-    fields = sorted({f for r in col.records for f in r.labels})
-    for f in fields:
-        counts: dict[str, int] = {}
-        for r in col.records:
-            if f in r.labels:
-                counts[r.labels[f]] = counts.get(r.labels[f], 0) + 1
-        shown = ", ".join(f"{v} ({n})" for v, n in sorted(counts.items())[:30])
+    for f, counts in col.label_counts().items():
+        shown = ", ".join(f"{v} ({n})" for v, n in list(counts.items())[:30])
         click.echo(f"  label {f}: {len(counts)} categories: {shown}")
 
 
