@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 EXPLORER := site_templates/explorer
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup site test test-fast test-js test-browser serve bench clean
+.PHONY: setup site test test-fast test-js test-browser serve bench wheel clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -49,5 +49,9 @@ bench: setup  ## print the benchmark figures
 	$(BIN)/python benchmarks/explorer_bench.py
 	$(BIN)/python benchmarks/topology_stage.py
 
+wheel: setup  ## build dist/clip_atlas-*.whl (templates, docs pages and the bundled explorer inside)
+	rm -rf build
+	$(BIN)/python -m pip wheel --no-deps --no-build-isolation -w dist .
+
 clean:
-	rm -rf site .pytest_cache
+	rm -rf site build dist .pytest_cache

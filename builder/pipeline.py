@@ -26,15 +26,14 @@ from builder.datasets import collect
 from builder.io.cache import Cache, default_cache_dir, hash_arrays, hash_json, text_key
 from builder.io.image_dataset import ImageFiles, collate
 from builder.io.images import file_sha256
-from builder.models.loading import LoadedModel, load_model
+from builder.models.loading import LoadedModel, check_model_files, load_model
 from builder.models.registry import published_figures, resolve
 from builder.records import Collection, Issue
 
 REPORT_SCHEMA_VERSION = 1
 
 
-class BuildError(RuntimeError):
-    """The build cannot go on (e.g. --strict and a bad item, or nothing left to show)."""
+from builder.errors import BuildError  # noqa: E402,F401 (re-exported)
 
 
 @dataclass
@@ -186,6 +185,8 @@ def category_field(col: Collection) -> str | None:
 def compute_all(b: Build) -> dict:
     """Run every compute stage; return the arrays and descriptions the renderer needs."""
     cfg = b.cfg
+    spec = resolve(cfg.model, cfg.base_dir)
+    check_model_files(spec)  # a missing checkpoint fails before any dataset work
     with b.stage("collect") as e:
         col = collect(cfg, b.cache.root)
         e["items"] = col.read
@@ -195,7 +196,7 @@ def compute_all(b: Build) -> dict:
     if not col.records:
         raise BuildError(f"the dataset has no usable item ({col.read} read); see the issues in the build report")
     with b.stage("model") as e:
-        lm = load_model(resolve(cfg.model, cfg.base_dir), cfg.embed.device)
+        lm = load_model(spec, cfg.embed.device)
     with b.stage("embed-images") as e:
         img_emb, thumbs = embed_images(b, lm, col, e)
     if cfg.strict and col.issues:

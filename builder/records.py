@@ -73,6 +73,15 @@ class Collection:
             "captions": sum(len(r.captions) for r in self.records),
         }
 
+    def label_counts(self) -> dict[str, dict[str, int]]:
+        """{label field: {value: number of records}}, fields and values sorted."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.records:
+            for f, v in r.labels.items():
+                counts = out.setdefault(f, {})
+                counts[v] = counts.get(v, 0) + 1
+        return {f: dict(sorted(out[f].items())) for f in sorted(out)}
+
 
 class BadItem(Exception):
     """Raised by readers for one unusable item; the adapter turns it into an `Issue`."""

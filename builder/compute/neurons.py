@@ -29,8 +29,7 @@ from builder.compute.fvis import transform as T
 from builder.compute.fvis.probes import Probe, Reader
 
 
-class UnitSpecError(ValueError):
-    """A unit selection that cannot be parsed or lies outside the layer."""
+from builder.errors import UnitSpecError  # noqa: E402,F401 (re-exported)
 
 
 def parse_units(spec, n: int) -> list[int]:

@@ -29,8 +29,7 @@ import torch
 import torch.nn.functional as F
 
 
-class UnsupportedTower(ValueError):
-    """The image tower is neither an open_clip VisionTransformer nor a ModifiedResNet."""
+from builder.errors import UnsupportedTower  # noqa: E402,F401 (re-exported)
 
 
 # -- towers ---------------------------------------------------------------------------------------

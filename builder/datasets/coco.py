@@ -11,17 +11,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from builder.errors import DatasetNotFound
 from builder.datasets.common import build_record, dedupe_and_sample
 from builder.records import BadItem, Collection, Issue
 
 
 def _load_json(path: Path, what: str) -> dict:
     if not path.is_file():
-        raise FileNotFoundError(f"COCO {what} file {str(path)!r} does not exist")
+        raise DatasetNotFound(f"COCO {what} file {str(path)!r} does not exist")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise FileNotFoundError(f"COCO {what} file {str(path)!r} is not valid JSON: {exc.msg} "
+        raise DatasetNotFound(f"COCO {what} file {str(path)!r} is not valid JSON: {exc.msg} "
                                 f"(line {exc.lineno})") from None
 
 
@@ -58,7 +59,7 @@ def _karpathy_files(path: Path, split: str) -> set[str] | None:
     names = {im["filename"] for im in data.get("images", []) if im.get("split") == split}
     if not names:
         splits = sorted({im.get("split") for im in data.get("images", [])})
-        raise FileNotFoundError(f"Karpathy split {split!r} is empty; splits in {path.name}: {splits}")
+        raise DatasetNotFound(f"Karpathy split {split!r} is empty; splits in {path.name}: {splits}")
     return names
 
 
@@ -66,7 +67,7 @@ def collect_coco(images: Path, captions: Path, name: str, instances: Path | None
                  karpathy: Path | None = None, split: str = "", limit: int = 0, seed: int = 0) -> Collection:
     images = Path(images)
     if not images.is_dir():
-        raise FileNotFoundError(f"COCO images folder {str(images)!r} does not exist")
+        raise DatasetNotFound(f"COCO images folder {str(images)!r} does not exist")
     caps = _load_json(Path(captions), "captions")
     labels = _instance_labels(_load_json(Path(instances), "instances")) if instances else {}
     keep = _karpathy_files(Path(karpathy), split) if karpathy else None

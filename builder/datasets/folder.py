@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from builder.errors import DatasetNotFound
 from builder.datasets.common import build_record, dedupe_and_sample
 from builder.records import BadItem, Collection, Issue
 
@@ -17,7 +18,7 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".ti
 def collect_folder(root: Path, name: str, limit: int = 0, seed: int = 0) -> Collection:
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"dataset folder {str(root)!r} does not exist")
+        raise DatasetNotFound(f"dataset folder {str(root)!r} does not exist")
     issues: list[Issue] = []
     records = []
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))

@@ -12,6 +12,7 @@ import csv
 import json
 from pathlib import Path
 
+from builder.errors import DatasetNotFound
 from builder.datasets.common import build_record, dedupe_and_sample
 from builder.records import BadItem, Collection, Issue
 
@@ -55,7 +56,7 @@ def collect_manifest(path: Path, name: str, limit: int = 0, seed: int = 0,
                      label_prompts: dict | None = None, description: str = "") -> Collection:
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"manifest {str(path)!r} does not exist")
+        raise DatasetNotFound(f"manifest {str(path)!r} does not exist")
     root = path.parent
     issues: list[Issue] = []
     records = []

@@ -23,8 +23,7 @@ import numpy as np
 from builder import contract
 
 
-class ContractError(ValueError):
-    """A buffer does not match the artifact contract."""
+from builder.errors import ContractError  # noqa: E402,F401 (re-exported)
 
 
 def _le_bytes(array: np.ndarray, dtype: str) -> bytes:

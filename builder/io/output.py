@@ -14,8 +14,7 @@ from pathlib import Path
 MARKER = "build-report.json"
 
 
-class OutputError(RuntimeError):
-    pass
+from builder.errors import OutputError  # noqa: E402,F401 (re-exported)
 
 
 def _check_replaceable(out: Path) -> None:

@@ -27,8 +27,7 @@ METRICS_PATH = WEIGHTS_PATH.with_name(f"{DEMO_ARCH}.metrics.json")
 _ROWS, _VALUES = "token_embedding.weight.rows", "token_embedding.weight.values"
 
 
-class DemoWeightsMissing(FileNotFoundError):
-    """The demo model's weights file is not there."""
+from builder.errors import DemoWeightsMissing  # noqa: E402,F401 (re-exported)
 
 
 def register_demo_config() -> None:

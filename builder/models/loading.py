@@ -8,6 +8,7 @@ names the model and says how to supply the weights.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,7 @@ import torch
 from builder.models.registry import ModelSpec
 
 
-class ModelUnavailable(RuntimeError):
-    """The model's weights cannot be loaded (not cached and no network, or a bad file)."""
+from builder.errors import ModelUnavailable  # noqa: E402,F401 (re-exported)
 
 
 @dataclass
@@ -46,16 +46,45 @@ class LoadedModel:
 
 
 def pick_device(name: str = "auto") -> torch.device:
-    """"auto" -> cuda if available, else mps, else cpu; anything else is taken as given."""
+    """"auto" -> cuda if available, else mps, else cpu; "cuda"/"mps" must be available."""
+    mps = getattr(torch.backends, "mps", None)
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        if mps and mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ModelUnavailable("embed.device = 'cuda' but no CUDA device is available; use 'auto' or 'cpu'")
+        raise ModelUnavailable("device 'cuda' was asked for but no CUDA device is available; use 'auto' or 'cpu'")
+    if name == "mps" and not (mps and mps.is_available()):
+        raise ModelUnavailable("device 'mps' was asked for but no Apple GPU is available; use 'auto' or 'cpu'")
     return torch.device(name)
+
+
+def check_model_files(spec: ModelSpec) -> None:
+    """Fail fast, before any dataset work, when a local checkpoint file is not there."""
+    if spec.source == "checkpoint" and not Path(spec.weights).expanduser().is_file():
+        raise ModelUnavailable(f"checkpoint file {str(Path(spec.weights).expanduser())!r} for model "
+                               f"{spec.name!r} does not exist")
+
+
+def _mismatch_message(path: Path, arch: str, exc: BaseException) -> str:
+    """A few lines for a checkpoint whose state dict does not fit `arch` (torch lists every key)."""
+    text = str(exc)
+    if "Error(s) in loading state_dict" not in text:
+        return f"cannot load checkpoint {str(path)!r} into {arch}: {text.splitlines()[0] if text else exc!r}"
+    lines = [f"checkpoint {str(path)!r} does not fit the architecture {arch}:"]
+    for what in ("Missing", "Unexpected"):
+        found = re.search(rf"{what} key\(s\) in state_dict: (.*?)\.\s*$", text, flags=re.M)
+        keys = re.findall(r'"([^"]+)"', found.group(1)) if found else []
+        if keys:
+            shown = ", ".join(keys[:3]) + (", ..." if len(keys) > 3 else "")
+            lines.append(f"  {len(keys)} {what.lower()} key(s): {shown}")
+    sizes = re.findall(r"size mismatch for ([^:]+):", text)
+    if sizes:
+        lines.append(f"  {len(sizes)} tensor(s) of the wrong shape: {', '.join(sizes[:3])}{', ...' if len(sizes) > 3 else ''}")
+    lines.append("Choose the checkpoint's architecture with --model NAME (see `info --models`) or model.arch.")
+    return "\n".join(lines)
 
 
 def _file_fingerprint(path: Path) -> str:
@@ -127,13 +156,12 @@ def load_model(spec: ModelSpec, device: str | torch.device = "auto") -> LoadedMo
         model, preprocess, tokenizer = demo.create_demo_model(weights=True, device="cpu")
         fingerprint = "demo-" + _file_fingerprint(Path(demo.WEIGHTS_PATH))
     elif spec.source == "checkpoint":
+        check_model_files(spec)
         path = Path(spec.weights).expanduser()
-        if not path.is_file():
-            raise ModelUnavailable(f"checkpoint file {str(path)!r} for model {spec.name!r} does not exist")
         try:
             model, _, preprocess = open_clip.create_model_and_transforms(spec.arch, pretrained=str(path))
         except Exception as exc:  # open_clip raises many types for a bad file
-            raise ModelUnavailable(f"cannot load checkpoint {str(path)!r} into {spec.arch}: {exc}") from None
+            raise ModelUnavailable(_mismatch_message(path, spec.arch, exc)) from None
         tokenizer = open_clip.get_tokenizer(spec.arch)
         fingerprint = f"{spec.arch}-" + _file_fingerprint(path)
     else:

@@ -87,8 +87,7 @@ MARKDOWN_EXTENSIONS = [
 ]
 
 
-class DocsBuildError(RuntimeError):
-    """The explanatory pages could not be built; the message says which page or setting failed."""
+from builder.errors import DocsBuildError  # noqa: E402,F401 (re-exported)
 
 
 def build_docs(

@@ -8,107 +8,35 @@ writes
     out_dir/explorer/index.html, app.js, app.css
     out_dir/data/index.json          [{"name", "title", "manifest"}], read by the explorer
 
-The bundle is made by esbuild from site_templates/explorer (npm packages pinned by its lockfile)
-and cached under the hash of the sources, the lockfile and the esbuild options, so a rebuild of
-the site with unchanged JavaScript does not need Node at all.
+The bundle is made by esbuild from site_templates/explorer (npm packages pinned by its lockfile):
+at wheel-build time for a wheel, else on first use, cached under the hash of the sources, the
+lockfile and the esbuild options, so a rebuild with unchanged JavaScript needs no Node at all
+(builder.resources).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import jinja2
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = REPO_ROOT / "site_templates"
-EXPLORER_DIR = TEMPLATES_DIR / "explorer"
-EXPLORER_TEMPLATE = "explorer.html.j2"
+from builder import resources
+from builder.errors import BundleError  # noqa: F401 (re-exported)
+from builder.resources import bundler
 
-# The bundle options live in one place, site_templates/explorer/build.mjs (esbuild's JS API).
-BUILD_SCRIPT = "build.mjs"
-BUNDLE_FILES = ("app.js", "app.css")
+EXPLORER_TEMPLATE = "explorer.html.j2"
+BUNDLE_FILES = bundler.REQUIRED_FILES  # the page's own script and style; the version hashes them
 GLOBAL_VIEW_BUFFERS = ("positions", "modality", "category")  # what the first frame needs
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_memo: dict[str, dict[str, bytes]] = {}
-
-
-class BundleError(RuntimeError):
-    """The explorer's JavaScript could not be bundled; the message says what to do."""
-
-
-def _sources_hash(explorer_dir: Path = EXPLORER_DIR) -> str:
-    """sha256 over the JS/CSS/GLSL sources, package.json, the lockfile and the esbuild options."""
-    h = hashlib.sha256()
-    paths = sorted(p for p in (explorer_dir / "src").rglob("*") if p.is_file())
-    paths += [explorer_dir / BUILD_SCRIPT, explorer_dir / "package.json", explorer_dir / "package-lock.json"]
-    for path in paths:
-        if not path.exists():
-            continue
-        h.update(path.relative_to(explorer_dir).as_posix().encode() + b"\0")
-        h.update(path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def _run_esbuild(explorer_dir: Path) -> dict[str, bytes]:
-    esbuild = explorer_dir / "node_modules" / ".bin" / "esbuild"
-    if not esbuild.exists():
-        raise BundleError(
-            f"The explorer's JavaScript dependencies are not installed ({explorer_dir / 'node_modules'} is missing). "
-            "Run `make setup` (it runs `npm ci` in site_templates/explorer; needs Node.js 18 or newer) and build again."
-        )
-    node = shutil.which("node")
-    if node is None:
-        raise BundleError("Node.js is needed to bundle the explorer from its sources, and `node` is not on PATH. "
-                          "Install Node.js 18 or newer, or install CLIP Atlas from a wheel (which carries the bundle).")
-    with tempfile.TemporaryDirectory(prefix="atlas-esbuild-") as tmp:
-        cmd = [node, BUILD_SCRIPT, tmp]
-        try:
-            done = subprocess.run(cmd, cwd=explorer_dir, capture_output=True, text=True, timeout=300)
-        except OSError as exc:
-            raise BundleError(f"could not run esbuild ({exc}); run `make setup` to reinstall it") from exc
-        if done.returncode != 0:
-            raise BundleError(f"esbuild failed to bundle the explorer:\n{done.stderr.strip()}")
-        files = {p.relative_to(tmp).as_posix(): p.read_bytes() for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
-    missing = [n for n in BUNDLE_FILES if n not in files]
-    if missing:
-        raise BundleError(f"esbuild produced no {', '.join(missing)}")
-    return files
 
 
 def bundle_explorer(cache_dir: Path | None = None) -> dict[str, bytes]:
-    """Return {"app.js": bytes, "app.css": bytes}, minified, built from site_templates/explorer.
-
-    Cached in memory and, when `cache_dir` is given, on disk under `explorer-<hash>/`, keyed by
-    the hash of the sources and the lockfile. Raises BundleError (telling the user to run
-    `make setup`) when node_modules is missing and nothing is cached.
-    """
-    key = _sources_hash()
-    if key in _memo:
-        return dict(_memo[key])
-    cached = Path(cache_dir) / f"explorer-{key[:20]}" if cache_dir is not None else None
-    if cached is not None and all((cached / n).is_file() for n in BUNDLE_FILES):
-        files = {p.relative_to(cached).as_posix(): p.read_bytes() for p in sorted(cached.rglob("*")) if p.is_file()}
-    else:
-        files = _run_esbuild(EXPLORER_DIR)
-        if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=".explorer-", dir=cached.parent))
-            for name, data in files.items():
-                (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-                (tmp / name).write_bytes(data)
-            try:
-                os.replace(tmp, cached)  # atomic: a half-written cache entry is never seen
-            except OSError:  # another process won the race; theirs is identical
-                shutil.rmtree(tmp, ignore_errors=True)
-    _memo[key] = files
-    return dict(files)
+    """Every file the explorer's bundler writes ({"app.js": bytes, "app.css": bytes, ...}):
+    packaged in a wheel, else bundled from site_templates/explorer (see builder.resources)."""
+    return resources.bundle(cache_dir)
 
 
 def _check_datasets(datasets: list[dict]) -> list[dict]:
@@ -154,7 +82,7 @@ def render_explorer(out_dir: Path, datasets: list[dict], title: str, cache_dir: 
     entries = _check_datasets(datasets)
     files = bundle_explorer(cache_dir)
     version = hashlib.sha256(b"".join(files[n] for n in BUNDLE_FILES)).hexdigest()[:12]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(resources.templates()), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     html = env.get_template(EXPLORER_TEMPLATE).render(title=title, version=version,
                                                       preload=_preloads(out_dir / "data", entries[0]))

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
+from builder import resources
 from builder.config import Config
 from builder.io.artifacts import ArtifactWriter
 from builder.render.thumbs import atlas_pages
 
-CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+CONTENT_DIR = resources.content()
 
 
 def write_data(data_root: Path, cfg: Config, r: dict) -> dict:

@@ -38,8 +38,7 @@ SUPPORTED_KINDS = ("mlp hidden units", "residual stream", "attention heads", "re
 TOKEN_KINDS = ("mlp hidden units", "residual stream", "attention heads")
 
 
-class UnknownLayer(ValueError):
-    """A layer name that is not a supported layer of this model; the message lists the allowed ones."""
+from builder.errors import UnknownLayer  # noqa: E402,F401 (re-exported)
 
 
 @dataclass

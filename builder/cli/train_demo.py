@@ -1,31 +1,16 @@
 """`train-demo`: train the demo CLIP on the demo world, or evaluate the shipped weights.
 
-Register with `cli.add_command(train_demo)`. Thin: parse options, call builder.training.
+Thin: parse options, call builder.training.ship.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from builder.config import DEVICES
 from builder.models.demo import WEIGHTS_PATH
-
-
-def _metrics_path(weights: Path) -> Path:
-    """atlas-demo.safetensors -> atlas-demo.metrics.json, beside it."""
-    return weights.with_name(weights.name.removesuffix(".safetensors") + ".metrics.json")
-
-
-def _pick_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise click.BadParameter("CUDA is not available on this machine; use --device cpu", param_hint="--device")
-    return device
 
 
 @click.command("train-demo")
@@ -57,7 +42,7 @@ def _pick_device(device: str) -> str:
               help="Print a quick held-out check (200 items) every N steps (0: only at the end).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed for the initialisation, batch order and caption choice (the data seeds are fixed).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True,
               help="Where to train; auto picks CUDA when available.")
 @click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True,
               help="CPU threads for torch (and processes for rendering the training images).")
@@ -73,43 +58,21 @@ def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, att
     """
     import torch
 
-    from builder.models.demo import DemoWeightsMissing, create_demo_model, save_state_file
-    from builder.training.train_demo import evaluate, format_table, train, typographic_attack
+    from builder.models.loading import pick_device
+    from builder.training.ship import evaluate_shipped, train_and_ship
 
     torch.set_num_threads(threads)
-    device = _pick_device(device)
+    device = str(pick_device(device))
     if eval_only:
-        try:
-            model, preprocess, tokenizer = create_demo_model(out, device=device)
-        except DemoWeightsMissing as exc:
-            raise click.ClickException(str(exc)) from None
-        metrics, attack = evaluate(model, preprocess, tokenizer, n=eval_n), typographic_attack(model, preprocess, tokenizer)
-        path = _metrics_path(out)
-        report = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        report.update({"heldout": metrics, "typographic_attack": attack, "weights_bytes": out.stat().st_size})
-        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        click.echo(format_table(metrics, attack))
+        table, path = evaluate_shipped(out, device, eval_n)
+        click.echo(table)
         click.echo(f"updated {path.name}")
         return
     if epochs is not None:
         steps = max(1, round(epochs * n_images / batch_size))
-    steps = steps or 1400
-    model, info = train(steps=steps, batch_size=batch_size, seed=seed, n_images=n_images, lr=lr,
-                        warmup=max(1, min(100, steps // 20)), device=device, workers=threads,
-                        hard_negatives=hard_negatives, attribute_captions=attribute_captions,
-                        attribute_extras=attribute_extras,
-                        eval_every=eval_every)
-    rows = info.pop("token_rows")
-    info.pop("losses")
-    save_state_file({k: v.cpu() for k, v in model.state_dict().items()}, out, rows)
-    # Evaluate what ships: the fp16 file, loaded the way every user loads it.
-    model, preprocess, tokenizer = create_demo_model(out, device=device)
-    metrics = evaluate(model, preprocess, tokenizer, n=eval_n)
-    attack = typographic_attack(model, preprocess, tokenizer)
-    config = json.loads((Path(__file__).parents[1] / "models" / "configs" / "atlas-demo.json").read_text())
-    report = {"model_config": config, "train": info, "heldout": metrics, "typographic_attack": attack,
-              "weights_bytes": out.stat().st_size, "command": "python -m builder train-demo"}
-    _metrics_path(out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    click.echo(f"wrote {out} ({out.stat().st_size:,} bytes) and {_metrics_path(out).name}; "
-               f"training took {info['wall_s']:.0f} s")
-    click.echo(format_table(metrics, attack))
+    table, path, info = train_and_ship(out, steps or 1400, device, eval_n, batch_size=batch_size, seed=seed,
+                                       n_images=n_images, lr=lr, workers=threads, hard_negatives=hard_negatives,
+                                       attribute_captions=attribute_captions, attribute_extras=attribute_extras,
+                                       eval_every=eval_every)
+    click.echo(f"wrote {out} ({out.stat().st_size:,} bytes) and {path.name}; training took {info['wall_s']:.0f} s")
+    click.echo(table)

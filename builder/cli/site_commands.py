@@ -1,42 +1,14 @@
-"""The click command group behind `python -m builder`. Thin: parse options, call, report.
-
-Expected failures (bad config, missing weights offline, bad input under --strict, an output
-folder we must not replace) end with one clear message and exit code 1, never a traceback.
-"""
+"""`build`, `info` and `serve`: build a site, describe the model and dataset, preview a site.
+Thin: parse options, call, report (errors are reported by the group in builder.cli)."""
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 
 import click
 
 from builder import config as config_mod
-
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (config_mod.ConfigError, FileNotFoundError)
-
-
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    from builder.io.artifacts import ContractError
-    from builder.io.output import OutputError
-    from builder.models.loading import ModelUnavailable
-    from builder.pipeline import BuildError
-
-    return EXPECTED_ERRORS + (ModelUnavailable, BuildError, OutputError, ContractError)
-
-
-def friendly_errors(fn):
-    """Turn expected exceptions into `Error: <message>` and exit code 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except _expected_errors() as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper
 
 
 def dataset_options(fn):
@@ -76,18 +48,7 @@ def load_config(config_path, kind, data_path, name, limit, seed, demo_size, mode
         embed__device=device, cache_dir=cache_dir, **extra)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="clip-atlas")
-def cli():
-    """CLIP Atlas: precompute everything about a CLIP model and an image-caption dataset, and
-    write a static website (WebGL explorer + explanatory pages) that needs no server.
-
-    Start with `python -m builder build` (demo world, no network needed), then
-    `python -m builder serve` and open the printed address.
-    """
-
-
-@cli.command()
+@click.command()
 @dataset_options
 @click.option("--out", "out_dir", default="site", show_default=True, type=click.Path(file_okay=False),
               help="Output folder; replaced atomically when the build succeeds.")
@@ -95,7 +56,6 @@ def cli():
 @click.option("--workers", type=int, default=None, help="Image-decoding worker processes (embed.workers).")
 @click.option("--strict", is_flag=True, default=None, help="Fail on the first bad item instead of skipping it.")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars (stage timings are still printed).")
-@friendly_errors
 def build(out_dir, batch_size, workers, strict, no_progress, **opts):
     """Build the site: embeddings, UMAP 3D, local views, metrics, explorer and pages."""
     from builder.pipeline import build as run_build
@@ -113,12 +73,11 @@ def build(out_dir, batch_size, workers, strict, no_progress, **opts):
     click.echo(f"report: {Path(out_dir) / 'build-report.json'}")
 
 
-@cli.command()
+@click.command()
 @dataset_options
 @click.option("--layers", is_flag=True, help="List every layer of the vision tower with its unit count.")
 @click.option("--models", "list_models", is_flag=True, help="List the registered model names and exit.")
 @click.option("--no-dataset", is_flag=True, help="Describe only the model (skip reading the dataset).")
-@friendly_errors
 def info(layers, list_models, no_dataset, **opts):
     """Describe the model (architecture, weights, sizes) and the dataset (counts, categories)."""
     from builder.models.registry import REGISTRY, resolve
@@ -154,17 +113,12 @@ def info(layers, list_models, no_dataset, **opts):
     click.echo(f"  {'description':16s} {col.description}")
     for k, v in col.counts().items():
         click.echo(f"  {k:16s} {v}")
-    fields = sorted({f for r in col.records for f in r.labels})
-    for f in fields:
-        counts: dict[str, int] = {}
-        for r in col.records:
-            if f in r.labels:
-                counts[r.labels[f]] = counts.get(r.labels[f], 0) + 1
-        shown = ", ".join(f"{v} ({n})" for v, n in sorted(counts.items())[:30])
+    for f, counts in col.label_counts().items():
+        shown = ", ".join(f"{v} ({n})" for v, n in list(counts.items())[:30])
         click.echo(f"  label {f}: {len(counts)} categories: {shown}")
 
 
-@cli.command()
+@click.command()
 @click.option("--dir", "site_dir", default="site", show_default=True, type=click.Path(file_okay=False),
               help="The built site folder.")
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
@@ -188,15 +142,3 @@ def serve(site_dir, port, prefix):
         raise click.ClickException(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:
         sys.exit(0)
-
-
-def _register_commands() -> None:
-    from builder.analyses.neurons_cli import neurons
-
-    from builder.training.cli import train_demo
-
-    cli.add_command(neurons)
-    cli.add_command(train_demo)
-
-
-_register_commands()

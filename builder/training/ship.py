@@ -1,0 +1,52 @@
+"""Train the demo CLIP and ship its weights with their metrics, or re-evaluate shipped weights;
+`python -m builder train-demo` calls these.
+
+    table, report_path = train_and_ship(out, steps=1400, device="cpu", ...)
+    table, report_path = evaluate_shipped(out, device="cpu", eval_n=1000)
+
+write
+    out                          the fp16 safetensors weights (train_and_ship only)
+    <name>.metrics.json beside   {"model_config", "train", "heldout", "typographic_attack", ...}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from builder.models.demo import CONFIG_PATH, create_demo_model, save_state_file
+from builder.training.train_demo import evaluate, format_table, train, typographic_attack
+
+
+def metrics_path(weights: Path) -> Path:
+    """atlas-demo.safetensors -> atlas-demo.metrics.json, beside it."""
+    return weights.with_name(weights.name.removesuffix(".safetensors") + ".metrics.json")
+
+
+def evaluate_shipped(out: Path, device: str, eval_n: int) -> tuple[str, Path]:
+    """Load the weights `out`, update the held-out figures in its metrics JSON; returns the table.
+    Raises DemoWeightsMissing when `out` is not there."""
+    model, preprocess, tokenizer = create_demo_model(out, device=device)
+    metrics, attack = evaluate(model, preprocess, tokenizer, n=eval_n), typographic_attack(model, preprocess, tokenizer)
+    path = metrics_path(out)
+    report = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    report.update({"heldout": metrics, "typographic_attack": attack, "weights_bytes": out.stat().st_size})
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return format_table(metrics, attack), path
+
+
+def train_and_ship(out: Path, steps: int, device: str, eval_n: int, **train_kw) -> tuple[str, Path, dict]:
+    """Train (train_kw go to train()), write the fp16 weights and their metrics; evaluates what
+    ships (the fp16 file, loaded the way every user loads it). Returns (table, metrics path, info)."""
+    model, info = train(steps=steps, warmup=max(1, min(100, steps // 20)), device=device, **train_kw)
+    rows = info.pop("token_rows")
+    info.pop("losses")
+    save_state_file({k: v.cpu() for k, v in model.state_dict().items()}, out, rows)
+    model, preprocess, tokenizer = create_demo_model(out, device=device)
+    metrics = evaluate(model, preprocess, tokenizer, n=eval_n)
+    attack = typographic_attack(model, preprocess, tokenizer)
+    config = json.loads(CONFIG_PATH.read_text())
+    report = {"model_config": config, "train": info, "heldout": metrics, "typographic_attack": attack,
+              "weights_bytes": out.stat().st_size, "command": "python -m builder train-demo"}
+    metrics_path(out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return format_table(metrics, attack), metrics_path(out), info

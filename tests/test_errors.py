@@ -1,0 +1,162 @@
+"""Expected failures: one base class (builder.errors.AtlasError), and on the command line one
+`Error: <message>` line (or a few) with exit code 1, never a traceback. One real trigger per class."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from builder import errors, resources
+from builder.cli import cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _fails(args: list[str], *needles: str) -> str:
+    """Run the command; it must end with `Error: ...` (returned, with the log before it) and exit 1."""
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    out = result.output
+    assert result.exit_code == 1 and "Error: " in out and "Traceback" not in out, out
+    message = out[out.index("Error: "):]
+    for needle in needles:
+        assert needle in message, out
+    return out
+
+
+def test_every_expected_error_is_an_atlas_error_importable_where_it_was():
+    from builder.compute.fvis.probes import UnknownLayer
+    from builder.compute.neurons import UnitSpecError
+    from builder.compute.saliency import UnsupportedTower
+    from builder.config import ConfigError
+    from builder.io.artifacts import ContractError
+    from builder.io.output import OutputError
+    from builder.models.demo import DemoWeightsMissing
+    from builder.models.loading import ModelUnavailable
+    from builder.pipeline import BuildError
+    from builder.render.docs import DocsBuildError
+    from builder.render.site import BundleError
+
+    old = [UnknownLayer, UnitSpecError, UnsupportedTower, ConfigError, ContractError, OutputError,
+           DemoWeightsMissing, ModelUnavailable, BuildError, DocsBuildError, BundleError]
+    defined = {c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.AtlasError)}
+    assert set(old) | {errors.DatasetNotFound, errors.AtlasError} == defined
+    assert issubclass(ConfigError, ValueError) and issubclass(DemoWeightsMissing, FileNotFoundError)
+
+
+def test_config_typo(tmp_path):
+    (tmp_path / "c.toml").write_text('[embed]\ndevise = "cpu"\n')
+    _fails(["build", "--config", tmp_path / "c.toml", "--out", tmp_path / "s"], "unknown field embed.devise")
+
+
+def test_missing_dataset_folder(tmp_path):
+    _fails(["build", "--dataset", "folder", "--data", tmp_path / "nope", "--out", tmp_path / "s",
+            "--cache-dir", tmp_path / "c"], "dataset folder", "does not exist")
+
+
+def test_missing_checkpoint_fails_before_the_dataset_is_read(tmp_path):
+    # the dataset folder is missing too: the checkpoint is checked first, before `collect`
+    out = _fails(["build", "--model", "ViT-B-32/openai", "--checkpoint", tmp_path / "none.pt",
+                  "--dataset", "folder", "--data", tmp_path / "nope", "--out", tmp_path / "s",
+                  "--cache-dir", tmp_path / "c"], "none.pt", "does not exist")
+    assert "dataset folder" not in out and "[collect]" not in out
+
+
+def test_checkpoint_without_an_architecture_says_which_option_is_missing(tmp_path):
+    (tmp_path / "w.pt").write_bytes(b"x")
+    _fails(["info", "--no-dataset", "--checkpoint", tmp_path / "w.pt"], "--model NAME", "model.arch")
+
+
+def _register(name: str) -> str:
+    import open_clip
+
+    if name not in open_clip.list_models():
+        open_clip.add_model_config(FIXTURES / f"{name}.json")
+    return name
+
+
+def test_checkpoint_of_another_architecture_is_summarised(tmp_path):
+    from builder.models.loading import random_model
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        rn = random_model(_register("tiny-rn"), seed=0)
+    _register("tiny-vit")
+    torch.save(rn.model.state_dict(), tmp_path / "rn.pt")
+    (tmp_path / "c.toml").write_text(f'[model]\narch = "tiny-vit"\ncheckpoint = "{tmp_path / "rn.pt"}"\n')
+    out = _fails(["info", "--no-dataset", "--config", tmp_path / "c.toml"],
+                 "does not fit the architecture tiny-vit", "missing key(s): visual.", "unexpected key(s): visual.")
+    assert len(out) < 1200 and len(out.splitlines()) <= 6, out  # not the 17 KB list of every key
+
+
+def test_missing_demo_weights(tmp_path):
+    _fails(["train-demo", "--eval-only", "--out", tmp_path / "absent.safetensors"], "python -m builder train-demo")
+
+
+def test_no_usable_item(tmp_path):
+    (tmp_path / "m.jsonl").write_text(json.dumps({"id": "a", "image": "gone.png", "captions": ["x"]}) + "\n")
+    _fails(["build", "--dataset", "manifest", "--data", tmp_path / "m.jsonl", "--out", tmp_path / "s",
+            "--cache-dir", tmp_path / "c", "--no-progress"], "no usable item")
+
+
+def test_output_folder_not_ours(tmp_path):
+    from builder.io.output import staging_folder
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious")
+    with pytest.raises(errors.OutputError, match="was not made by CLIP Atlas"):
+        with staging_folder(tmp_path / "mine"):
+            pass
+
+
+def test_contract_unit_layer_and_tower_errors():
+    import numpy as np
+
+    from builder.compute import neurons, saliency
+    from builder.compute.fvis.probes import resolve
+    from builder.io.artifacts import ArtifactWriter
+
+    with pytest.raises(errors.ContractError, match="not in the contract"):
+        ArtifactWriter("d").add_buffer("nonsense", np.zeros(3))
+    with pytest.raises(errors.UnitSpecError, match="outside"):
+        neurons.parse_units("9:12", 4)
+    with pytest.raises(errors.UnsupportedTower, match="not Linear"):
+        saliency.tower_kind(torch.nn.Linear(2, 2))
+    with contextlib.redirect_stderr(io.StringIO()):
+        from builder.models.loading import random_model
+
+        vit = random_model(_register("tiny-vit"), seed=0)
+    with pytest.raises(errors.UnknownLayer, match="visual.nope"):
+        resolve(vit.model, ["visual.nope"])
+
+
+def test_bundler_without_node_modules(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.js").write_text("console.log(1)")
+    with pytest.raises(errors.BundleError, match="make setup"):
+        resources.bundler.run_bundler(tmp_path)
+
+
+@pytest.mark.slow
+def test_build_reports_bundle_and_docs_errors(tmp_path, monkeypatch):
+    """The two errors that used to escape as tracebacks, through a real `build`."""
+    from builder.render import write
+
+    args = ["build", "--demo-size", "20", "--out", tmp_path / "s", "--cache-dir", tmp_path / "c", "--no-progress",
+            "--workers", "0"]
+    content = shutil.copytree(resources.content(), tmp_path / "content")
+    (content / "reading.md").write_text("# Reading\n\n[broken](nowhere.md)\n")
+    monkeypatch.setattr(write, "CONTENT_DIR", content)
+    _fails(args, "MkDocs build failed", "nowhere.md")
+    monkeypatch.undo()
+    fake = tmp_path / "explorer"
+    (fake / "src").mkdir(parents=True)
+    (fake / "src" / "main.js").write_text("console.log(1)")
+    monkeypatch.setattr(resources, "EXPLORER_SRC", fake)
+    _fails(args, "node_modules", "make setup")
+    assert not (tmp_path / "s").exists()
