@@ -94,6 +94,7 @@ class ClusterConfig:
 class SiteConfig:
     title: str = "CLIP Atlas"
     thumb_size: int = 64
+    category_field: str = ""  # label field the explorer colours by; "" = the dataset's one rule (records.Collection)
 
 
 # -- analyses (each section belongs to builder.analyses.<name>) -----------------------------------
