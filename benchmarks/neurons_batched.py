@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from builder.analyses.neurons import default_layers, model_stats
+from builder.analyses.neurons import default_layers
 from builder.compute import neurons as N
 from builder.compute.fvis.probes import probes_for
 from builder.models.loading import pick_device, random_model
@@ -53,7 +53,7 @@ def main() -> None:
     model = lm.model
     layer = args.layer or default_layers(model)[len(default_layers(model)) // 2]
     probes = probes_for(model)
-    size, mean, std = model_stats(lm)
+    size, mean, std = lm.preprocessing.input_size, lm.preprocessing.mean, lm.preprocessing.std
     recipe = N.Recipe(size=max(size), input_size=size, mean=mean, std=std, steps=args.steps)
     jobs = N.make_jobs({layer: list(range(min(args.units, probes[layer].units)))}, seed=0)
     sync = torch.cuda.synchronize if args.device.type == "cuda" else (lambda: None)

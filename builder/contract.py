@@ -68,6 +68,16 @@ LOCAL_FIELDS: tuple[BufferSpec, ...] = (
 )
 DEFAULT_ROWS_PER_SHARD = 256
 
+# Buffers of the analyses, written as data/<dataset>/<analysis>/<name>.bin and listed under the
+# manifest's "files". Their shapes use the analysis's own counts (given with the buffers), and
+# the analysis's index.json describes them to its page script.
+ANALYSIS_BUFFERS: dict[str, dict[str, BufferSpec]] = {
+    "saliency": {spec.name: spec for spec in [
+        BufferSpec("maps", "uint8", ("M", "GH", "GW"), "gradient saliency map of each (image, prompt), scaled per map"),
+        BufferSpec("tokens", "uint8", ("M", "TH", "TW"), "gradient-free token map of the same pairs, scaled per map"),
+    ]},
+}
+
 
 def resolve_shape(shape: tuple, counts: dict[str, int]) -> tuple[int, ...]:
     """Turn a symbolic shape like ("N", "K", 2) into ints using `counts`.

@@ -7,7 +7,6 @@ when the whole build succeeded (`builder.io.output.swap_into_place`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -19,11 +18,12 @@ from tqdm import tqdm
 
 from builder import analyses, contract
 from builder.analyses import AnalysisContext, AnalysisOutput
-from builder.compute import local_views, metrics, neighbours, projection
+from builder.clock import StageClock
+from builder.compute import clusters, local_views, metrics, neighbours, projection
 from builder.compute.embed import encode_image_batch, encode_texts
 from builder.config import Config
 from builder.datasets import collect
-from builder.io.cache import Cache, default_cache_dir, hash_arrays, hash_json, text_key
+from builder.io.cache import Cache, default_cache_dir, hash_arrays, text_key
 from builder.io.image_dataset import ImageFiles, collate
 from builder.io.images import file_sha256
 from builder.models.loading import LoadedModel, check_model_files, load_model
@@ -44,20 +44,18 @@ class Build:
     cache: Cache
     progress: bool = True
     log: object = print
-    stages: list[dict] = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
+    clock: StageClock = None
 
-    @contextlib.contextmanager
+    def __post_init__(self) -> None:
+        self.clock = self.clock or StageClock(self.log)
+
     def stage(self, name: str):
-        entry = {"name": name, "seconds": 0.0, "cached": False}
-        start = time.perf_counter()
-        self.log(f"[{name}] ...")
-        try:
-            yield entry
-        finally:
-            entry["seconds"] = round(time.perf_counter() - start, 3)
-            self.stages.append(entry)
-            self.log(f"[{name}] {entry['seconds']:.2f}s{' (cached)' if entry['cached'] else ''}")
+        return self.clock.stage(name)
+
+    @property
+    def stages(self) -> list[dict]:
+        return self.clock.stages
 
     def bar(self, total: int, desc: str):
         return tqdm(total=total, desc=desc, unit="it", disable=not self.progress, leave=False, dynamic_ncols=True)
@@ -133,34 +131,24 @@ def zero_shot(b: Build, lm: LoadedModel, col: Collection, img_emb: np.ndarray, e
     """Accuracy per label field, with class embeddings from the dataset's prompts (or a default
     "a photo of a {value}." template)."""
     out = {}
-    fields = sorted({f for r in col.records for f in r.labels})
-    for f in fields:
-        values = sorted({r.labels[f] for r in col.records if f in r.labels})
+    for f in sorted(col.label_fields()):
+        values = list(col.label_counts(f))
         if len(values) < 2:
             continue
-        prompts_by_value = col.label_prompts.get(f) or {v: [f"a photo of a {v}."] for v in values}
-        prompts, owner = [], []
-        for ci, v in enumerate(values):
-            for p in prompts_by_value.get(v, [f"a photo of a {v}."]):
-                prompts.append(p), owner.append(ci)
+        prompts, owner = col.class_prompts(f, values)
         pe = embed_captions(b, lm, prompts, entry, what=f"{f} prompts")
         has = np.array([f in r.labels for r in col.records])
-        labels = np.array([values.index(r.labels[f]) for r in col.records if f in r.labels])
+        labels = np.array([values.index(str(r.labels[f])) for r in col.records if f in r.labels])
         scores = metrics.zero_shot_scores(img_emb[has], pe, np.asarray(owner), len(values), col.prompt_rule)
-        out[f] = {"accuracy": float(np.mean(np.argmax(scores, axis=1) == labels)) if has.any() else float("nan"),
-                  "classes": len(values), "images": int(has.sum()), "chance": 1.0 / len(values),
-                  "prompts": len(prompts), "rule": col.prompt_rule}
+        out[f] = {"accuracy": metrics.top1(scores, labels), "classes": len(values), "images": int(has.sum()),
+                  "chance": 1.0 / len(values), "prompts": len(prompts), "rule": col.prompt_rule}
     return out
 
 
-def cached_stage(b: Build, name: str, key: str, entry: dict, compute):
-    hit = b.cache.load_stage(name, key)
-    if hit is not None:
-        entry["cached"] = True
-        return hit
-    out = compute()
-    b.cache.save_stage(name, key, out)
-    return out
+def cached_stage(b: Build, name: str, version: int, inputs: list[str], params: dict, entry: dict, compute) -> dict:
+    """A core stage's result through the one cache rule (inputs' hashes + parameters + VERSION)."""
+    result, entry["cached"] = b.cache.cached(name, version, inputs, params, compute)
+    return result
 
 
 def run_analyses(b: Build, ctx: AnalysisContext) -> dict[str, AnalysisOutput]:
@@ -175,12 +163,6 @@ def run_analyses(b: Build, ctx: AnalysisContext) -> dict[str, AnalysisOutput]:
 
 
 # -- the build ----------------------------------------------------------------------------------
-
-def category_field(col: Collection) -> str | None:
-    """The label field used for the 'category' colouring: the first field every image has."""
-    fields = [f for f in (col.records[0].labels if col.records else {}) if all(f in r.labels for r in col.records)]
-    return fields[0] if fields else None
-
 
 def compute_all(b: Build) -> dict:
     """Run every compute stage; return the arrays and descriptions the renderer needs."""
@@ -214,25 +196,25 @@ def compute_all(b: Build) -> dict:
     k_local = min(cfg.local.k, len(joint) - 1)
     kk = max(cfg.projection.n_neighbors, k_local + 1)
     with b.stage("knn") as e:
-        knn = cached_stage(b, "knn", hash_json([emb_hash, kk]), e, lambda: dict(zip(
+        knn = cached_stage(b, "knn", neighbours.VERSION, [emb_hash], {"k": kk}, e, lambda: dict(zip(
             ("idx", "dist"), neighbours.exact_knn(joint, kk, lm.device))))
     p = cfg.projection
     with b.stage("umap") as e:
-        pos = cached_stage(b, "umap", hash_json([emb_hash, p.n_neighbors, p.min_dist, p.seed]), e, lambda: {
+        umap_params = {"n_neighbors": p.n_neighbors, "min_dist": p.min_dist, "seed": p.seed}
+        pos = cached_stage(b, "umap", projection.VERSION, [emb_hash], umap_params, e, lambda: {
             "pos": projection.umap_3d(joint, knn["idx"], knn["dist"], p.n_neighbors, p.min_dist, p.seed)})["pos"]
         b.metrics["umap_trustworthiness"] = projection.trustworthiness(joint, pos, k=15, seed=p.seed)
     with b.stage("local-views") as e:
         nb = knn["idx"][:, 1 : k_local + 1]
-        local = cached_stage(b, "local", hash_json([emb_hash, k_local]), e, lambda: dict(zip(
+        local = cached_stage(b, "local", local_views.VERSION, [emb_hash], {"k": k_local}, e, lambda: dict(zip(
             ("xy", "evr"), local_views.local_pca(joint, nb, lm.device))))
     with b.stage("clusters") as e:
         c = cfg.cluster
-        clusters = cached_stage(b, "clusters", hash_json([emb_hash, c.n_clusters, c.seed]), e, lambda: {
-            "labels": local_views.kmeans_clusters(joint, c.n_clusters, c.seed)})["labels"]
-    field_name = category_field(col)
-    names = sorted({r.labels[field_name] for r in col.records}) if field_name else []
-    img_cat = np.array([names.index(r.labels[field_name]) for r in col.records], dtype=np.uint8) \
-        if field_name else np.full(len(col.records), 255, np.uint8)
+        cluster_labels = cached_stage(b, "clusters", clusters.VERSION, [emb_hash], {"k": c.n_clusters, "seed": c.seed},
+                                      e, lambda: {"labels": clusters.kmeans_clusters(joint, c.n_clusters, c.seed)})["labels"]
+    field_name = col.category_field(cfg.site.category_field)
+    names, index = col.categories(field_name)
+    img_cat = index.astype(np.uint8) if field_name else np.full(len(col.records), 255, np.uint8)
     analyses_out = run_analyses(b, AnalysisContext(cfg, col, lm, img_emb, txt_emb, captions, caption_image,
                                                    b.cache, b.bar, b.log))
     return {
@@ -240,7 +222,7 @@ def compute_all(b: Build) -> dict:
         "collection": col, "model": lm.info(), "thumbs": thumbs, "captions": captions,
         "caption_image": caption_image, "positions": pos, "neighbours": nb.astype(np.uint32),
         "local_dist": knn["dist"][:, 1 : k_local + 1], "local_xy": local["xy"], "local_evr": local["evr"],
-        "clusters": clusters, "category_field": field_name, "category_names": names,
+        "clusters": cluster_labels, "category_field": field_name, "category_names": names,
         "category": np.concatenate([img_cat, img_cat[caption_image]]),
         "loaded_model": lm, "img_emb": img_emb, "txt_emb": txt_emb,
     }
@@ -248,14 +230,29 @@ def compute_all(b: Build) -> dict:
 
 def build(cfg: Config, out_dir: Path, progress: bool = True, log=print) -> dict:
     """Build the whole site into `out_dir` (replaced atomically); returns the build report."""
-    from builder.io.output import staging_folder
-    from builder.render.write import write_site
+    from builder.io.output import check_replaceable, staging_folder
+    from builder.io.writer import SiteWriter
+    from builder.render.assemble import assemble_site
 
+    check_replaceable(Path(out_dir).absolute())  # before any work: a folder we may not replace fails now
     cache = Cache(cfg.resolve(cfg.cache_dir) if cfg.cache_dir else default_cache_dir())
     b = Build(cfg, cache, progress, log)
     started = time.perf_counter()
     torch.manual_seed(0)
     result = compute_all(b)
+    report = make_report(cfg, result, b)
+    site = SiteWriter()
+    with b.stage("render"):
+        assemble_site(site, cfg, result, report, cache.root)
+    report["seconds_total"] = round(time.perf_counter() - started, 3)
+    site.add_files({"build-report.json": json.dumps(report, indent=1, ensure_ascii=False, default=str)})
+    with staging_folder(Path(out_dir)) as staging:
+        site.write(staging)
+    return report
+
+
+def make_report(cfg: Config, result: dict, b: Build) -> dict:
+    """The build report (without the artifacts' sizes and the total time, added while rendering)."""
     col: Collection = result["collection"]
     report = {
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -263,7 +260,7 @@ def build(cfg: Config, out_dir: Path, progress: bool = True, log=print) -> dict:
         "config": cfg.as_dict(),
         "model": result["model"],
         "dataset": {"name": col.name, "description": col.description, "counts": col.counts(),
-                    "labels": {f: dict(sorted(_count(col, f).items())) for f in sorted({f for r in col.records for f in r.labels})}},
+                    "labels": {f: col.label_counts(f) for f in sorted(col.label_fields())}},
         "stages": b.stages,
         "issues": [i.as_dict() for i in col.issues],
         "metrics": b.metrics,
@@ -271,12 +268,6 @@ def build(cfg: Config, out_dir: Path, progress: bool = True, log=print) -> dict:
     published = published_figures(result["model"]["name"], dataset_key(cfg))
     if published:
         report["published"] = published
-    with staging_folder(Path(out_dir)) as staging:
-        with b.stage("render") as e:
-            write_site(staging, cfg, result, report, cache.root)
-        report["seconds_total"] = round(time.perf_counter() - started, 3)
-        (staging / "build-report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str),
-                                                    encoding="utf-8")
     return report
 
 
@@ -286,11 +277,3 @@ def dataset_key(cfg: Config) -> str:
     if d.kind == "coco" and d.karpathy and d.split == "test" and not d.limit:
         return "coco-karpathy-test"
     return ""
-
-
-def _count(col: Collection, f: str) -> dict:
-    out: dict[str, int] = {}
-    for r in col.records:
-        if f in r.labels:
-            out[r.labels[f]] = out.get(r.labels[f], 0) + 1
-    return out

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+MAX_CATEGORIES = 254  # uint8 indices 0..254 ("other" and "(none)" included); 255 means "no category field"
+OTHER, NONE = "other", "(none)"
+DEFAULT_PROMPT = "a photo of a {}."
+
 
 @dataclass(frozen=True)
 class Record:
@@ -63,6 +69,78 @@ class Collection:
     def repaired(self) -> list[Issue]:
         return [i for i in self.issues if i.action == "repaired"]
 
+    # -- labels --------------------------------------------------------------------------------
+    def label_fields(self) -> list[str]:
+        """Every label field, in the order fields first appear in the records."""
+        seen: dict[str, None] = {}
+        for r in self.records:
+            for f in r.labels:
+                seen.setdefault(f, None)
+        return list(seen)
+
+    def label_counts(self, field: str) -> dict[str, int]:
+        """{value: images with it} for one field, sorted by value."""
+        out: dict[str, int] = {}
+        for r in self.records:
+            if field in r.labels:
+                v = str(r.labels[field])
+                out[v] = out.get(v, 0) + 1
+        return dict(sorted(out.items()))
+
+    def category_field(self, preferred: str = "") -> str | None:
+        """The one rule for "the category" (explorer colours, analyses' groups).
+
+        `preferred` (site.category_field, an analysis's category_field) wins and must be a field
+        with at least two values. Otherwise: among fields with >= 2 values, the one most images
+        have, ties going to the field that appears first. None when no field qualifies."""
+        from builder.config import ConfigError
+
+        fields = [f for f in self.label_fields() if len(self.label_counts(f)) >= 2]
+        if preferred:
+            if preferred not in fields:
+                raise ConfigError(f"category_field = {preferred!r} is not a label field with at least two values in "
+                                  f"this dataset (label fields: {', '.join(self.label_fields()) or 'none'})")
+            return preferred
+        if not fields:
+            return None
+        coverage = {f: sum(self.label_counts(f).values()) for f in fields}
+        return max(fields, key=lambda f: (coverage[f], -fields.index(f)))
+
+    def categories(self, field: str | None, none_bucket: bool = True) -> tuple[list[str], np.ndarray]:
+        """(names, int64[I] index of each image's value).
+
+        Names are the values sorted; beyond MAX_CATEGORIES the least frequent go to an "other"
+        bucket. Images lacking the field get a "(none)" entry, or -1 with `none_bucket=False`.
+        No field: ([], all -1)."""
+        if not field:
+            return [], np.full(len(self.records), -1, np.int64)
+        counts = self.label_counts(field)
+        missing = len(self.records) - sum(counts.values())
+        room = MAX_CATEGORIES - (1 if missing and none_bucket else 0)
+        names = sorted(counts)
+        if len(names) > room:
+            kept = sorted(sorted(counts, key=lambda v: (-counts[v], v))[: room - 1])
+            names = kept + [OTHER]
+        index = {n: i for i, n in enumerate(names)}
+        other = index.get(OTHER, -1) if len(counts) > room else -1
+        absent = -1
+        if missing and none_bucket:
+            names.append(NONE)
+            absent = len(names) - 1
+        idx = [index.get(str(r.labels[field]), other) if field in r.labels else absent for r in self.records]
+        return names, np.array(idx, dtype=np.int64)
+
+    def class_prompts(self, field: str, values: list[str]) -> tuple[list[str], list[int]]:
+        """Zero-shot prompts of `values` of `field`: (prompts, owner class index of each). The
+        dataset's own prompts when it has them, else "a photo of a {value}."."""
+        by_value = self.label_prompts.get(field) or {}
+        prompts, owner = [], []
+        for ci, v in enumerate(values):
+            for p in by_value.get(v) or [DEFAULT_PROMPT.format(v)]:
+                prompts.append(p)
+                owner.append(ci)
+        return prompts, owner
+
     def counts(self) -> dict:
         return {
             "read": self.read,
@@ -72,15 +150,6 @@ class Collection:
             "sampled_out": self.sampled_out,
             "captions": sum(len(r.captions) for r in self.records),
         }
-
-    def label_counts(self) -> dict[str, dict[str, int]]:
-        """{label field: {value: number of records}}, fields and values sorted."""
-        out: dict[str, dict[str, int]] = {}
-        for r in self.records:
-            for f, v in r.labels.items():
-                counts = out.setdefault(f, {})
-                counts[v] = counts.get(v, 0) + 1
-        return {f: dict(sorted(out[f].items())) for f in sorted(out)}
 
 
 class BadItem(Exception):

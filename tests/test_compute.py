@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from builder.compute import local_views, metrics, neighbours, projection
+from builder.compute import clusters, local_views, metrics, neighbours, projection
 from builder.io.cache import Cache
 
 
@@ -57,7 +57,7 @@ def test_umap_is_deterministic_and_trustworthy():
     assert a.shape == (240, 3) and np.array_equal(a, b)
     assert np.percentile(np.linalg.norm(a, axis=1), 99) == pytest.approx(1.0, abs=1e-3)
     assert projection.trustworthiness(x, a, k=10)["value"] > 0.85
-    labels = local_views.kmeans_clusters(x, 4, seed=0)
+    labels = clusters.kmeans_clusters(x, 4, seed=0)
     assert sorted(np.bincount(labels).tolist()) == [60, 60, 60, 60]
 
 

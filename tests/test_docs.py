@@ -12,8 +12,10 @@ import markdown
 import pytest
 
 from builder.render import pages
-from builder.render.docs import FIXED_NAV, MARKDOWN_EXTENSIONS, DocsBuildError, build_docs, default_nav
-from builder.render.pages import md_code, md_text, report_pages
+from builder.render.docs import FIXED_NAV, MARKDOWN_EXTENSIONS, DocsBuildError, default_nav
+from site_support import write_docs
+from builder.render.markdown import md_code, md_text
+from builder.render.pages import report_pages
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
@@ -85,7 +87,7 @@ def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
     (out / "explorer").mkdir()
     (out / "explorer" / "index.html").write_text("<!doctype html><title>explorer stub</title>")
-    build_docs(out, CONTENT, {**report_pages(sample_report()), **EXTRA}, title="CLIP Atlas <b>&</b>")
+    write_docs(out, CONTENT, {**report_pages(sample_report()), **EXTRA}, title="CLIP Atlas <b>&</b>")
     return out
 
 
@@ -327,7 +329,7 @@ def test_pages_survive_missing_keys(report):
 
 
 def test_build_with_empty_report(tmp_path):
-    build_docs(tmp_path, CONTENT, report_pages({}), title="Atlas")
+    write_docs(tmp_path, CONTENT, report_pages({}), title="Atlas")
     assert (tmp_path / "metrics.html").is_file()
     assert "Not recorded in this build" in (tmp_path / "metrics.html").read_text("utf-8")
 
@@ -346,30 +348,30 @@ def test_broken_link_raises_and_leaves_out_dir_alone(tmp_path):
     out = tmp_path / "site"
     out.mkdir()
     with pytest.raises(DocsBuildError, match="nowhere.md"):
-        build_docs(out, CONTENT, {"extra.md": "# Extra\n\n[x](nowhere.md)\n"}, title="t")
+        write_docs(out, CONTENT, {"extra.md": "# Extra\n\n[x](nowhere.md)\n"}, title="t")
     assert list(out.iterdir()) == []
 
 
 @pytest.mark.parametrize("path", ["../escape.md", "/abs.md", "a/../../b.md", "", ".hidden.md"])
 def test_generated_paths_must_stay_inside(tmp_path, path):
     with pytest.raises(DocsBuildError, match="relative path"):
-        build_docs(tmp_path, CONTENT, {path: "# x\n"}, title="t")
+        write_docs(tmp_path, CONTENT, {path: "# x\n"}, title="t")
 
 
 def test_generated_may_not_shadow_content(tmp_path):
     with pytest.raises(DocsBuildError, match="would replace"):
-        build_docs(tmp_path, CONTENT, {"index.md": "# Other home\n"}, title="t")
+        write_docs(tmp_path, CONTENT, {"index.md": "# Other home\n"}, title="t")
 
 
 def test_without_content_dir_needs_a_home(tmp_path):
     with pytest.raises(DocsBuildError, match="home page"):
-        build_docs(tmp_path / "o", tmp_path / "missing", {"a.md": "# A\n"}, title="t")
-    build_docs(tmp_path / "o", tmp_path / "missing", {"index.md": "# Home\n"}, title="t")
+        write_docs(tmp_path / "o", tmp_path / "missing", {"a.md": "# A\n"}, title="t")
+    write_docs(tmp_path / "o", tmp_path / "missing", {"index.md": "# Home\n"}, title="t")
     assert (tmp_path / "o" / "index.html").is_file()
 
 
 def test_build_is_quiet(tmp_path, capfd):
-    build_docs(tmp_path, CONTENT, report_pages(sample_report()), title="t")
+    write_docs(tmp_path, CONTENT, report_pages(sample_report()), title="t")
     captured = capfd.readouterr()
     assert captured.out == "" and captured.err == ""
 

@@ -288,7 +288,7 @@ def tiny_context(tmp_path, lm, neurons: dict):
 
 def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
     from builder.analyses import neurons as analysis
-    from builder.render.docs import build_docs
+    from site_support import write_docs
 
     ctx = tiny_context(tmp_path, tiny_vit, {"layers": [MLP1, "visual.transformer.resblocks.2.attn"],
                                             "units": "0:2", "steps": 4, "top_k": 3, "captions": 2})
@@ -308,7 +308,7 @@ def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
     # the dataset's markup travels as JSON data only; the markdown pages never carry it raw
     for page in ("neurons/index.md", "neurons/method.md"):
         assert "<img src=x" not in out.pages[page] and "<b>red</b>" not in out.pages[page]
-    build_docs(tmp_path / "site", tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    write_docs(tmp_path / "site", tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
     html = (tmp_path / "site" / "neurons" / "index.html").read_text()
     assert 'id="neuron-gallery"' in html and '<script src="neurons.js"></script>' in html
     assert (tmp_path / "site" / "neurons" / "neurons.js").is_file()
@@ -331,14 +331,14 @@ def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit, browser):
     """The gallery shows images, a click opens the unit panel with exemplars and captions as text,
     under a sub-path (like GitHub Pages), with no request outside the origin and no dialog."""
     from builder.analyses import neurons as analysis
-    from builder.render.docs import build_docs
+    from site_support import write_docs
     from builder.render.preview_server import serve_site
 
     ctx = tiny_context(tmp_path, tiny_vit, {"layers": [MLP1], "units": "0:3", "steps": 2, "top_k": 9,
                                             "captions": 9})
     out = analysis.run(ctx)
     site = tmp_path / "site"
-    build_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    write_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
     for rel, data in out.files.items():
         (site / "data" / "tiny" / "neurons" / rel).parent.mkdir(parents=True, exist_ok=True)
         (site / "data" / "tiny" / "neurons" / rel).write_bytes(data)
@@ -427,15 +427,15 @@ def test_demo_optimised_images_beat_dataset_and_show_the_colour(demo_world):
     image (mean activation, the optimised quantity), and its most saturated pixels are nearer the
     unit's colour than any other colour of the demo world."""
     model, preprocess, x, colours, demo_data = demo_world
-    from builder.analyses.neurons import model_stats
-    from builder.models.loading import LoadedModel
+    from builder.models.preprocessing import describe
 
     layer = "visual.transformer.resblocks.0.mlp.gelu"
     acts = _peaks(model, [layer], x)[layer]
     picked = _colour_units(acts["peak"], colours, 10)
     units = np.argsort([-s for _, s in picked], kind="stable")[:4].tolist()
     assert min(picked[u][1] for u in units) >= 0.9
-    size, mean, std = model_stats(LoadedModel(None, model, preprocess, None, torch.device("cpu"), "demo"))
+    p = describe(preprocess, model.visual)
+    size, mean, std = p.input_size, p.mean, p.std
     r = N.Recipe(size=size[0], input_size=size, mean=mean, std=std, steps=128)
     out = N.visualise(model, probes_for(model), N.make_jobs({layer: units}, 0), r)
     assert (out["activation"] > acts["mean"][:, units].max(0)).all(), (out["activation"], acts["mean"][:, units].max(0))
@@ -496,14 +496,14 @@ def test_demo_last_block_units_escape_the_gelu_trap(demo_world):
     output alone left 4 of 16 stuck near -0.02 (below every dataset image); climbing the stand-in
     takes every one of them above the dataset maximum."""
     model, preprocess, x, _, _ = demo_world
-    from builder.analyses.neurons import model_stats
-    from builder.models.loading import LoadedModel
+    from builder.models.preprocessing import describe
 
     layer = [n for n in probes_for(model) if n.endswith(".mlp.gelu")][-1]
     probes = probes_for(model)
     acts = N.dataset_activations(model, [probes[layer]], {}, [x[i:i + 80] for i in range(0, len(x), 80)])[layer]
     units = list(range(16))
-    size, mean, std = model_stats(LoadedModel(None, model, preprocess, None, torch.device("cpu"), "demo"))
+    p = describe(preprocess, model.visual)
+    size, mean, std = p.input_size, p.mean, p.std
     r = N.Recipe(size=size[0], input_size=size, mean=mean, std=std, steps=128)
     out = N.visualise(model, probes, N.make_jobs({layer: units}, 0), r)
     dmax = acts["mean"][:, units].max(0)

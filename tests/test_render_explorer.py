@@ -8,6 +8,7 @@ import re
 import pytest
 
 from builder import resources
+from builder.io.writer import SiteWriter
 from builder.render import site
 from builder.resources import bundler
 
@@ -45,9 +46,11 @@ def test_bundle_makes_no_outside_requests():
     assert "@import" not in css and "@font-face" not in css
 
 
-def test_render_explorer_writes_page_bundle_and_index(tmp_path):
+def test_explorer_files_are_page_bundle_and_index(tmp_path):
     _bundled_or_skip()
-    site.render_explorer(tmp_path, [{"name": "demo", "title": "Demo <world>"}], title="<script>alert(1)</script> Atlas")
+    writer = SiteWriter()
+    writer.add_files(site.explorer_files([{"name": "demo", "title": "Demo <world>"}], title="<script>alert(1)</script> Atlas"))
+    writer.write(tmp_path)
     html = (tmp_path / "explorer" / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Atlas" in html and "<script>alert" not in html
     # every URL in the page is relative: the site may live under any sub-path
@@ -68,15 +71,13 @@ def test_render_explorer_writes_page_bundle_and_index(tmp_path):
 ])
 def test_dataset_entries_must_stay_inside_data(tmp_path, entry):
     with pytest.raises(ValueError):
-        site.render_explorer(tmp_path, [entry], title="x")
+        site.explorer_files([entry], title="x")
 
 
-def test_preloads_the_global_view_when_the_manifest_exists(tmp_path):
-    data = tmp_path / "data" / "d1"
-    data.mkdir(parents=True)
-    (data / "manifest.json").write_text(json.dumps({"buffers": {
+def test_preloads_the_global_view_when_the_manifest_is_given():
+    manifest = {"buffers": {
         "positions": {"file": "positions.bin"}, "modality": {"file": "modality.bin"},
-        "category": {"file": "../../evil.bin"}, "cluster": {"file": "cluster.bin"}}}))
-    got = site._preloads(tmp_path / "data", {"manifest": "d1/manifest.json"})
+        "category": {"file": "../../evil.bin"}, "cluster": {"file": "cluster.bin"}}}
+    got = site._preloads({"manifest": "d1/manifest.json"}, manifest)
     assert got == ["d1/manifest.json", "d1/positions.bin", "d1/modality.bin"]
-    assert site._preloads(tmp_path / "data", {"manifest": "nope/manifest.json"}) == ["nope/manifest.json"]
+    assert site._preloads({"manifest": "nope/manifest.json"}, None) == ["nope/manifest.json"]

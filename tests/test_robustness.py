@@ -112,8 +112,8 @@ def test_blend_and_attack_shapes(vit, pixels):
 def test_run_end_to_end(tmp_path, vit):
     from builder.analyses import robustness
     from builder.render import pages as report_pages
-    from builder.render.docs import build_docs
-    from builder.render.write import CONTENT_DIR
+    from site_support import write_docs
+    from builder.render.assemble import CONTENT_DIR
 
     hostile = "<img src=x onerror=alert(1)>"
     ctx = tiny_context(tmp_path, vit, write_images(tmp_path / "img", 12, hostile=hostile),
@@ -130,6 +130,6 @@ def test_run_end_to_end(tmp_path, vit):
         if isinstance(text, str):
             assert "<img src=x" not in text, path
     assert robustness.run(ctx).cached
-    build_docs(tmp_path / "site", CONTENT_DIR, {**report_pages.report_pages({}), **out.pages}, "t")
+    write_docs(tmp_path / "site", CONTENT_DIR, {**report_pages.report_pages({}), **out.pages}, "t")
     assert (tmp_path / "site" / "robustness" / "index.html").is_file()
     assert (tmp_path / "site" / "robustness" / "figures" / "grey.svg").is_file()

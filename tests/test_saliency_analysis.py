@@ -26,7 +26,8 @@ def test_analysis_files_match_the_index(tmp_path, vision, size):
     index = json.loads(out.files["index.json"])
     h, w = index["grid"]
     m = index["maps"]["shape"][0]
-    assert len(out.files["maps.bin"]) == m * h * w == len(out.files["tokens.bin"])
+    assert out.buffers["maps"].shape == (m, h, w) == out.buffers["tokens"].shape
+    assert out.buffers["maps"].dtype == np.uint8 and out.counts == {"M": m, "GH": h, "GW": w, "TH": h, "TW": w}
     assert len(index["maps"]["min"]) == m and len(index["tokens"]["max"]) == m
     assert len(index["images"]) == 6 and sum(bool(im["word"]) for im in index["images"]) == 3
     rows = sorted(p["map"] for im in index["images"] for p in im["prompts"])
@@ -56,7 +57,7 @@ def test_prompt_sets(tmp_path):
     cfg = config_mod.from_dict({"saliency": {"prompts": ["something {colour}", "a {nosuchfield}"],
                                              "category_prompts": {"circle": ["a round thing"]}}}).saliency
     col = collect_manifest(write_shapes(tmp_path / "ds"), "shapes")
-    values = analysis.label_values(col.records)
+    values, _ = analysis.label_values(col)
     rng = np.random.default_rng(0)
     rec = col.records[3]  # blue? index 3: colour red, shape circle, no word
     s = prompt_set(rec, cfg, values, "shape", rng)
@@ -113,12 +114,12 @@ def test_config_errors_name_field_and_allowed_values(section, message):
 
 def test_pages_build_with_mkdocs(tmp_path):
     """The generated pages go through the strict MkDocs build; the script and data links resolve."""
-    from builder.render.docs import build_docs
+    from site_support import write_docs
 
     ctx = make_ctx(tmp_path, VIT, 32)
     out = analysis.run(ctx)
     site = tmp_path / "site"
-    build_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    write_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
     html = (site / "saliency" / "index.html").read_text(encoding="utf-8")
     assert '<script src="saliency.js"></script>' in html and 'data-index="../data/shapes/saliency/index.json"' in html
     assert (site / "saliency" / "saliency.js").is_file() and (site / "saliency" / "method.html").is_file()
@@ -147,8 +148,8 @@ def test_chunking_does_not_change_the_results(tmp_path, monkeypatch):
     a, b = json.loads(full.files["index.json"]), json.loads(small.files["index.json"])
     sims = lambda ix: [p["sim"] for im in ix["images"] for p in im["prompts"]]  # noqa: E731
     assert np.allclose(sims(a), sims(b), atol=1e-5)
-    for name in ("maps.bin", "tokens.bin"):
-        diff = np.abs(np.frombuffer(full.files[name], np.uint8).astype(int) - np.frombuffer(small.files[name], np.uint8))
+    for name in ("maps", "tokens"):
+        diff = np.abs(full.buffers[name].astype(int) - small.buffers[name])
         assert diff.max() <= 1
     assert full.metrics["pointing_game"] == small.metrics["pointing_game"]
     assert np.allclose(full.metrics["deletion"]["curve_salient"], small.metrics["deletion"]["curve_salient"], atol=1e-3)

@@ -39,7 +39,12 @@ class AnalysisContext:
 
 @dataclass
 class AnalysisOutput:
+    """What an analysis wants written (it writes nothing itself): buffers declared in
+    contract.ANALYSIS_BUFFERS[<name>] (with the counts their shapes name), other files, pages."""
+
     files: dict[str, bytes] = field(default_factory=dict)  # relpath under data/<dataset>/<name>/
+    buffers: dict[str, np.ndarray] = field(default_factory=dict)  # name -> array, see the contract
+    counts: dict[str, int] = field(default_factory=dict)  # sizes the buffers' shapes name
     pages: dict[str, str | bytes] = field(default_factory=dict)  # docs path -> markdown or asset bytes
     metrics: dict = field(default_factory=dict)
     cached: bool = False

@@ -21,11 +21,10 @@ import torch
 
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.analyses import neurons_site as site
-from builder.analyses.support import load_cached, save_cached
 from builder.compute import neurons as N
-from builder.compute.fvis.probes import UnknownLayer, probes_for
+from builder.compute.fvis.probes import probes_for
 from builder.config import ConfigError
-from builder.io.cache import hash_arrays, hash_json
+from builder.io.cache import hash_arrays
 
 CACHE_VERSION = 3  # 3: MLP units climb a monotone stand-in of the GELU
 FIELDS = ("mean", "peak", "argmax", "grid")
@@ -62,24 +61,9 @@ def choose_units(model, cfg) -> dict[str, list[int]]:
     return out
 
 
-def model_stats(lm) -> tuple[tuple[int, int], tuple, tuple]:
-    """(input size (h, w), mean, std): the model's own preprocessing, read from its transform."""
-    size = getattr(lm.model.visual, "image_size", 224)
-    size = (int(size), int(size)) if isinstance(size, int) else (int(size[0]), int(size[1]))
-    mean = std = None
-    for t in getattr(lm.preprocess, "transforms", []):
-        if type(t).__name__ == "Normalize":
-            mean, std = tuple(float(v) for v in t.mean), tuple(float(v) for v in t.std)
-    if mean is None:
-        from open_clip.constants import OPENAI_DATASET_MEAN, OPENAI_DATASET_STD
-
-        mean = tuple(getattr(lm.model.visual, "image_mean", None) or OPENAI_DATASET_MEAN)
-        std = tuple(getattr(lm.model.visual, "image_std", None) or OPENAI_DATASET_STD)
-    return size, mean, std
-
-
 def recipe_for(lm, cfg) -> N.Recipe:
-    size, mean, std = model_stats(lm)
+    p = lm.preprocessing
+    size, mean, std = p.input_size, p.mean, p.std
     return N.Recipe(size=cfg.size or max(size), input_size=size, mean=mean, std=std, steps=cfg.steps, lr=cfg.lr,
                     robust=cfg.robustness, fourier=cfg.fourier, decorrelate=cfg.decorrelate)
 
@@ -90,33 +74,35 @@ def optimise(ctx: AnalysisContext, units: dict[str, list[int]], recipe: N.Recipe
     """Optimised images uint8[N, s, s, 3], activation float32[N], curve float32[steps, N] (cached)."""
     cfg, lm = ctx.cfg.neurons, ctx.model
     jobs = N.make_jobs(units, cfg.seed)
-    key = hash_json([CACHE_VERSION, lm.fingerprint, [(j.layer, j.unit, j.seed) for j in jobs],
-                     recipe.__dict__, cfg.batch_size, str(lm.device.type)])
-    hit = ctx.cache.load_stage("neurons-optimised", key)
-    if hit is not None:
-        return hit, True
-    probes = probes_for(lm.model)
-    n_batches = len(N.plan_batches(jobs, cfg.batch_size))
-    started = time.perf_counter()
-    with ctx.bar(n_batches * recipe.steps, f"neurons: {len(jobs)} units x {recipe.steps} steps") as bar:
-        out = N.visualise(lm.model, probes, jobs, recipe, cfg.batch_size, lm.device, on_step=bar.update)
-    result = {"images": N.to_uint8(out["images"]), "activation": out["activation"], "peak": out["peak"],
-              "curve": out["curve"],
-              "seconds": np.asarray([time.perf_counter() - started]), "batches": np.asarray(n_batches)}
-    ctx.cache.save_stage("neurons-optimised", key, result)
-    return result, False
+    params = {"jobs": [(j.layer, j.unit, j.seed) for j in jobs], "recipe": recipe.__dict__,
+              "batch_size": cfg.batch_size, "device": lm.device.type}
+
+    def compute() -> dict:
+        n_batches = len(N.plan_batches(jobs, cfg.batch_size))
+        started = time.perf_counter()
+        with ctx.bar(n_batches * recipe.steps, f"neurons: {len(jobs)} units x {recipe.steps} steps") as bar:
+            out = N.visualise(lm.model, probes_for(lm.model), jobs, recipe, cfg.batch_size, lm.device,
+                              on_step=bar.update)
+        return {"images": N.to_uint8(out["images"]), "activation": out["activation"], "peak": out["peak"],
+                "curve": out["curve"],
+                "seconds": np.asarray([time.perf_counter() - started]), "batches": np.asarray(n_batches)}
+
+    return ctx.cache.cached("neurons-optimised", CACHE_VERSION, [lm.fingerprint], params, compute)
 
 
 def dataset_pass(ctx: AnalysisContext, units: dict[str, list[int]]) -> tuple[dict, bool]:
     """Per layer: mean and peak float32[I, U], argmax int32[I, U], grid int32[2] (cached)."""
+    lm, layers = ctx.model, list(units)
+    flat, hit = ctx.cache.cached("neurons-dataset", CACHE_VERSION, [lm.fingerprint, hash_arrays(ctx.image_emb)],
+                                 {"units": units}, lambda: _dataset_pass(ctx, units))
+    return {name: {k: flat[f"{i}.{k}"] for k in FIELDS} for i, name in enumerate(layers)}, hit
+
+
+def _dataset_pass(ctx: AnalysisContext, units: dict[str, list[int]]) -> dict[str, np.ndarray]:
     from builder.io.image_dataset import ImageFiles, collate
 
     lm, col = ctx.model, ctx.collection
-    key = hash_json([CACHE_VERSION, lm.fingerprint, hash_arrays(ctx.image_emb), units])
-    hit = ctx.cache.load_stage("neurons-dataset", key)
     layers = list(units)
-    if hit is not None:
-        return {name: {k: hit[f"{i}.{k}"] for k in FIELDS} for i, name in enumerate(layers)}, True
     probes = probes_for(lm.model)
     ds = ImageFiles([r.image for r in col.records], lm.preprocess, 0)
     loader = torch.utils.data.DataLoader(ds, batch_size=ctx.cfg.embed.batch_size, num_workers=ctx.cfg.embed.workers,
@@ -141,9 +127,7 @@ def dataset_pass(ctx: AnalysisContext, units: dict[str, list[int]]) -> tuple[dic
         argmax = np.zeros((n, len(units[name])), np.int32)
         mean[rows], peak[rows], argmax[rows] = acts[name]["mean"], acts[name]["peak"], acts[name]["argmax"]
         out[name] = {"mean": mean, "peak": peak, "argmax": argmax, "grid": acts[name]["grid"]}
-    ctx.cache.save_stage("neurons-dataset", key, {f"{i}.{k}": out[name][k] for i, name in enumerate(layers)
-                                                   for k in FIELDS})
-    return out, False
+    return {f"{i}.{k}": out[name][k] for i, name in enumerate(layers) for k in FIELDS}
 
 
 def sequential_check(ctx: AnalysisContext, units: dict[str, list[int]], recipe: N.Recipe, n: int) -> dict:
@@ -151,10 +135,10 @@ def sequential_check(ctx: AnalysisContext, units: dict[str, list[int]], recipe: 
     difference (cached with the inputs, so a rebuild does no model work)."""
     lm = ctx.model
     jobs = N.make_jobs(units, ctx.cfg.neurons.seed)[:n]
-    key = hash_json([CACHE_VERSION, lm.fingerprint, [(j.layer, j.unit, j.seed) for j in jobs], recipe.__dict__,
-                     str(lm.device.type)])
-    hit = load_cached(ctx.cache, "neurons-sequential", key)
-    return hit if hit is not None else save_cached(ctx.cache, "neurons-sequential", key, _time_both(lm, jobs, recipe))
+    params = {"jobs": [(j.layer, j.unit, j.seed) for j in jobs], "recipe": recipe.__dict__, "device": lm.device.type}
+    result, _ = ctx.cache.cached("neurons-sequential", CACHE_VERSION, [lm.fingerprint], params,
+                                 lambda: _time_both(lm, jobs, recipe))
+    return result
 
 
 def _time_both(lm, jobs: list[N.Job], recipe: N.Recipe) -> dict:

@@ -19,7 +19,7 @@ from builder.compute.fvis.probes import probes_for
 from builder.io.images import load_rgb
 from builder.models.inspect import vision_layers
 from builder.records import BadItem
-from builder.render.pages import fmt_pct, md_code, md_table, md_text
+from builder.render.markdown import fmt_pct, md_code, md_table, md_text
 
 INDEX_SCHEMA = 1
 CURVE_POINTS = 32
@@ -85,14 +85,11 @@ def _label_agreement(records, rows: np.ndarray, base: dict[str, dict[str, float]
     return out
 
 
-def _label_frequencies(records) -> dict[str, dict[str, float]]:
-    fields = sorted({f for r in records for f in r.labels})
+def _label_frequencies(col) -> dict[str, dict[str, float]]:
+    """{field: {value: share of the images that have the field}} for fields with >= 2 values."""
     out = {}
-    for f in fields:
-        counts: dict[str, int] = {}
-        for r in records:
-            if f in r.labels:
-                counts[r.labels[f]] = counts.get(r.labels[f], 0) + 1
+    for f in sorted(col.label_fields()):
+        counts = col.label_counts(f)
         total = sum(counts.values())
         if len(counts) >= 2:
             out[f] = {v: c / total for v, c in counts.items()}
@@ -104,7 +101,7 @@ def unit_table(ctx, units: dict[str, list[int]], acts: dict, opt: dict) -> dict[
     nearest captions and label agreement of the exemplars."""
     cfg = ctx.cfg.neurons
     records = ctx.collection.records
-    base = _label_frequencies(records)
+    base = _label_frequencies(ctx.collection)
     out, start = {}, 0
     for name, us in units.items():
         a = acts[name]

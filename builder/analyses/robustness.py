@@ -34,7 +34,7 @@ BLEND_IMAGES = 32  # the noise -> image dynamics use at most this many of the sa
 def run(ctx: AnalysisContext) -> AnalysisOutput:
     start = time.perf_counter()
     cfg = ctx.cfg.robustness
-    field, why = S.pick_category_field(ctx.collection.records, cfg.category_field or ctx.cfg.topology.category_field)
+    field, why = S.pick_category_field(ctx.collection, cfg.category_field or ctx.cfg.topology.category_field)
     result, cached = S.cached_result(ctx, STAGE, VERSION, cfg, {"field": field},
                                      lambda: compute(ctx, cfg, field, why))
     seconds = time.perf_counter() - start
@@ -96,10 +96,9 @@ def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
     lm = ctx.model
     res: dict = {"version": VERSION, "params": {k: v for k, v in dataclasses.asdict(cfg).items() if k != "enabled"},
                  "timings": timings, "device": str(lm.device)}
-    try:
-        to_pixels, mean, std = R.split_preprocess(lm.preprocess)
-    except ValueError as exc:
-        res["skipped"] = str(exc)
+    to_pixels, mean, std = lm.preprocessing.to_pixels, lm.preprocessing.mean, lm.preprocessing.std
+    if to_pixels is None:
+        res["skipped"] = lm.preprocessing.why_not
         return res
     records = ctx.collection.records
     idx = S.random_sample(len(records), cfg.images, cfg.seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from builder.render import figures as fig
-from builder.render.pages import fmt_float, fmt_pct, md_code, md_table, md_text
+from builder.render.markdown import fmt_float, fmt_pct, md_code, md_table, md_text
 
 SWEEPS = {
     "grey": ("Grey pixels", "share of pixels replaced by grey", "fraction"),

@@ -51,31 +51,36 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     records = ctx.collection.records
     digest = hash_json([[r.id, list(r.captions), sorted((str(k), str(v)) for k, v in r.labels.items()),
                          r.box, r.extra if isinstance(r.extra, dict) else {}] for r in records])
-    # image_emb identifies the images (it is computed from their bytes); the code hash covers pages
-    key = hash_json([VERSION, lm.fingerprint, ctx.cfg.dataset.slug, repr(cfg), kind, hash_arrays(ctx.image_emb),
-                     digest, _code_hash()])
-    hit = ctx.cache.load_stage("saliency", key)
-    if hit is not None:
-        return _unpack(hit)
-    out = compute(ctx, kind)
-    ctx.cache.save_stage("saliency", key, _pack(out))
-    return out
+    # image_emb identifies the images (it is computed from their bytes)
+    inputs = [lm.fingerprint, hash_arrays(ctx.image_emb), digest]
+    params = {"dataset": ctx.cfg.dataset.slug, "config": repr(cfg), "kind": kind}
+    result, cached = ctx.cache.cached("saliency", VERSION, inputs, params, lambda: compute(ctx, kind))
+    return output(ctx, result, cached)
 
 
-def _code_hash() -> str:
-    """This analysis's code and assets: a change to any of them invalidates cached outputs."""
-    here = Path(__file__).resolve().parent
-    files = [*sorted(ASSETS.glob("*")), here / "saliency.py", here / "saliency_pages.py", here / "saliency_prompts.py",
-             here.parent / "compute" / "saliency.py"]
-    return hash_json({p.name: p.read_text(encoding="utf-8") for p in files})
+def output(ctx: AnalysisContext, result: dict, cached: bool) -> AnalysisOutput:
+    """Files, buffers and pages from a (cached) result; pages are rendered on every build."""
+    # index.json and the metrics are kept as their exact JSON text (floats unrounded)
+    index = json.loads(result["index_json"].tobytes().decode("utf-8"))
+    metrics = json.loads(result["metrics_json"].tobytes().decode("utf-8"))
+    files = {f"images/{n:03d}.webp": _webp(Image.fromarray(v)) for n, v in enumerate(result["views"])}
+    files["index.json"] = result["index_json"].tobytes()
+    maps, tokens = result["maps"], result["tokens"]
+    counts = {"M": len(maps), "GH": maps.shape[1], "GW": maps.shape[2], "TH": tokens.shape[1], "TW": tokens.shape[2]}
+    site_pages = {
+        "saliency/index.md": pages.index_page(ctx.cfg.dataset.slug, index, index["metrics"]),
+        "saliency/method.md": pages.method_page(index["metrics"], ctx.cfg.saliency),
+        "saliency/saliency.js": (ASSETS / "saliency.js").read_bytes(),
+        "saliency/saliency.css": (ASSETS / "saliency.css").read_bytes(),
+    }
+    svg = pages.deletion_svg(index["metrics"])
+    if svg:
+        site_pages["saliency/deletion.svg"] = svg
+    return AnalysisOutput(files=files, buffers={"maps": maps, "tokens": tokens}, counts=counts, pages=site_pages,
+                          metrics=metrics, cached=cached)
 
 
 # -- pixels ---------------------------------------------------------------------------------------
-
-def _crops(preprocess) -> bool:
-    """Does open_clip's transform centre-crop (resize the short side, then crop), or squash?"""
-    return any(type(t).__name__ == "CenterCrop" for t in getattr(preprocess, "transforms", []))
-
 
 def view_box(box, size: tuple[int, int], crop: bool) -> list[float] | None:
     """A box in fractions of the original image -> fractions of the model's (square) view."""
@@ -139,30 +144,23 @@ def _pair(v) -> tuple[int, int]:
     return (int(v[0]), int(v[1])) if isinstance(v, (list, tuple)) else (int(v or 224), int(v or 224))
 
 
-def label_values(records) -> dict[str, list[str]]:
-    values: dict[str, set] = {}
-    for r in records:
-        for k, v in r.labels.items():
-            values.setdefault(k, set()).add(str(v))
-    return {k: sorted(v) for k, v in values.items()}
+def label_values(col) -> tuple[dict[str, list[str]], str | None]:
+    """({field: its values, sorted}, the category field) of the collection."""
+    return {f: list(col.label_counts(f)) for f in col.label_fields()}, col.category_field()
 
 
-def category_field(records) -> str | None:
-    fields = [f for f in (records[0].labels if records else {}) if all(f in r.labels for r in records)]
-    return fields[0] if fields else None
-
-
-def compute(ctx: AnalysisContext, kind: str) -> AnalysisOutput:
+def compute(ctx: AnalysisContext, kind: str) -> dict:
+    """The maps (quantised), the curated images as the model saw them, index.json and metrics."""
     cfg, lm = ctx.cfg.saliency, ctx.model
     model, dev = lm.model, lm.device
     records = ctx.collection.records
-    values, cat_field = label_values(records), category_field(records)
+    values, cat_field = label_values(ctx.collection)
     typo, word_wins = typographic_rate(ctx, values, cat_field)
     curated = select_images(records, cfg.images, cfg.word_images, cfg.seed, prefer=word_wins)
     with_box = [i for i, r in enumerate(records) if r.box is not None]
     evaluated = sorted(np.random.default_rng(cfg.seed + 1).choice(
         with_box, min(cfg.eval_images, len(with_box)), replace=False).tolist()) if with_box else []
-    crop = _crops(lm.preprocess)
+    crop = lm.preprocessing.crop
     set_rng = np.random.default_rng(cfg.seed + 2)
     sets = {i: prompt_set(records[i], cfg, values, cat_field, set_rng) for i in curated}
 
@@ -196,24 +194,18 @@ def compute(ctx: AnalysisContext, kind: str) -> AnalysisOutput:
     metrics.update(evaluate(ctx, kind, evaluated, crop))
     metrics.update(typo)
 
-    files = {f"images/{n:03d}.webp": _webp(v) for n, v in enumerate(views)}
     q, lo, hi = sal.quantise(out["maps"])
     tq, tlo, thi = sal.quantise(out["tokens"])
-    files["maps.bin"], files["tokens.bin"] = q.tobytes(), tq.tobytes()
     index = index_json(ctx, kind, kept, sets, out["similarity"], temperature, (q.shape, lo, hi), (tq.shape, tlo, thi),
                        boxes, metrics)
-    files["index.json"] = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    slug = ctx.cfg.dataset.slug
-    site_pages = {
-        "saliency/index.md": pages.index_page(slug, index, index["metrics"]),
-        "saliency/method.md": pages.method_page(index["metrics"], cfg),
-        "saliency/saliency.js": (ASSETS / "saliency.js").read_bytes(),
-        "saliency/saliency.css": (ASSETS / "saliency.css").read_bytes(),
-    }
-    svg = pages.deletion_svg(index["metrics"])
-    if svg:
-        site_pages["saliency/deletion.svg"] = svg
-    return AnalysisOutput(files=files, pages=site_pages, metrics=metrics)
+    px = cfg.image_px
+    return {"maps": q, "tokens": tq,
+            "views": np.stack([np.asarray(v.convert("RGB")) for v in views]) if views else np.zeros((0, px, px, 3), np.uint8),
+            "index_json": _json_array(index), "metrics_json": _json_array(metrics)}
+
+
+def _json_array(obj) -> np.ndarray:
+    return np.frombuffer(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), np.uint8)
 
 
 def index_json(ctx, kind, kept, sets, sims, temperature, maps, tokens, boxes, metrics) -> dict:
@@ -271,7 +263,7 @@ def evaluate(ctx: AnalysisContext, kind: str, evaluated: list[int], crop: bool) 
     asked about its own object description."""
     cfg, lm = ctx.cfg.saliency, ctx.model
     records = ctx.collection.records
-    values, cat_field = label_values(records), category_field(records)
+    values, cat_field = label_values(ctx.collection)
     rng = np.random.default_rng(cfg.seed + 3)
     sets = {i: prompt_set(records[i], cfg, values, cat_field, rng) for i in evaluated}
     evaluated = [i for i in evaluated if sets[i].prompts and records[i].box is not None]
@@ -349,24 +341,3 @@ def typographic_rate(ctx: AnalysisContext, values: dict, cat_field: str | None) 
     metrics = {"typographic": {"images": len(rows), "word_win_rate": float((w > o).mean()),
                                "mean_margin": float((w - o).mean()), "by_kind": by_kind}}
     return metrics, [i for i, win in zip(rows, w > o) if win]
-
-
-# -- cache ----------------------------------------------------------------------------------------
-
-def _pack(out: AnalysisOutput) -> dict[str, np.ndarray]:
-    arrays = {"metrics": np.frombuffer(json.dumps(out.metrics).encode(), np.uint8)}
-    for prefix, d in (("file:", out.files), ("page:", out.pages)):
-        for k, v in d.items():
-            arrays[prefix + k] = np.frombuffer(v if isinstance(v, bytes) else ("\0str" + v).encode("utf-8"), np.uint8)
-    return arrays
-
-
-def _unpack(arrays: dict[str, np.ndarray]) -> AnalysisOutput:
-    out = AnalysisOutput(metrics=json.loads(arrays["metrics"].tobytes()), cached=True)
-    for k, a in arrays.items():
-        b = a.tobytes()
-        if k.startswith("file:"):
-            out.files[k[5:]] = b
-        elif k.startswith("page:"):
-            out.pages[k[5:]] = b[4:].decode("utf-8") if b.startswith(b"\0str") else b
-    return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from builder.render.pages import fmt_float, fmt_pct, md_table, md_text
+from builder.render.markdown import fmt_float, fmt_pct, md_table, md_text
 
 
 def _g(d, *keys):

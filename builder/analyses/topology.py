@@ -1,6 +1,6 @@
 """Topology and geometry of the embeddings (seeds/clip-topology-blog.md), precomputed.
 
-Per category (a label field, see `support.pick_category_field`) of the image embeddings and of
+Per category (a label field, see `Collection.category_field`) of the image embeddings and of
 the caption embeddings: persistence diagrams (H0, H1), Wasserstein and bottleneck distances
 between categories, principal-subspace angles, mean cross-modal similarity; over all of them:
 the modality gap. A stratified sample of images is re-embedded under Gaussian blur, Gaussian
@@ -20,6 +20,7 @@ import numpy as np
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.analyses import support as S
 from builder.analyses import topology_pages
+from builder.clock import StageClock
 from builder.compute import robustness as R
 from builder.compute import topology as T
 
@@ -33,8 +34,7 @@ REEMBED_CHECK = 8  # sample images re-embedded unperturbed to check the preproce
 def run(ctx: AnalysisContext) -> AnalysisOutput:
     start = time.perf_counter()
     cfg = ctx.cfg.topology
-    records = ctx.collection.records
-    field, why = S.pick_category_field(records, cfg.category_field)
+    field, why = S.pick_category_field(ctx.collection, cfg.category_field)
     result, cached = S.cached_result(ctx, STAGE, VERSION, cfg, {"field": field},
                                      lambda: compute(ctx, cfg, field, why))
     seconds = time.perf_counter() - start
@@ -71,21 +71,10 @@ def single_threaded_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _clock(timings: dict):
-    """lap(name): add the seconds since the previous lap to timings[name]."""
-    last = [time.perf_counter()]
-
-    def lap(name):
-        now = time.perf_counter()
-        timings[name] = timings.get(name, 0.0) + now - last[0]
-        last[0] = now
-    return lap
-
-
 def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
-    timings: dict[str, float] = {}
-    lap = _clock(timings)
-    names, img_lab = S.category_labels(ctx.collection.records, field)
+    clock = StageClock()
+    timings, lap = clock.laps, clock.lap
+    names, img_lab = ctx.collection.categories(field, none_bucket=False)
     with single_threaded_blas():
         res = embedding_topology(ctx.image_emb, ctx.text_emb, ctx.caption_image, img_lab, names, cfg, field,
                                  why, ctx.log, lap)
@@ -183,10 +172,10 @@ def perturbation_levels(cfg) -> list[tuple[str, float]]:
 def perturbations(ctx: AnalysisContext, cfg, img_lab: np.ndarray, G: int, lap) -> dict:
     """Re-embed a stratified sample under every blur / noise level; diagrams and distances to the
     original per category and pooled; a fixed-frame 2D PCA of the pooled sample per blur level."""
-    try:
-        to_pixels, mean, std = R.split_preprocess(ctx.model.preprocess)
-    except ValueError as exc:
-        return {"skipped": str(exc)}
+    p = ctx.model.preprocessing
+    to_pixels, mean, std = p.to_pixels, p.mean, p.std
+    if to_pixels is None:
+        return {"skipped": p.why_not}
     records = ctx.collection.records
     idx = S.stratified_sample(img_lab, cfg.perturb_per_category, cfg.seed) if G else \
         S.random_sample(len(records), cfg.perturb_per_category * 8, cfg.seed)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from builder.render import figures as fig
-from builder.render.pages import fmt_float, fmt_pct, md_table, md_text
+from builder.render.markdown import fmt_float, fmt_pct, md_table, md_text
 
 PERTURB_NAMES = {"blur": "blur σ", "gaussian": "noise std", "salt_pepper": "salt & pepper"}
 

@@ -113,7 +113,8 @@ def info(layers, list_models, no_dataset, **opts):
     click.echo(f"  {'description':16s} {col.description}")
     for k, v in col.counts().items():
         click.echo(f"  {k:16s} {v}")
-    for f, counts in col.label_counts().items():
+    for f in sorted(col.label_fields()):
+        counts = col.label_counts(f)
         shown = ", ".join(f"{v} ({n})" for v, n in list(counts.items())[:30])
         click.echo(f"  label {f}: {len(counts)} categories: {shown}")
 

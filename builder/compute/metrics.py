@@ -85,6 +85,13 @@ def zero_shot_scores(image_emb: np.ndarray, prompt_emb: np.ndarray, prompt_class
     return out
 
 
+def top1(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Share of rows whose best-scoring column is their label (nan for no rows)."""
+    if len(scores) == 0:
+        return float("nan")
+    return float(np.mean(np.argmax(scores, axis=1) == np.asarray(labels)))
+
+
 def zero_shot_accuracy(image_emb: np.ndarray, class_emb: np.ndarray, labels: np.ndarray) -> float:
     """Top-1 accuracy of the nearest class embedding; labels int[I] index rows of class_emb."""
     if len(image_emb) == 0:

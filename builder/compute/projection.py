@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 
+VERSION = 1  # bump when umap_3d gives other results for the same inputs
+
 
 def umap_3d(emb: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, n_neighbors: int = 15,
             min_dist: float = 0.1, seed: int = 0) -> np.ndarray:

@@ -103,6 +103,8 @@ class SiteConfig:
 
     title: str = setting("CLIP Atlas", doc="site title, shown in the header and the page titles")
     thumb_size: int = setting(64, lo=16, hi=256, doc="side of the image thumbnails in the explorer's atlas, in pixels")
+    category_field: str = setting("", doc="label field the explorer colours by (\"\" = the one rule: the field most "
+                                          "images have, ties to the first; see records.Collection.category_field)")
 
 
 CORE_SECTIONS = {

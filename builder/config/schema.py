@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 
-class ConfigError(ValueError):
-    """A configuration value is missing, of the wrong type or not among the allowed values."""
+from builder.errors import ConfigError  # noqa: E402,F401 (defined with every expected error; re-exported)
 
 
 NUMBER = (int, float)

@@ -1,22 +1,24 @@
-"""The one writer of `data/<dataset>/`: checks every buffer against the contract, then writes.
+"""What goes into `data/<dataset>/`: gathered, checked against the contract, serialised.
 
-Nothing is written until `write()`: buffers are gathered first, validated against
-`builder.contract`, and written with their sha256 into `manifest.json`.
+Nothing is written here: `serialise()` checks every buffer against `builder.contract` and
+returns the files (relative path -> bytes) with `manifest.json` recording each one's sha256; the
+one writer (`builder.io.writer.SiteWriter`) puts them on disk.
 
 Usage:
-    w = ArtifactWriter("demo")
-    w.add_buffer("positions", pos_f16)        # checked against contract.GLOBAL_BUFFERS
-    w.add_local_views(fields, rows_per_shard)  # the sharded LOCAL_FIELDS
-    w.add_text("captions", captions)           # UTF-8 blob + offsets buffer
-    w.add_file("thumbs/atlas-000.webp", data)  # any other file (images, JSON)
-    manifest = w.write(data_root, counts={...}, meta={...})
+    a = DatasetArtifacts("demo")
+    a.add_buffer("positions", pos_f16)        # checked against contract.GLOBAL_BUFFERS
+    a.add_local_views(fields, rows_per_shard)  # the sharded LOCAL_FIELDS
+    a.add_text("captions", captions)           # UTF-8 blob + offsets buffer
+    a.add_analysis_buffers("saliency", {"maps": maps_u8}, {"M": 40, "H": 8, "W": 8})
+    a.add_file("thumbs/atlas-000.webp", data)  # any other file (images, JSON)
+    files, manifest = a.serialise(counts={...}, meta={...})
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
+from pathlib import PurePosixPath
 
 import numpy as np
 
@@ -26,7 +28,7 @@ from builder import contract
 from builder.errors import ContractError  # noqa: E402,F401 (re-exported)
 
 
-def _le_bytes(array: np.ndarray, dtype: str) -> bytes:
+def le_bytes(array: np.ndarray, dtype: str) -> bytes:
     return np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
 
 
@@ -34,7 +36,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class ArtifactWriter:
+class DatasetArtifacts:
     def __init__(self, dataset: str):
         self.dataset = dataset
         self._buffers: dict[str, np.ndarray] = {}
@@ -42,6 +44,7 @@ class ArtifactWriter:
         self._rows_per_shard = contract.DEFAULT_ROWS_PER_SHARD
         self._files: dict[str, bytes] = {}
         self._texts: dict[str, bytes] = {}
+        self._analysis: dict[str, tuple[dict[str, np.ndarray], dict[str, int]]] = {}
 
     # -- gathering -----------------------------------------------------------------------------
     def add_buffer(self, name: str, array: np.ndarray) -> None:
@@ -64,8 +67,17 @@ class ArtifactWriter:
         self._texts[name] = b"".join(encoded)
         self.add_buffer("caption_offsets", offsets)
 
+    def add_analysis_buffers(self, analysis: str, buffers: dict[str, np.ndarray], counts: dict[str, int]) -> None:
+        """An analysis's buffers, declared in contract.ANALYSIS_BUFFERS[analysis]; `counts` gives
+        the sizes their shapes name. Written as <analysis>/<name>.bin."""
+        known = contract.ANALYSIS_BUFFERS.get(analysis, {})
+        for name in buffers:
+            if name not in known:
+                raise ContractError(f"buffer {analysis}/{name!r} is not in the contract; known: {sorted(known)}")
+        self._analysis[analysis] = ({k: np.asarray(v) for k, v in buffers.items()}, dict(counts))
+
     def add_file(self, relpath: str, data: bytes) -> None:
-        if relpath.startswith(("/", "..")) or ".." in Path(relpath).parts:
+        if relpath.startswith(("/", "..")) or ".." in PurePosixPath(relpath).parts:
             raise ContractError(f"file path {relpath!r} must stay inside the dataset folder")
         self._files[relpath] = data
 
@@ -93,47 +105,48 @@ class ArtifactWriter:
                 self._check(spec, self._local[spec.name], counts)
             if int(self._local["neighbours"].max(initial=0)) >= counts["N"]:
                 raise ContractError("buffer 'neighbours' points past the last point")
+        for analysis, (buffers, own) in self._analysis.items():
+            for name, array in buffers.items():
+                self._check(contract.ANALYSIS_BUFFERS[analysis][name], array, {**counts, **own})
 
-    # -- writing -------------------------------------------------------------------------------
-    def write(self, data_root: Path, counts: dict[str, int], meta: dict) -> dict:
-        """Validate everything, then write into data_root/<dataset>/ and return the manifest."""
+    # -- serialising ---------------------------------------------------------------------------
+    def serialise(self, counts: dict[str, int], meta: dict) -> tuple[dict[str, bytes], dict]:
+        """Validate everything; return ({relpath under data/<dataset>/: bytes}, manifest)."""
         self._check_all(counts)
-        out = Path(data_root) / self.dataset
-        out.mkdir(parents=True, exist_ok=True)
+        out: dict[str, bytes] = {}
         buffers = {}
         for name in sorted(self._buffers):
             spec = contract.GLOBAL_BUFFERS[name]
-            data = _le_bytes(self._buffers[name], spec.dtype)
-            (out / f"{name}.bin").write_bytes(data)
+            data = out[f"{name}.bin"] = le_bytes(self._buffers[name], spec.dtype)
             buffers[name] = {"file": f"{name}.bin", "dtype": spec.dtype, "shape": list(self._buffers[name].shape),
                              "bytes": len(data), "sha256": _sha256(data)}
         texts = {}
         for name, data in self._texts.items():
-            (out / f"{name}.txt").write_bytes(data)
+            out[f"{name}.txt"] = data
             texts[name] = {"file": f"{name}.txt", "encoding": "utf-8", "offsets": "caption_offsets",
                            "bytes": len(data), "sha256": _sha256(data)}
-        local = self._write_local(out, counts) if self._local is not None else None
-        files = {}
-        for rel in sorted(self._files):
-            path = out / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(self._files[rel])
-            files[rel] = {"bytes": len(self._files[rel]), "sha256": _sha256(self._files[rel])}
+        local = self._local_files(out, counts) if self._local is not None else None
+        files = dict(self._files)
+        for analysis, (arrays, _) in self._analysis.items():
+            for name, array in arrays.items():
+                files[f"{analysis}/{name}.bin"] = le_bytes(array, contract.ANALYSIS_BUFFERS[analysis][name].dtype)
+        listed = {}
+        for rel in sorted(files):
+            out[rel] = files[rel]
+            listed[rel] = {"bytes": len(files[rel]), "sha256": _sha256(files[rel])}
         manifest = {"schema_version": contract.SCHEMA_VERSION, "dataset": self.dataset, "counts": counts,
-                    "buffers": buffers, "texts": texts, "local": local, "files": files, **meta}
-        (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True),
-                                           encoding="utf-8")
-        return manifest
+                    "buffers": buffers, "texts": texts, "local": local, "files": listed, **meta}
+        out["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        return out, manifest
 
-    def _write_local(self, out: Path, counts: dict[str, int]) -> dict:
+    def _local_files(self, out: dict[str, bytes], counts: dict[str, int]) -> dict:
         n, r = counts["N"], self._rows_per_shard
         n_shards = (n + r - 1) // r
-        (out / "local").mkdir(exist_ok=True)
         shard_hashes, shard_bytes = [], []
         for s in range(n_shards):
-            parts = [_le_bytes(self._local[f.name][s * r : (s + 1) * r], f.dtype) for f in contract.LOCAL_FIELDS]
+            parts = [le_bytes(self._local[f.name][s * r : (s + 1) * r], f.dtype) for f in contract.LOCAL_FIELDS]
             data = b"".join(parts)
-            (out / "local" / f"shard-{s:05d}.bin").write_bytes(data)
+            out[f"local/shard-{s:05d}.bin"] = data
             shard_hashes.append(_sha256(data))
             shard_bytes.append(len(data))
         return {

@@ -1,5 +1,10 @@
 """Content-addressed cache: per-item arrays (embeddings, thumbnails) and whole stage outputs.
 
+One rule for stage results: `Cache.cached(stage, version, inputs, params, compute)`. The key is
+the stage's inputs' hashes, its parameters and the `VERSION` kept next to its compute function,
+so changing the code (and its VERSION) never serves a stale result. Only compute results are
+cached; pages are rendered on every build.
+
 Item caches are keyed by content (an image file's sha256, a caption's sha256) inside a
 namespace that names everything else the value depends on (e.g. the model's fingerprint), so
 adding images computes only the new ones. Stage outputs are keyed by a hash of their inputs and
@@ -15,6 +20,10 @@ import os
 from pathlib import Path
 
 import numpy as np
+
+from builder.io.jsonio import json_bytes
+
+_JSON = "__json__"  # the npz entry holding a result's JSON-able part
 
 
 def default_cache_dir() -> Path:
@@ -70,6 +79,27 @@ class Cache:
     def save_stage(self, stage: str, key: str, arrays: dict[str, np.ndarray]) -> None:
         _atomic_save_npz(self.stage_path(stage, key), arrays)
 
+    def cached(self, stage: str, version: int, inputs: list, params: dict, compute) -> tuple[dict, bool]:
+        """The result of `compute()` for these inputs and parameters, from the cache or computed
+        and stored. Returns (result, came_from_cache).
+
+        stage    the stage's name, e.g. "knn", "saliency"
+        version  the VERSION next to the stage's compute function
+        inputs   hashes (str) of everything the result is computed from, e.g. the embeddings'
+        params   the stage's parameters (JSON-able)
+        compute  () -> dict of name -> numpy array or JSON-able value
+        The result always comes back the way the cache stores it (arrays as saved, the rest as
+        its JSON round trip), so a fresh and a cached build render from identical data."""
+        key = hash_json([stage, version, list(inputs), params])
+        hit = self.load_stage(stage, key)
+        if hit is not None:
+            result = _decode(hit)
+            if result is not None:
+                return result, True
+        arrays = _encode(compute())
+        self.save_stage(stage, key, arrays)
+        return _decode(arrays), False
+
     # -- per-item values -----------------------------------------------------------------------
     def _item_dir(self, namespace: str) -> Path:
         return self.root / "items" / hashlib.sha256(namespace.encode()).hexdigest()[:24]
@@ -100,3 +130,22 @@ class Cache:
         (folder / "namespace.txt").write_text(namespace, encoding="utf-8")
         name = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:24]
         _atomic_save_npz(folder / f"chunk-{name}.npz", {"keys": np.asarray(keys), "values": values})
+
+
+def _encode(result: dict) -> dict[str, np.ndarray]:
+    arrays = {k: np.asarray(v) for k, v in result.items() if isinstance(v, np.ndarray)}
+    rest = {k: v for k, v in result.items() if not isinstance(v, np.ndarray)}
+    if _JSON in arrays:
+        raise ValueError(f"a stage result may not have a key named {_JSON!r}")
+    arrays[_JSON] = np.frombuffer(json_bytes(rest), dtype=np.uint8)
+    return arrays
+
+
+def _decode(arrays: dict[str, np.ndarray]) -> dict | None:
+    if _JSON not in arrays:
+        return None
+    try:
+        rest = json.loads(arrays[_JSON].tobytes().decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None  # a damaged entry is recomputed, not trusted
+    return {**{k: v for k, v in arrays.items() if k != _JSON}, **rest}

@@ -17,7 +17,8 @@ MARKER = "build-report.json"
 from builder.errors import OutputError  # noqa: E402,F401 (re-exported)
 
 
-def _check_replaceable(out: Path) -> None:
+def check_replaceable(out: Path) -> None:
+    """Raise OutputError unless `out` is missing, empty, or a site this builder made."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"output path {str(out)!r} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
@@ -29,7 +30,7 @@ def _check_replaceable(out: Path) -> None:
 def staging_folder(out: Path):
     """Yield an empty staging folder; on normal exit it replaces `out` (old site removed)."""
     out = Path(out).absolute()
-    _check_replaceable(out)
+    check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in out.parent.glob(f".{out.name}.staging-*"):
         shutil.rmtree(stale, ignore_errors=True)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
+from builder.models.preprocessing import Preprocessing, describe
 from builder.models.registry import ModelSpec
 
 
@@ -28,6 +29,10 @@ class LoadedModel:
     tokenizer: object  # open_clip tokenizer: list[str] -> LongTensor[n, context_length]
     device: torch.device
     fingerprint: str  # identifies the weights, for cache keys
+    preprocessing: Preprocessing = field(init=False)  # input size, mean/std, crop rule: read once
+
+    def __post_init__(self) -> None:
+        self.preprocessing = describe(self.preprocess, self.model.visual)
 
     def info(self) -> dict:
         visual = self.model.visual

@@ -1,9 +1,9 @@
 """The explanatory pages: hand-written content/ plus generated markdown, built with MkDocs Material.
 
-`build_docs` gathers everything into a temporary folder first (nothing is written to `out_dir`
-until MkDocs has built the whole site without a warning), then merges the built pages into
-`out_dir` beside whatever else is there (the explorer, data/). MkDocs itself would empty its
-output folder, so it never builds into `out_dir` directly.
+`render_docs` gathers everything into a temporary folder, has MkDocs build it there, and returns
+the built files (relative path -> bytes) for the one writer (`builder.io.writer.SiteWriter`),
+which puts them beside the explorer and data/. MkDocs itself would empty its output folder, so
+it never builds into the site directly.
 
 The pages are static and self-contained: relative links only (`use_directory_urls: false`, so
 `explorer.md` becomes `explorer.html` and works from any sub-path or a plain file server), no
@@ -90,19 +90,17 @@ MARKDOWN_EXTENSIONS = [
 from builder.errors import DocsBuildError  # noqa: E402,F401 (re-exported)
 
 
-def build_docs(
-    out_dir: Path,
+def render_docs(
     content_dir: Path,
     generated: dict[str, str | bytes],
     title: str,
     nav: list | None = None,
     *,
     strict: bool = True,
-) -> None:
-    """Build the MkDocs site from `content_dir` plus `generated` pages into `out_dir`.
+) -> dict[str, bytes]:
+    """The MkDocs site built from `content_dir` plus `generated` pages: {relpath: bytes}, pages
+    at "index.html", "explorer.html", ... of the site root.
 
-    out_dir      the site root; pages land at out_dir/index.html, out_dir/explorer.html, ...
-                 and existing files there that the docs do not produce are left alone
     content_dir  hand-written pages and assets (stylesheets/*.css and javascripts/*.js are
                  added to every page); may be missing
     generated    relative POSIX path -> text, e.g. {"method.md": "# Method ...",
@@ -111,9 +109,8 @@ def build_docs(
     title        site name shown in the header (HTML-escaped here: Material does not escape it)
     nav          an explicit MkDocs nav; by default `default_nav` of all pages
     strict       treat MkDocs warnings (a broken relative link, a missing nav target) as errors
-    Raises DocsBuildError naming the problem; `out_dir` is untouched when it does.
+    Raises DocsBuildError naming the problem.
     """
-    out_dir = Path(out_dir)
     with tempfile.TemporaryDirectory(prefix="atlas-docs-") as tmp:
         tmp = Path(tmp)
         docs = tmp / "docs"
@@ -123,10 +120,8 @@ def build_docs(
         config_file = tmp / "mkdocs.yml"
         config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), "utf-8")
         _run_mkdocs(config_file, site, strict)
-        for name in DROPPED_OUTPUTS:
-            (site / name).unlink(missing_ok=True)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(site, out_dir, dirs_exist_ok=True)
+        return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
+                if p.is_file() and p.relative_to(site).as_posix() not in DROPPED_OUTPUTS}
 
 
 def mkdocs_config(title: str, docs: Path, nav: list | None = None) -> dict:

@@ -1,12 +1,12 @@
 """The explorer in a built site: bundle its JavaScript, render its page, list the datasets.
 
-    files = bundle_explorer(cache_dir)     # {"app.js": bytes, "app.css": bytes}
-    render_explorer(out_dir, [{"name": "demo", "title": "Demo world",
-                               "manifest": "demo/manifest.json"}], title="CLIP Atlas")
+    files = bundle_explorer(cache_dir)     # {"app.js": bytes, "app.css": bytes, ...}
+    explorer_files([{"name": "demo", "title": "Demo world", "manifest": "demo/manifest.json"}],
+                   title="CLIP Atlas", manifests={"demo": manifest})
 
-writes
-    out_dir/explorer/index.html, app.js, app.css
-    out_dir/data/index.json          [{"name", "title", "manifest"}], read by the explorer
+returns (for the one writer, builder.io.writer.SiteWriter)
+    explorer/index.html, explorer/app.js, explorer/app.css, ...
+    data/index.json          [{"name", "title", "manifest"}], read by the explorer
 
 The bundle is made by esbuild from site_templates/explorer (npm packages pinned by its lockfile):
 at wheel-build time for a wheel, else on first use, cached under the hash of the sources, the
@@ -58,14 +58,12 @@ def _check_datasets(datasets: list[dict]) -> list[dict]:
     return out
 
 
-def _preloads(data_dir: Path, entry: dict) -> list[str]:
+def _preloads(entry: dict, manifest: dict | None) -> list[str]:
     """Paths under data/ the page should start downloading before its script runs: the default
-    dataset's manifest and, if that manifest is already written, its global-view buffers.
+    dataset's manifest and, when its manifest is given, its global-view buffers.
     (A link to another dataset simply does not use them.)"""
     paths = [entry["manifest"]]
-    try:
-        manifest = json.loads((data_dir / entry["manifest"]).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if not isinstance(manifest, dict):
         return paths
     folder = Path(entry["manifest"]).parent
     for name in GLOBAL_VIEW_BUFFERS:
@@ -76,21 +74,18 @@ def _preloads(data_dir: Path, entry: dict) -> list[str]:
     return paths
 
 
-def render_explorer(out_dir: Path, datasets: list[dict], title: str, cache_dir: Path | None = None) -> None:
-    """Write out_dir/explorer/{index.html, app.js, app.css} and out_dir/data/index.json."""
-    out_dir = Path(out_dir)
+def explorer_files(datasets: list[dict], title: str, manifests: dict[str, dict] | None = None,
+                   cache_dir: Path | None = None) -> dict[str, bytes]:
+    """{"explorer/index.html", "explorer/app.js", ..., "data/index.json": bytes}; `manifests`
+    (dataset name -> manifest) lets the page preload the first dataset's global view."""
     entries = _check_datasets(datasets)
     files = bundle_explorer(cache_dir)
     version = hashlib.sha256(b"".join(files[n] for n in BUNDLE_FILES)).hexdigest()[:12]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(resources.templates()), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     html = env.get_template(EXPLORER_TEMPLATE).render(title=title, version=version,
-                                                      preload=_preloads(out_dir / "data", entries[0]))
-    explorer = out_dir / "explorer"
-    explorer.mkdir(parents=True, exist_ok=True)
-    (explorer / "index.html").write_text(html, encoding="utf-8")
-    for name, data in files.items():
-        (explorer / name).write_bytes(data)
-    data_dir = out_dir / "data"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / "index.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+                                                      preload=_preloads(entries[0], (manifests or {}).get(entries[0]["name"])))
+    out = {"explorer/index.html": html.encode("utf-8")}
+    out.update({f"explorer/{name}": data for name, data in files.items()})
+    out["data/index.json"] = json.dumps(entries, ensure_ascii=False, indent=1).encode("utf-8")
+    return out

@@ -2,7 +2,7 @@
 
     info = make_synthetic_site(Path("/tmp/site"), n_points=100_000)
 
-writes /tmp/site/data/synthetic/ through the one writer (`ArtifactWriter`), the explorer, and a
+writes /tmp/site/data/synthetic/ through the one writer (`SiteWriter`), the explorer, and a
 tiny docs home page. Everything is vectorised numpy: a million points take seconds.
 
 The world: L categories ("red circle", "blue square", ...) are blobs on a sphere, each split into
@@ -26,8 +26,9 @@ import numpy as np
 from PIL import Image
 
 from builder import contract
-from builder.io.artifacts import ArtifactWriter
-from builder.render.site import render_explorer
+from builder.io.artifacts import DatasetArtifacts
+from builder.io.writer import SiteWriter
+from builder.render.site import explorer_files
 
 SLUG = "synthetic"
 COLOURS = {"red": (230, 72, 72), "blue": (72, 130, 235), "green": (70, 190, 100), "yellow": (240, 205, 60)}
@@ -199,7 +200,7 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
     modality = np.concatenate([np.zeros(n_img, np.uint8), np.ones(n_cap, np.uint8)])
     texts = _captions(rng, cat_img, bg_img, caption_image)
 
-    w = ArtifactWriter(SLUG)
+    w = DatasetArtifacts(SLUG)
     w.add_buffer("positions", pos.astype(np.float16))
     w.add_buffer("modality", modality)
     w.add_buffer("category", category)
@@ -227,12 +228,13 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
         "model": {"name": "synthetic", "description": "no model: clustered random positions"},
         "build": {"generator": "builder.render.synthetic", "seed": seed},
     }
-    manifest = w.write(out_dir / "data", counts=counts, meta=meta)
-    render_explorer(out_dir, [{"name": SLUG, "title": f"Synthetic · {n_points:,} points", "manifest": f"{SLUG}/manifest.json"}],
-                    title="CLIP Atlas")
-    (out_dir / "index.html").write_text(
-        '<!doctype html><meta charset="utf-8"><title>CLIP Atlas (synthetic)</title>'
-        '<h1>CLIP Atlas — synthetic site</h1><p><a href="explorer/">Open the explorer</a></p>\n', encoding="utf-8")
+    site = SiteWriter()
+    manifest = site.add_dataset(w, counts=counts, meta=meta)
+    site.add_files(explorer_files([{"name": SLUG, "title": f"Synthetic · {n_points:,} points",
+                                    "manifest": f"{SLUG}/manifest.json"}], title="CLIP Atlas", manifests={SLUG: manifest}))
+    site.add_files({"index.html": '<!doctype html><meta charset="utf-8"><title>CLIP Atlas (synthetic)</title>'
+                    '<h1>CLIP Atlas — synthetic site</h1><p><a href="explorer/">Open the explorer</a></p>\n'})
+    site.write(out_dir)
     search_point = n_img + n_cap // 2 if n_cap > 20 else -1
     return {
         "root": out_dir,

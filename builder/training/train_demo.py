@@ -63,8 +63,11 @@ def _render_u8(args: tuple[int, int]) -> tuple[np.ndarray, list[str], dict]:
 
 
 def _mean_std(preprocess) -> tuple[torch.Tensor, torch.Tensor]:
-    norm = preprocess.transforms[-1]  # open_clip's Compose ends with Normalize
-    return torch.tensor(norm.mean).view(3, 1, 1), torch.tensor(norm.std).view(3, 1, 1)
+    """The final Normalize's mean and std as float[3, 1, 1] (see builder.models.preprocessing)."""
+    from builder.models.preprocessing import describe
+
+    p = describe(preprocess, None)
+    return torch.tensor(p.mean).view(3, 1, 1), torch.tensor(p.std).view(3, 1, 1)
 
 
 def _to_u8(x: torch.Tensor, preprocess) -> np.ndarray:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from builder.analyses import saliency as analysis
-from builder.render.docs import build_docs
+from site_support import write_docs
 from builder.render.preview_server import serve_site
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -26,7 +26,7 @@ def saliency_url(tmp_path_factory):
     ctx = make_ctx(tmp, VIT, 32, images=12, word_images=4)
     out = analysis.run(ctx)
     site = tmp / "site"
-    build_docs(site, tmp / "no-content", {"index.md": "# Home\n", **out.pages}, "Saliency test")
+    write_docs(site, tmp / "no-content", {"index.md": "# Home\n", **out.pages}, "Saliency test")
     for rel, data in out.files.items():
         path = site / "data" / "shapes" / "saliency" / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,6 @@
-"""Write the whole site into a (staging) folder: data buffers, thumbnails, explorer, docs."""
+"""Gather the whole site for the one writer: data buffers, thumbnails, explorer, docs.
+
+Nothing here writes a file: everything goes to a `builder.io.writer.SiteWriter`."""
 
 from __future__ import annotations
 
@@ -8,19 +10,21 @@ import numpy as np
 
 from builder import resources
 from builder.config import Config
-from builder.io.artifacts import ArtifactWriter
+from builder.io.artifacts import DatasetArtifacts
+from builder.io.writer import SiteWriter
 from builder.render.thumbs import atlas_pages
 
 CONTENT_DIR = resources.content()
 
 
-def write_data(data_root: Path, cfg: Config, r: dict) -> dict:
-    """The dataset's buffers and files under data_root/<slug>/; returns the manifest."""
+def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
+    """The dataset's buffers and files (checked against the contract), under data/<slug>/;
+    returns the manifest."""
     col = r["collection"]
     n_img, n_cap = len(col.records), len(r["captions"])
     n = n_img + n_cap
     k = r["neighbours"].shape[1]
-    w = ArtifactWriter(cfg.dataset.slug)
+    w = DatasetArtifacts(cfg.dataset.slug)
     w.add_buffer("positions", r["positions"].astype(np.float16))
     w.add_buffer("modality", np.concatenate([np.zeros(n_img, np.uint8), np.ones(n_cap, np.uint8)]))
     w.add_buffer("category", r["category"].astype(np.uint8))
@@ -37,6 +41,8 @@ def write_data(data_root: Path, cfg: Config, r: dict) -> dict:
     for name, result in r["analyses"].items():
         for rel, data in result.files.items():
             w.add_file(f"{name}/{rel}", data)
+        if result.buffers:
+            w.add_analysis_buffers(name, result.buffers, result.counts)
     w.add_json("items.json", {"ids": [rec.id for rec in col.records],
                               "labels": [rec.labels for rec in col.records]})
     meta = {
@@ -53,22 +59,24 @@ def write_data(data_root: Path, cfg: Config, r: dict) -> dict:
                   "clusters": {"method": "k-means", "k": cfg.cluster.n_clusters}},
     }
     counts = {"N": n, "I": n_img, "C": n_cap, "K": k, "L": len(r["category_names"])}
-    return w.write(data_root, counts, meta)
+    return writer.add_dataset(w, counts, meta)
 
 
-def write_site(out: Path, cfg: Config, r: dict, report: dict, cache_root: Path | None = None) -> None:
-    """Docs pages, data buffers and the explorer into `out` (a staging folder)."""
+def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_root: Path | None = None) -> None:
+    """Docs pages, data buffers and the explorer, into `writer`. The docs show the report as it
+    stands before the artifacts' sizes are added to it."""
     from builder.render import pages
-    from builder.render.docs import build_docs
-    from builder.render.site import render_explorer
+    from builder.render.docs import render_docs
+    from builder.render.site import explorer_files
 
     generated: dict = dict(pages.report_pages(report))
     for name, result in r["analyses"].items():
         generated.update(result.pages)
-    build_docs(out, CONTENT_DIR, generated, cfg.site.title)
-    manifest = write_data(out / "data", cfg, r)
+    writer.add_files(render_docs(CONTENT_DIR, generated, cfg.site.title))
+    slug = cfg.dataset.slug
+    manifest = add_data(writer, cfg, r)
     report["artifacts"] = {"bytes_per_point_global": sum(
         manifest["buffers"][b]["bytes"] for b in ("positions", "modality", "category")) / manifest["counts"]["N"]}
-    render_explorer(out, [{"name": cfg.dataset.slug, "title": r["collection"].description,
-                           "manifest": f"{cfg.dataset.slug}/manifest.json"}], cfg.site.title,
-                    cache_dir=cache_root)
+    writer.add_files(explorer_files([{"name": slug, "title": r["collection"].description,
+                                      "manifest": f"{slug}/manifest.json"}], cfg.site.title,
+                                    manifests={slug: manifest}, cache_dir=cache_root))

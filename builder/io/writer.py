@@ -1,0 +1,45 @@
+"""The one writer of a built site: every file of the site goes through `SiteWriter`.
+
+Renderers and analyses return what they want written; the pipeline hands it here. The dataset's
+buffers are checked against the artifact contract when they are added (`add_dataset`), every
+path is checked to stay inside the site, and nothing touches the disk until `write(root)`, which
+the pipeline calls on the staging folder (see `builder.io.output.staging_folder`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from builder.io.artifacts import ContractError, DatasetArtifacts
+
+
+class SiteWriter:
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def add_files(self, files: dict[str, bytes | str], prefix: str = "") -> None:
+        """Files under `prefix` (relative POSIX paths); text is stored as UTF-8. A path may be
+        added once."""
+        for rel, data in files.items():
+            path = f"{prefix}{rel}"
+            p = PurePosixPath(path)
+            if not rel or p.is_absolute() or ".." in p.parts or "\\" in path:
+                raise ContractError(f"site file path {path!r} must be relative and stay inside the site")
+            if path in self.files:
+                raise ContractError(f"site file {path!r} is produced twice")
+            self.files[path] = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+    def add_dataset(self, artifacts: DatasetArtifacts, counts: dict[str, int], meta: dict) -> dict:
+        """Check the dataset's buffers against the contract, add its files under
+        data/<dataset>/ and return its manifest."""
+        files, manifest = artifacts.serialise(counts, meta)
+        self.add_files(files, prefix=f"data/{artifacts.dataset}/")
+        return manifest
+
+    def write(self, root: Path) -> None:
+        """Write every file under `root` (normally an empty staging folder)."""
+        root = Path(root)
+        for rel in sorted(self.files):
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(self.files[rel])
