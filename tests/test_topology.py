@@ -158,19 +158,6 @@ def test_mean_cross_similarity_is_the_block_mean():
 
 # -- orchestration --------------------------------------------------------------------------------
 
-def test_category_field_choice():
-    from builder.records import Record
-
-    recs = [Record(str(i), None, ("c",), {"shape": "abc"[i % 3], "size": "sl"[i % 2], "one": "x"}) for i in range(6)]
-    assert support.pick_category_field(recs) == ("size", "")
-    assert support.pick_category_field(recs, "shape") == ("shape", "")
-    field, why = support.pick_category_field(recs, "colour")
-    assert field is None and "label fields: one, shape, size" in why
-    with_colour = [Record(r.id, None, ("c",), {**r.labels, "colour": "rg"[i % 2]}) for i, r in enumerate(recs)]
-    assert support.pick_category_field(with_colour)[0] == "colour"
-    assert support.pick_category_field([Record("a", None, ("c",))])[0] is None
-
-
 def test_config_fields_and_errors():
     cfg = from_dict({"topology": {"blur_sigmas": [0, 1.5, 3], "max_points": 100}})
     assert cfg.topology.blur_sigmas == (0, 1.5, 3) and cfg.topology.max_points == 100
