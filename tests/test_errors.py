@@ -119,10 +119,10 @@ def test_contract_unit_layer_and_tower_errors():
 
     from builder.compute import neurons, saliency
     from builder.compute.fvis.probes import resolve
-    from builder.io.artifacts import ArtifactWriter
+    from builder.io.artifacts import DatasetArtifacts
 
     with pytest.raises(errors.ContractError, match="not in the contract"):
-        ArtifactWriter("d").add_buffer("nonsense", np.zeros(3))
+        DatasetArtifacts("d").add_buffer("nonsense", np.zeros(3))
     with pytest.raises(errors.UnitSpecError, match="outside"):
         neurons.parse_units("9:12", 4)
     with pytest.raises(errors.UnsupportedTower, match="not Linear"):
