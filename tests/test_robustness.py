@@ -13,12 +13,12 @@ from PIL import Image
 
 from builder.compute import robustness as R
 
-from tiny_clip import tiny_context, tiny_model, write_images
+from support import tiny_context, tiny_model, write_images
 
 
 @pytest.fixture(scope="module")
 def vit():
-    return tiny_model("vit")
+    return tiny_model("tiny-vit")
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +78,9 @@ def test_split_preprocess_equals_model_preprocess(vit):
         R.split_preprocess(lambda im: im)
 
 
-@pytest.mark.parametrize("tower, blocks", [("vit", 3), ("resnet", 4)])
-def test_sparsity_one_share_per_block(tower, blocks, pixels):
-    lm = tiny_model(tower)
+@pytest.mark.parametrize("tower, arch, blocks", [("vit", "tiny-vit", 3), ("resnet", "tiny-rn-small", 4)])
+def test_sparsity_one_share_per_block(tower, arch, blocks, pixels):
+    lm = tiny_model(arch)
     _, mean, std = R.split_preprocess(lm.preprocess)
     r = R.activation_sparsity(lm.model, R.normalise(pixels, mean, std), 0.05, lm.device)
     assert r["tower"] == tower and len(r["blocks"]) == blocks

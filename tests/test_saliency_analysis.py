@@ -15,7 +15,7 @@ from builder.analyses.saliency_prompts import prompt_set, select_images
 from builder.config import ConfigError
 from builder.datasets.manifest import collect_manifest
 
-from tiny_models import HOSTILE, RESNET, VIT, make_ctx, one_thread, write_shapes  # noqa: F401 (fixture)
+from support import RESNET, VIT, make_ctx, write_shapes
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

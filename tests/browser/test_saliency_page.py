@@ -5,17 +5,13 @@ text stays text, and no request leaves the origin."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from builder.analyses import saliency as analysis
 from builder.render.docs import build_docs
 from builder.render.preview_server import serve_site
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tiny_models import HOSTILE, VIT, make_ctx  # noqa: E402
+from support import HOSTILE, VIT, make_ctx
 
 pytestmark = pytest.mark.browser
 

@@ -225,7 +225,7 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
         },
         "atlas": atlas,
         "model": {"name": "synthetic", "description": "no model: clustered random positions"},
-        "build": {"generator": "builder.render.synthetic", "seed": seed},
+        "build": {"generator": "tests/synthetic_site.py", "seed": seed},
     }
     manifest = w.write(out_dir / "data", counts=counts, meta=meta)
     render_explorer(out_dir, [{"name": SLUG, "title": f"Synthetic · {n_points:,} points", "manifest": f"{SLUG}/manifest.json"}],
