@@ -385,5 +385,8 @@ def test_demo_last_block_units_escape_the_gelu_trap(demo_world):
     r = N.Recipe(size=size[0], input_size=size, mean=mean, std=std, steps=128)
     out = N.visualise(model, probes, N.make_jobs({layer: units}, 0), r)
     dmax = acts["mean"][:, units].max(0)
+    # Every unit, as the docstring says. Measured with climbing: 16 of 16, each at least 0.35
+    # above its dataset maximum (activations 0.5 to 2.6). Before it, 12 of 16: the old bar of
+    # 90 % let one unit of 16 stay stuck in the trap.
     assert (out["activation"] > 0).all(), out["activation"]
-    assert (out["activation"] > dmax).mean() >= 0.9, (out["activation"], dmax)
+    assert (out["activation"] > dmax).all(), (out["activation"], dmax)

@@ -41,7 +41,9 @@ def test_analysis_files_match_the_index(tmp_path, vision, size):
     assert {"saliency/index.md", "saliency/method.md", "saliency/saliency.js", "saliency/saliency.css"} <= set(out.pages)
     metrics = out.metrics
     assert metrics["maps"] == m and metrics["maps_per_second"] > 0
-    assert 0 <= metrics["pointing_game"]["accuracy"] <= 1 and metrics["pointing_game"]["pairs"] == 8
+    pg = metrics["pointing_game"]
+    assert pg["pairs"] == 8 and pg["accuracy"] * 8 == pytest.approx(round(pg["accuracy"] * 8))  # hits / 8 pairs
+    assert pg["mean_box_area"] == round((21 / 48) ** 2, 4)  # write_shapes: every box is 21 px of 48
     assert len(metrics["deletion"]["curve_salient"]) == 5
     assert metrics["typographic"]["images"] >= 1
     # hostile dataset text never reaches the markdown pages
