@@ -23,6 +23,8 @@ from builder.datasets import demo as demo_data
 from builder.models import demo as demo_model
 from support import neuron_context
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest: much faster on a shared CPU
+
 MEAN, STD = (0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711)
 MLP1 = "visual.transformer.resblocks.1.mlp.gelu"
 
