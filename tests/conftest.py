@@ -1,13 +1,15 @@
-"""Shared fixtures: small real datasets written to tmp folders."""
+"""Shared fixtures over tests/support.py (one copy of each helper): tiny random models, a small
+real dataset, one torch thread. Browser fixtures live in tests/browser/conftest.py."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, browser_unavailable
-from sample_data import write_colour_dataset
+from support import threads, tiny_model, tiny_resnet_with_live_blocks, write_colour_dataset
 
 
 @pytest.fixture
@@ -15,19 +17,21 @@ def colour_manifest(tmp_path) -> Path:
     return write_colour_dataset(tmp_path / "ds")
 
 
-# One Chromium for the whole session: Playwright allows one sync instance per process.
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        browser_unavailable(f"no Chromium at {CHROMIUM} (set ATLAS_CHROMIUM)")
-    try:
-        import playwright.sync_api as sync_api
-    except ImportError:
-        browser_unavailable("the playwright Python package is not installed")
-    pw = sync_api.sync_playwright().start()
-    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield b
-    b.close()
-    pw.stop()
+@pytest.fixture(scope="module")
+def tiny_vit():
+    """tiny-vit with random weights (seed 0), fresh for each test module."""
+    with contextlib.redirect_stderr(io.StringIO()):
+        return tiny_model("tiny-vit")
 
 
+@pytest.fixture(scope="module")
+def tiny_rn():
+    """tiny-rn (64 px ModifiedResNet) with random weights whose bottlenecks are not all skip."""
+    return tiny_resnet_with_live_blocks()
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny models run fastest on one thread; on a shared, loaded CPU two threads can be 20x slower."""
+    with threads(1):
+        yield

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,82 +12,16 @@ import pytest
 
 from builder.render import pages
 from builder.render.docs import FIXED_NAV, MARKDOWN_EXTENSIONS, DocsBuildError, default_nav
-from site_support import write_docs
+from support import write_docs
 from builder.render.markdown import md_code, md_text
 from builder.render.pages import report_pages
-
-CONTENT = Path(__file__).resolve().parents[1] / "content"
-
-HOSTILE = [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    '{: onclick="alert(1)"}',
-    "[click](javascript:alert(1))",
-    "<https://evil.example/x.js>",
-    "a | b || c",
-    "`code` **bold** _em_ ~~del~~ # not a heading",
-    "&lt;already escaped&gt; &amp; &#60;",
-    "back\\slash \\<b\\>",
-    "line one\nline two\n\n# heading\n- item",
-    "<!-- comment --> <![CDATA[x]]> <?php ?>",
-    "' \" > <",
-]
-SCRIPT = HOSTILE[0]
-IMG = HOSTILE[1]
-
-
-def sample_report() -> dict:
-    h = " ".join(HOSTILE[:2])
-    return {
-        "schema_version": 1,
-        "config": {
-            "dataset": {"kind": "manifest", "path": "/data/" + h, "name": "web", "limit": 0, "seed": 0,
-                        "size": 500},
-            "model": {"name": "ViT-B-32/openai", "arch": "", "pretrained": "", "checkpoint": h},
-            "embed": {"batch_size": 64, "workers": 2, "device": "auto"},
-            "projection": {"n_neighbors": 15, "min_dist": 0.1, "seed": 0},
-            "local": {"k": 30, "rows_per_shard": 256},
-            "cluster": {"n_clusters": 12, "seed": 0},
-            "site": {"title": "CLIP Atlas", "thumb_size": 64},
-            "strict": False,
-        },
-        "model": {"name": "ViT-B-32/openai", "arch": "ViT-B-32-quickgelu", "weights_source": "openai",
-                  "embed_dim": 512, "image_size": 224, "params": 151_277_313},
-        "dataset": {
-            "name": "web " + h,
-            "description": h,
-            "counts": {"read": 510, "used": 500, "skipped": 10, "repaired": 3, "captions": 2500},
-            "labels": {"shape": {"circle": 200, "square": 150, IMG: 150}, SCRIPT: {"a": 3, "b": 1}},
-        },
-        "stages": [{"name": "embed", "seconds": 12.3, "cached": False},
-                   {"name": SCRIPT, "seconds": 0.4, "cached": True}],
-        "issues": [{"id": s, "source": "/data/" + s, "action": "skipped", "reason": s} for s in HOSTILE],
-        "metrics": {
-            "retrieval": {"i2t@1": 0.41, "i2t@5": 0.7, "i2t@10": 0.8, "t2i@1": 0.3, "t2i@5": 0.6,
-                          "t2i@10": 0.72},
-            "zero_shot": {"shape": {"accuracy": 0.93, "classes": 8, "rule": "mean"},
-                          SCRIPT: {"accuracy": 0.5, "classes": 2, "rule": "mean"}},
-            "umap_trustworthiness": {"value": 0.951, "k": 15, "sample": 3000},
-            "modality_gap": {"centroid_distance": 0.81, IMG: 1},
-        },
-        "published": {"i2t@1": 0.5, "source": "CLIP paper " + IMG},
-    }
-
-
-EXTRA = {
-    "saliency/index.md": "# Saliency\n\nWhere a prompt looks.\n",
-    "saliency/prefixes.md": "# Prompt prefixes\n\nBack to [saliency](index.md).\n",
-    "neurons/index.md": "# Neurons\n\nGalleries.\n",
-}
+from support import CONTENT, build_sample_docs, sample_report
+from support import REPORT_HOSTILE as HOSTILE
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    (out / "explorer").mkdir()
-    (out / "explorer" / "index.html").write_text("<!doctype html><title>explorer stub</title>")
-    write_docs(out, CONTENT, {**report_pages(sample_report()), **EXTRA}, title="CLIP Atlas <b>&</b>")
-    return out
+    return build_sample_docs(tmp_path_factory.mktemp("site"))
 
 
 # -- HTML scanning helpers ------------------------------------------------------------------------
@@ -374,55 +307,3 @@ def test_build_is_quiet(tmp_path, capfd):
     write_docs(tmp_path, CONTENT, report_pages(sample_report()), title="t")
     captured = capfd.readouterr()
     assert captured.out == "" and captured.err == ""
-
-
-# -- in a real browser ----------------------------------------------------------------------------
-
-
-
-@pytest.mark.browser
-@pytest.mark.slow
-def test_browser_loads_only_own_origin(site, browser):
-    import functools
-    import http.server
-    import threading
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.1:{server.server_address[1]}"
-    requests, dialogs = [], []
-    try:
-        page = browser.new_page()
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        for name in ["index.html", "explorer.html", "reading.html", "dataset.html",
-                     "build-report.html", "saliency/prefixes.html"]:
-            page.goto(f"{origin}/{name}", wait_until="networkidle")
-        # Sortable tables: click "Images" twice on the dataset page -> descending counts.
-        page.goto(f"{origin}/dataset.html", wait_until="networkidle")
-        header = page.locator("article table thead th", has_text="Images").first
-        header.click()
-        assert header.get_attribute("aria-sort") == "ascending"
-        header.click()
-        assert header.get_attribute("aria-sort") == "descending"
-        counts = page.locator("article table").nth(2).locator("tbody tr td:nth-child(2)")
-        values = [int(v.replace(",", "")) for v in counts.all_inner_texts()]
-        assert values == sorted(values, reverse=True)
-        # Search for the hostile text: results must show it as text, not run it.
-        page.locator("input.md-search__input").click()
-        page.locator("input.md-search__input").press_sequentially("onerror", delay=20)
-        page.wait_for_selector(".md-search-result__item", timeout=10_000)
-        results = page.locator(".md-search-result__list")
-        assert "&lt;img src=x" in results.inner_html()
-        assert results.locator("img, script").count() == 0
-        page.close()
-    finally:
-        server.shutdown()
-    assert requests and all(u.startswith(origin) for u in requests), [
-        u for u in requests if not u.startswith(origin)]
-    assert dialogs == []

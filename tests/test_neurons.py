@@ -1,16 +1,14 @@
 """Neuron galleries: parameterisation, transforms, batching, exemplars, config errors, the analysis.
 
 Mechanics run on tiny random open_clip models (configs in tests/fixtures); known answers on the
-trained demo model, when its weights are present.
+trained demo model (its weights ship in the package). The gallery in a real browser is
+tests/browser/test_neuron_gallery.py.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,38 +19,14 @@ from builder.compute.fvis import objectives, param
 from builder.compute.fvis import transform as T
 from builder.compute.fvis.probes import Reader, UnknownLayer, probes_for, resolve
 from builder.config import ConfigError, from_dict
+from builder.datasets import demo as demo_data
+from builder.models import demo as demo_model
+from support import neuron_context
 
-FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest: much faster on a shared CPU
+
 MEAN, STD = (0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711)
 MLP1 = "visual.transformer.resblocks.1.mlp.gelu"
-
-
-def _register(name: str) -> str:
-    import open_clip
-
-    if name not in open_clip.list_models():
-        open_clip.add_model_config(FIXTURES / f"{name}.json")
-    return name
-
-
-@pytest.fixture(scope="module")
-def tiny_vit():
-    from builder.models.loading import random_model
-
-    with contextlib.redirect_stderr(io.StringIO()):
-        return random_model(_register("tiny-vit"), seed=0)
-
-
-@pytest.fixture(scope="module")
-def tiny_rn():
-    from builder.models.loading import random_model
-
-    lm = random_model(_register("tiny-rn"), seed=0)
-    with torch.no_grad():  # open_clip zero-inits every block's last BN: a random net would be all skip
-        for name, p in lm.model.visual.named_parameters():
-            if name.endswith("bn3.weight"):
-                p.fill_(1.0)
-    return lm
 
 
 def recipe(size=32, steps=8, **kw) -> N.Recipe:
@@ -244,54 +218,12 @@ def test_unknown_layer_names_the_allowed_layers(tiny_vit):
 
 # -- the analysis, end to end on a tiny context -------------------------------------------------------
 
-class _Bar:
-    def __init__(self, *a, **k):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, n=1):
-        pass
-
-
-def tiny_context(tmp_path, lm, neurons: dict):
-    from builder.analyses import AnalysisContext
-    from builder.compute.embed import encode_image_batch, encode_texts
-    from builder.datasets.manifest import collect_manifest
-    from builder.io.cache import Cache
-    from builder.io.images import load_rgb
-    from sample_data import write_colour_dataset
-
-    manifest = write_colour_dataset(tmp_path / "ds", n=9)
-    # untrusted text: markup in a caption and a label must stay text
-    lines = manifest.read_text().splitlines()
-    first = json.loads(lines[0])
-    first["captions"] = ["<img src=x onerror=alert(1)> **bold** [link](http://evil.example)"]
-    first["labels"] = {"colour": "<b>red</b>"}
-    lines[0] = json.dumps(first)
-    manifest.write_text("\n".join(lines) + "\n")
-    col = collect_manifest(manifest, "tiny")
-    cfg = from_dict({"dataset": {"kind": "manifest", "path": str(manifest), "name": "tiny"},
-                     "embed": {"workers": 0, "batch_size": 4}, "neurons": {"enabled": True, **neurons}})
-    x = torch.stack([lm.preprocess(load_rgb(r.image)) for r in col.records])
-    img = encode_image_batch(lm.model, x, lm.device)
-    captions = [c for r in col.records for c in r.captions]
-    txt = encode_texts(lm.model, lm.tokenizer, captions, lm.device)
-    cap_img = np.array([i for i, r in enumerate(col.records) for _ in r.captions], np.uint32)
-    return AnalysisContext(cfg, col, lm, img, txt, captions, cap_img, Cache(tmp_path / "cache"), _Bar,
-                           lambda *a: None)
-
-
 def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
     from builder.analyses import neurons as analysis
-    from site_support import write_docs
+    from support import write_docs
 
-    ctx = tiny_context(tmp_path, tiny_vit, {"layers": [MLP1, "visual.transformer.resblocks.2.attn"],
-                                            "units": "0:2", "steps": 4, "top_k": 3, "captions": 2})
+    ctx = neuron_context(tmp_path, tiny_vit, {"layers": [MLP1, "visual.transformer.resblocks.2.attn"],
+                                              "units": "0:2", "steps": 4, "top_k": 3, "captions": 2})
     out = analysis.run(ctx)
     index = json.loads(out.files["index.json"])
     assert [layer["name"] for layer in index["layers"]] == [MLP1, "visual.transformer.resblocks.2.attn"]
@@ -299,7 +231,10 @@ def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
     assert unit["unit"] == 0 and len(unit["exemplars"]) == 3 and len(unit["captions"]) <= 2
     for key in ("image", "top", "crops"):
         assert unit[key] in out.files and out.files[unit[key]][:4] == b"RIFF"  # WebP
-    assert out.metrics["units"] == 4 and 0.0 <= out.metrics["share_exceeding_dataset_max"] <= 1.0
+    assert out.metrics["units"] == 4
+    rows = [u for layer in index["layers"] for u in layer["units"]]
+    beats = np.mean([u["activation"] > u["dataset_max"] for u in rows])  # the share, recounted from index.json
+    assert len(rows) == 4 and out.metrics["share_exceeding_dataset_max"] == pytest.approx(beats)
     assert set(out.pages) == {"neurons/index.md", "neurons/method.md", "neurons/neurons.js", "neurons/neurons.css"}
     assert 'data-index="../data/tiny/neurons/index.json"' in out.pages["neurons/index.md"]
     js = out.pages["neurons/neurons.js"].decode()
@@ -322,66 +257,11 @@ def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
     assert not fresh.cached and fresh.files == out.files
 
 
-# -- in a real browser ---------------------------------------------------------------------------------
-
-
-
-@pytest.mark.browser
-def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit, browser):
-    """The gallery shows images, a click opens the unit panel with exemplars and captions as text,
-    under a sub-path (like GitHub Pages), with no request outside the origin and no dialog."""
-    from builder.analyses import neurons as analysis
-    from site_support import write_docs
-    from builder.render.preview_server import serve_site
-
-    ctx = tiny_context(tmp_path, tiny_vit, {"layers": [MLP1], "units": "0:3", "steps": 2, "top_k": 9,
-                                            "captions": 9})
-    out = analysis.run(ctx)
-    site = tmp_path / "site"
-    write_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
-    for rel, data in out.files.items():
-        (site / "data" / "tiny" / "neurons" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (site / "data" / "tiny" / "neurons" / rel).write_bytes(data)
-    requests, dialogs, errors = [], [], []
-    with serve_site(site, prefix="/repo/") as base:
-        page = browser.new_page()
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(base + "neurons/index.html", wait_until="networkidle")
-        cells = page.locator(".neuron-cell img")
-        assert cells.count() == 3
-        page.wait_for_function("[...document.querySelectorAll('.neuron-cell img')].every(i => i.complete && i.naturalWidth > 0)")
-        page.locator(".neuron-cell").nth(1).click()
-        panel = page.locator("dialog.neuron-panel[open]")
-        panel.wait_for()
-        assert "unit 1" in panel.locator("h2").inner_text()
-        assert panel.locator(".neuron-exemplar").count() == 9
-        assert panel.locator(".neuron-captions li").count() >= 1
-        texts = panel.locator(".neuron-caption").all_inner_texts() + panel.locator(".neuron-labels").all_inner_texts()
-        assert any("<img src=x" in t for t in texts) and any("<b>red</b>" in t for t in texts)
-        assert panel.locator("img").count() == 1  # only the optimised image: no injected markup
-        assert "#unit=" in page.url
-        page.keyboard.press("Escape")
-        assert page.locator("dialog.neuron-panel[open]").count() == 0
-        page.goto(base + "neurons/index.html#unit=" + MLP1 + ":2", wait_until="networkidle")
-        page.locator("dialog.neuron-panel[open] h2", has_text="unit 2").wait_for()
-        page.close()
-    origin = base.split("/repo/")[0]
-    assert requests and all(u.startswith(origin + "/repo/") for u in requests), [
-        u for u in requests if not u.startswith(origin + "/repo/")]
-    assert dialogs == [] and errors == []
-
-
 # -- known answers on the trained demo model -----------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def demo_world():
     """The demo model and 320 demo-world images (preprocessed), with their colour labels."""
-    demo_model = pytest.importorskip("builder.models.demo")
-    demo_data = pytest.importorskip("builder.datasets.demo")
-    if not Path(demo_model.WEIGHTS_PATH).is_file():
-        pytest.skip("the demo model's weights are not in this checkout")
     model, preprocess, _ = demo_model.create_demo_model(weights=True)
     model.eval()
     items = [demo_data.render_item(11, i) for i in range(320)]
@@ -507,5 +387,8 @@ def test_demo_last_block_units_escape_the_gelu_trap(demo_world):
     r = N.Recipe(size=size[0], input_size=size, mean=mean, std=std, steps=128)
     out = N.visualise(model, probes, N.make_jobs({layer: units}, 0), r)
     dmax = acts["mean"][:, units].max(0)
+    # Every unit, as the docstring says. Measured with climbing: 16 of 16, each at least 0.35
+    # above its dataset maximum (activations 0.5 to 2.6). Before it, 12 of 16: the old bar of
+    # 90 % let one unit of 16 stay stuck in the trap.
     assert (out["activation"] > 0).all(), out["activation"]
-    assert (out["activation"] > dmax).mean() >= 0.9, (out["activation"], dmax)
+    assert (out["activation"] > dmax).all(), (out["activation"], dmax)

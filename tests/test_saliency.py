@@ -10,7 +10,7 @@ import torch
 
 from builder.compute import saliency as sal
 
-from tiny_models import RESNET, VIT, VIT_VARIANTS, one_thread, tiny_clip  # noqa: F401 (fixture)
+from support import RESNET, VIT, VIT_VARIANTS, tiny_clip
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -15,7 +15,7 @@ from builder.analyses.saliency_prompts import prompt_set, select_images
 from builder.config import ConfigError
 from builder.datasets.manifest import collect_manifest
 
-from tiny_models import HOSTILE, RESNET, VIT, make_ctx, one_thread, write_shapes  # noqa: F401 (fixture)
+from support import RESNET, VIT, make_ctx, write_shapes
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -42,7 +42,9 @@ def test_analysis_files_match_the_index(tmp_path, vision, size):
     assert {"saliency/index.md", "saliency/method.md", "saliency/saliency.js", "saliency/saliency.css"} <= set(out.pages)
     metrics = out.metrics
     assert metrics["maps"] == m and metrics["maps_per_second"] > 0
-    assert 0 <= metrics["pointing_game"]["accuracy"] <= 1 and metrics["pointing_game"]["pairs"] == 8
+    pg = metrics["pointing_game"]
+    assert pg["pairs"] == 8 and pg["accuracy"] * 8 == pytest.approx(round(pg["accuracy"] * 8))  # hits / 8 pairs
+    assert pg["mean_box_area"] == round((21 / 48) ** 2, 4)  # write_shapes: every box is 21 px of 48
     assert len(metrics["deletion"]["curve_salient"]) == 5
     assert metrics["typographic"]["images"] >= 1
     # hostile dataset text never reaches the markdown pages
@@ -114,7 +116,7 @@ def test_config_errors_name_field_and_allowed_values(section, message):
 
 def test_pages_build_with_mkdocs(tmp_path):
     """The generated pages go through the strict MkDocs build; the script and data links resolve."""
-    from site_support import write_docs
+    from support import write_docs
 
     ctx = make_ctx(tmp_path, VIT, 32)
     out = analysis.run(ctx)

@@ -6,10 +6,10 @@
   architecture with random weights must not agree;
 - deletion: removing the most salient pixels first lowers the prompt's similarity faster than
   removing random pixels;
-- typographic attack: how often the written word beats the object (a figure, printed, not a
-  pass/fail threshold).
+- typographic attack: the written word rarely beats the object (at most 10 %, against 50 % for a
+  coin flip and about that for random weights); the rate is printed.
 
-Skipped when the demo model (builder.models.demo and its weights) is not there.
+The demo model and its weights ship in the package: if they are missing, these tests fail.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from builder import config as config_mod
 from builder.analyses.saliency_prompts import prompt_set
 from builder.compute import saliency as sal
 from builder.compute.embed import encode_texts
+from builder.datasets import demo as demo_world
+from builder.models import demo as demo_model
 from builder.records import Record
-
-demo_model = pytest.importorskip("builder.models.demo", reason="the demo model is not in this checkout")
-demo_world = pytest.importorskip("builder.datasets.demo", reason="the demo world is not in this checkout")
 
 HELD_OUT_SEED = 2
 N_ITEMS = 300
@@ -42,8 +41,6 @@ RANDOMISATION_MAX = 0.3
 
 @pytest.fixture(scope="module")
 def demo():
-    if not demo_model.WEIGHTS_PATH.is_file():
-        pytest.skip(f"demo weights {demo_model.WEIGHTS_PATH} are missing (python -m builder train-demo)")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     model, preprocess, tokenizer = demo_model.create_demo_model(weights=True)
@@ -107,9 +104,11 @@ def test_deleting_salient_pixels_first_lowers_similarity_faster_than_random(demo
     assert sal_auc < rnd_auc
 
 
-def test_typographic_attack_word_win_rate_is_reported(demo):
-    """Items of the held-out world that carry a word naming something else: does the prompt naming
-    the word beat the prompt naming the object? Printed as a figure (the build report has it too)."""
+def test_typographic_attack_rarely_beats_the_object(demo):
+    """Items of the held-out world that carry a word naming something else: the prompt naming the
+    object beats the prompt naming the word on nearly all of them with the trained model, while
+    the same architecture with random weights is a coin flip. The rate is printed too (the build
+    report has it)."""
     from builder.compute.embed import encode_image_batch
 
     rng = np.random.default_rng(1)
@@ -125,11 +124,21 @@ def test_typographic_attack_word_win_rate_is_reported(demo):
                          s.prompts[s.typographic["object_prompt"]][0]))
             kinds.append(s.typographic["kind"])
     assert len(rows) >= 50
-    img_emb = encode_image_batch(demo["model"], torch.stack([r[0] for r in rows]), torch.device("cpu"))
-    w = encode_texts(demo["model"], demo["tokenizer"], [r[1] for r in rows], torch.device("cpu"))
-    o = encode_texts(demo["model"], demo["tokenizer"], [r[2] for r in rows], torch.device("cpu"))
-    wins = (img_emb * w).sum(1) > (img_emb * o).sum(1)
+
+    def word_wins(model):
+        pixels, cpu = torch.stack([r[0] for r in rows]), torch.device("cpu")
+        img_emb = encode_image_batch(model, pixels, cpu)
+        w = encode_texts(model, demo["tokenizer"], [r[1] for r in rows], cpu)
+        o = encode_texts(model, demo["tokenizer"], [r[2] for r in rows], cpu)
+        return (img_emb * w).sum(1) > (img_emb * o).sum(1)
+
+    wins, random_wins = word_wins(demo["model"]), word_wins(demo["random"])
     kinds = np.array(kinds)
     by_kind = ", ".join(f"{k} {wins[kinds == k].mean():.1%} of {(kinds == k).sum()}" for k in sorted(set(kinds)))
-    print(f"\ntypographic attack: the word wins {wins.mean():.1%} of {len(wins)} ({by_kind})")
-    assert 0.0 <= wins.mean() <= 1.0
+    print(f"\ntypographic attack: the word wins {wins.mean():.1%} of {len(wins)} ({by_kind}); "
+          f"random weights {random_wins.mean():.1%}")
+    # Measured: the word wins 1 of 108 items (0.9 %) with the trained model, 48 % with random
+    # weights; chance between two prompts is 50 %. Swapped prompts or a model that reads the word
+    # would land near 100 % or 50 %.
+    assert wins.mean() <= 0.10, wins.mean()
+    assert random_wins.mean() >= 0.25, random_wins.mean()

@@ -1,4 +1,4 @@
-"""builder.render.synthetic: a valid site of any size, checked against the contract."""
+"""tests/synthetic_site.py: a valid site of any size, checked against the contract."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from builder import contract
 from builder.render import site as site_mod
-from builder.render.synthetic import HOSTILE, make_synthetic_site
+from synthetic_site import HOSTILE, make_synthetic_site
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,10 @@ import warnings
 import numpy as np
 import pytest
 
-from builder.analyses import support
 from builder.compute import topology as T
 from builder.config import ConfigError, from_dict
 
-from tiny_clip import tiny_context, tiny_model, write_images
+from support import tiny_context, tiny_model, write_images
 
 
 def noisy_circle(n=120, noise=0.03, seed=0):
@@ -175,7 +174,7 @@ def topology_run(tmp_path_factory):
     from builder.analyses import topology
 
     root = tmp_path_factory.mktemp("topo")
-    ctx = tiny_context(root, tiny_model("vit"), write_images(root / "img", 24, hostile=HOSTILE),
+    ctx = tiny_context(root, tiny_model("tiny-vit"), write_images(root / "img", 24, hostile=HOSTILE),
                        {"topology": {"enabled": True, "perturb_per_category": 5, "blur_sigmas": [0, 2],
                                      "noise_std": [0.1], "salt_pepper": [0.05]}})
     return ctx, topology.run(ctx), topology.run(ctx)
@@ -211,7 +210,7 @@ def test_run_without_labels_skips_categories(tmp_path):
     from builder.records import Record
 
     recs = [Record(r.id, r.image, r.captions, {}) for r in write_images(tmp_path / "img", 9)]
-    ctx = tiny_context(tmp_path, tiny_model("vit"), recs, {"topology": {"perturb_per_category": 2,
+    ctx = tiny_context(tmp_path, tiny_model("tiny-vit"), recs, {"topology": {"perturb_per_category": 2,
                                                                        "blur_sigmas": [0, 1], "noise_std": [],
                                                                        "salt_pepper": []}})
     out = topology.run(ctx)

@@ -1,13 +1,16 @@
 """Browser-test fixtures: a small synthetic site, served on 127.0.0.1 under /repo/ (like GitHub
 Pages), and Chromium driven by Playwright through SwiftShader (WebGL without a GPU).
 
-Never downloads a browser: tests are skipped when /usr/bin/chromium (or $ATLAS_CHROMIUM) or the
-Python playwright package is missing, and when the explorer cannot be bundled (run `make setup`).
+Every test that drives Chromium lives under tests/browser/ and shares the one session-wide
+`browser` here. Never downloads a browser: tests are skipped when /usr/bin/chromium (or
+$ATLAS_CHROMIUM) or the Python playwright package is missing, and when the explorer cannot be
+bundled (run `make setup`); with ATLAS_REQUIRE_BROWSER=1 (CI) each of those is a failure.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,19 +18,44 @@ import pytest
 
 from builder.render.preview_server import serve_site
 
-from browser_support import browser_unavailable as _unavailable
+CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# CI sets ATLAS_REQUIRE_BROWSER=1: there a missing browser is a failure, not a skip.
+REQUIRED = os.environ.get("ATLAS_REQUIRE_BROWSER") == "1"
+
+
+def _unavailable(reason: str):
+    (pytest.fail if REQUIRED else pytest.skip)(reason)
 
 SITE_POINTS = 2000
 VIEWPORT = {"width": 1280, "height": 800}
 
+
 def _make_site(root: Path, n: int, **kw) -> dict:
     from builder.render.site import BundleError
-    from builder.render.synthetic import make_synthetic_site
+    from synthetic_site import make_synthetic_site
 
     try:
         return make_synthetic_site(root, n, **kw)
     except BundleError as exc:
         _unavailable(f"explorer not bundled: {exc}")
+
+
+# One Chromium for the whole session: Playwright allows one sync instance per process.
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (set ATLAS_CHROMIUM)")
+    try:
+        import playwright.sync_api as sync_api
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+    pw = sync_api.sync_playwright().start()
+    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+    pw.stop()
 
 
 @pytest.fixture(scope="session")

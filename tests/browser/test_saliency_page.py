@@ -5,17 +5,13 @@ text stays text, and no request leaves the origin."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from builder.analyses import saliency as analysis
-from site_support import write_docs
+from support import write_docs
 from builder.render.preview_server import serve_site
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tiny_models import HOSTILE, VIT, make_ctx  # noqa: E402
+from support import HOSTILE, VIT, make_ctx
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +43,15 @@ def _open(page, url):
     page.wait_for_selector(".sal-row:not(.sal-head)", timeout=15_000)
     page.wait_for_function("document.querySelector('.sal-canvas').getAttribute('data-drawn') === '1'")
     page.wait_for_function("Array.from(document.querySelectorAll('.sal-thumb img')).every(i => i.complete && i.naturalWidth > 0)")
+    _wait_painted(page)
+
+
+def _wait_painted(page):
+    """Wait until the main canvas shows the current image under its map: draw() paints at once
+    (data-drawn) and paints again in the image's load event, which comes in the same task in
+    which the image becomes complete."""
+    page.wait_for_function("""() => { const s = window.atlasSaliency, img = s.image(s.state.image);
+        return s.viewCanvas.getAttribute('data-drawn') === '1' && img.complete && img.naturalWidth > 0; }""")
 
 
 def test_heatmap_and_prompt_bars(page, saliency_url):
@@ -58,7 +63,6 @@ def test_heatmap_and_prompt_bars(page, saliency_url):
     widths = page.eval_on_selector_all(".sal-fill", "els => els.map(e => parseFloat(e.style.width))")
     assert len(widths) == 2 * app["k"] and any(w > 0 for w in widths)
     # the heatmap: the canvas at opacity 0.6 differs from the plain image (opacity 0), and is not flat
-    page.wait_for_timeout(200)
     heat = _pixels(page, ".sal-canvas")
     page.evaluate("window.atlasSaliency.state.opacity = 0; window.atlasSaliency.redraw()")
     plain = _pixels(page, ".sal-canvas")
@@ -95,7 +99,6 @@ def test_dataset_text_stays_text(page, saliency_url):
 
 def test_controls_switch_method_and_scale(page, saliency_url):
     _open(page, saliency_url)
-    page.wait_for_timeout(200)
     before = _pixels(page, ".sal-canvas")
     page.select_option(".sal-method", "tokens")
     tokens = _pixels(page, ".sal-canvas")

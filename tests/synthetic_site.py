@@ -226,7 +226,7 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
         },
         "atlas": atlas,
         "model": {"name": "synthetic", "description": "no model: clustered random positions"},
-        "build": {"generator": "builder.render.synthetic", "seed": seed},
+        "build": {"generator": "tests/synthetic_site.py", "seed": seed},
     }
     site = SiteWriter()
     manifest = site.add_dataset(w, counts=counts, meta=meta)
