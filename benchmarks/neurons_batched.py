@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from builder.analyses.neurons import default_layers
+from builder.analyses.neurons.analysis import default_layers
 from builder.compute import neurons as N
 from builder.compute.fvis.probes import probes_for
 from builder.models.loading import pick_device, random_model

@@ -5,7 +5,7 @@
 
 Synthetic data shaped like CLIP embeddings: unit vectors in `dim` dimensions, a shared mean
 direction (the "cone"), one offset per category, captions offset from their images (a modality
-gap). Runs `builder.analyses.topology.embedding_topology` (modality gap, diagrams per category and
+gap). Runs `builder.analyses.topology.analysis.embedding_topology` (modality gap, diagrams per category and
 over all points, distances between categories, subspace angles, cross-modal similarity) with the
 config's defaults unless overridden, and prints the time of each part and which distance method
 (exact or sliced) each table got. The re-embedding of blurred / noisy images is not included: its
@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from a checkout, uninstalled
-from builder.analyses.topology import embedding_topology, single_threaded_blas  # noqa: E402
-from builder.config import TopologyConfig  # noqa: E402
+from builder.analyses.topology.analysis import embedding_topology, single_threaded_blas  # noqa: E402
+from builder.analyses.topology.config import TopologyConfig  # noqa: E402
 
 
 def synthetic(n_images: int, per_image: int, dim: int, n_cat: int, seed: int = 0):

@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from builder import analyses, contract
+from builder import contract
+from builder.analyses import registry as analyses
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.clock import StageClock
 from builder.compute import clusters, local_views, metrics, neighbours, projection

@@ -93,7 +93,7 @@ class Collection:
         `preferred` (site.category_field, an analysis's category_field) wins and must be a field
         with at least two values. Otherwise: among fields with >= 2 values, the one most images
         have, ties going to the field that appears first. None when no field qualifies."""
-        from builder.config import ConfigError
+        from builder.errors import ConfigError
 
         fields = [f for f in self.label_fields() if len(self.label_counts(f)) >= 2]
         if preferred:

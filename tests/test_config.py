@@ -1,6 +1,8 @@
 import pytest
 
 from builder import config
+from builder.analyses.saliency.config import DEFAULT_PREFIXES, SaliencyConfig
+from builder.analyses.topology.config import TopologyConfig
 from builder.config import ConfigError
 
 
@@ -42,7 +44,7 @@ def test_missing_file():
 
 from dataclasses import fields as dc_fields  # noqa: E402
 
-from builder.config.schema import check_section, section_fields  # noqa: E402
+from builder.schema import check_section, section_fields  # noqa: E402
 
 VALID_BASE = {"dataset": {"path": "p", "captions": "c.json"}}  # lets every dataset.kind pass its rules
 REPORT_ORDER = ["dataset", "model", "embed", "projection", "local", "cluster", "site",
@@ -200,9 +202,9 @@ def test_known_accepted_values():
 
 def test_validate_checks_sections_built_directly():
     with pytest.raises(ConfigError, match="saliency.images = 0 is not allowed"):
-        config.validate(config.Config(saliency=config.SaliencyConfig(images=0)))
+        config.validate(config.Config(saliency=SaliencyConfig(images=0)))
     with pytest.raises(ConfigError, match="topology.max_points = 2 is not allowed; allowed: 8..20000"):
-        check_section(config.TopologyConfig(max_points=2), "topology")
+        check_section(TopologyConfig(max_points=2), "topology")
     assert config.validate(config.Config()) == config.Config()
 
 
@@ -211,7 +213,7 @@ def test_as_dict_keeps_the_report_order():
     assert list(d) == REPORT_ORDER
     assert list(config.SECTIONS) == REPORT_ORDER[:11]
     assert list(d["saliency"])[:5] == ["enabled", "images", "word_images", "seed", "prefixes"]
-    assert d["saliency"]["prefixes"] == config.DEFAULT_PREFIXES and d["saliency"]["category_prompts"] == {}
+    assert d["saliency"]["prefixes"] == DEFAULT_PREFIXES and d["saliency"]["category_prompts"] == {}
     assert d["robustness"]["attack_pixels"] == (1, 4, 16, 64, 256) and d["base_dir"] == "."
 
 

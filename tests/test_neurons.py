@@ -201,7 +201,7 @@ def test_config_fields_and_errors():
 
 
 def test_unknown_layer_names_the_allowed_layers(tiny_vit):
-    from builder.analyses.neurons import choose_units
+    from builder.analyses.neurons.analysis import choose_units
 
     cfg = from_dict({"neurons": {"layers": ["visual.transformer.resblocks.1.mlp"]}}).neurons
     with pytest.raises(ConfigError) as err:
@@ -219,7 +219,7 @@ def test_unknown_layer_names_the_allowed_layers(tiny_vit):
 # -- the analysis, end to end on a tiny context -------------------------------------------------------
 
 def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
-    from builder.analyses import neurons as analysis
+    from builder.analyses.neurons import analysis
     from support import write_docs
 
     ctx = neuron_context(tmp_path, tiny_vit, {"layers": [MLP1, "visual.transformer.resblocks.2.attn"],

@@ -122,7 +122,7 @@ def test_blend_and_attack_shapes(vit, pixels):
 
 
 def test_run_end_to_end(tmp_path, vit):
-    from builder.analyses import robustness
+    from builder.analyses.robustness import analysis as robustness
     from builder.render import pages as report_pages
     from support import write_docs
     from builder.render.assemble import CONTENT_DIR

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from builder import config as config_mod
-from builder.analyses import saliency as analysis
-from builder.analyses.saliency_prompts import prompt_set, select_images
+from builder.analyses.saliency import analysis
+from builder.analyses.saliency.prompts import prompt_set, select_images
 from builder.config import ConfigError
 from builder.datasets.manifest import collect_manifest
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from builder import config as config_mod
-from builder.analyses.saliency_prompts import prompt_set
+from builder.analyses.saliency.config import SaliencyConfig
+from builder.analyses.saliency.prompts import prompt_set
 from builder.compute import saliency as sal
 from builder.compute.embed import encode_texts
 from builder.datasets import demo as demo_world
@@ -46,7 +46,7 @@ def demo():
     model, preprocess, tokenizer = demo_model.create_demo_model(weights=True)
     torch.manual_seed(0)
     random_model, _, _ = demo_model.create_demo_model(weights=False)
-    cfg = config_mod.SaliencyConfig()
+    cfg = SaliencyConfig()
     values = {k: list(v) for k, v in demo_world.ATTRIBUTES.items()}
     rng = np.random.default_rng(0)
     records, images = [], []

@@ -171,7 +171,7 @@ HOSTILE = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def topology_run(tmp_path_factory):
-    from builder.analyses import topology
+    from builder.analyses.topology import analysis as topology
 
     root = tmp_path_factory.mktemp("topo")
     ctx = tiny_context(root, tiny_model("tiny-vit"), write_images(root / "img", 24, hostile=HOSTILE),
@@ -206,7 +206,7 @@ def test_pages_have_no_unescaped_html_from_labels(topology_run):
 
 
 def test_run_without_labels_skips_categories(tmp_path):
-    from builder.analyses import topology
+    from builder.analyses.topology import analysis as topology
     from builder.records import Record
 
     recs = [Record(r.id, r.image, r.captions, {}) for r in write_images(tmp_path / "img", 9)]

@@ -12,13 +12,9 @@ the docs, `metrics` into the build report under metrics.<name>.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 import numpy as np
-
-ANALYSES = ("saliency", "neurons", "topology", "robustness")
-
 
 @dataclass
 class AnalysisContext:
@@ -48,12 +44,3 @@ class AnalysisOutput:
     pages: dict[str, str | bytes] = field(default_factory=dict)  # docs path -> markdown or asset bytes
     metrics: dict = field(default_factory=dict)
     cached: bool = False
-
-
-def enabled(cfg) -> list[str]:
-    return [name for name in ANALYSES if getattr(getattr(cfg, name, None), "enabled", False)]
-
-
-def run(name: str, ctx: AnalysisContext) -> AnalysisOutput:
-    module = importlib.import_module(f"builder.analyses.{name}")
-    return module.run(ctx)

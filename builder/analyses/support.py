@@ -14,7 +14,7 @@ from builder.records import BadItem
 
 def pick_category_field(collection, preferred: str = "") -> tuple[str | None, str]:
     """(field, "") or (None, why not), by the collection's one rule (`Collection.category_field`)."""
-    from builder.config import ConfigError
+    from builder.errors import ConfigError
 
     try:
         field = collection.category_field(preferred)

@@ -1,6 +1,6 @@
 """`python -m builder neurons`: optimised images for a range of units of one or more layers,
 written as PNG files, without building a site (to try layers and settings before a build);
-the work is builder.analyses.neurons_try.
+the work is builder.analyses.neurons.try_units.
 
     python -m builder neurons --layer visual.transformer.resblocks.3.mlp.gelu --units 0:16 --out neurons-try
 """
@@ -31,7 +31,7 @@ from builder import config as config_mod
               help="Compute device; auto picks CUDA when available.")
 def neurons(layers, units, steps, lr, batch_size, nseed, out_dir, config_path, model_name, checkpoint, device):
     """Optimise one image per unit (many units per batch) and save them as PNG files."""
-    from builder.analyses.neurons_try import write_unit_images
+    from builder.analyses.neurons.try_units import write_unit_images
 
     cfg = config_mod.load(config_path, model__name=model_name,
                           model__checkpoint=str(Path(checkpoint).absolute()) if checkpoint else None,

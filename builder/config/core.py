@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from builder.config.schema import setting
+from builder.schema import setting
 
 DATASET_KINDS = ("demo", "coco", "manifest", "folder")
 DEVICES = ("auto", "cpu", "cuda", "mps")

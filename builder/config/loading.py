@@ -7,7 +7,7 @@ import dataclasses
 import tomllib
 from pathlib import Path
 
-from builder.config.schema import ConfigError, check_section, is_section_field, spec_of
+from builder.schema import ConfigError, check_section, is_section_field, spec_of
 from builder.config.top import Config
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from builder.config.schema import NUMBER, section_fields, type_words
+from builder.schema import NUMBER, section_fields, type_words
 from builder.config.top import SECTIONS, Config
 
 _ITEM_WORDS = {str: "strings", int: "integers", NUMBER: "numbers"}

@@ -1,16 +1,17 @@
-"""The top-level Config: the core sections, then the analyses' sections (from ANALYSIS_SECTIONS),
-then the build-wide fields. Built with `make_dataclass`, so a new analysis adds one entry to
-ANALYSIS_SECTIONS and nothing here."""
+"""The top-level Config: the core sections, then the analyses' sections (each analysis package
+owns its section; builder.analyses.registry lists them), then the build-wide fields. Built with
+`make_dataclass`, so a new analysis changes nothing here."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
-from builder.config.analyses import ANALYSIS_SECTIONS
+from builder.analyses.registry import ANALYSES
 from builder.config.core import CORE_SECTIONS
-from builder.config.schema import setting
+from builder.schema import setting
 
+ANALYSIS_SECTIONS = {a.name: a.config for a in ANALYSES}
 SECTIONS = {**CORE_SECTIONS, **ANALYSIS_SECTIONS}  # in the order of Config's fields (and the build report)
 
 

@@ -14,7 +14,7 @@ MLP1 = "visual.transformer.resblocks.1.mlp.gelu"
 def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit, browser):
     """The gallery shows images, a click opens the unit panel with exemplars and captions as text,
     under a sub-path (like GitHub Pages), with no request outside the origin and no dialog."""
-    from builder.analyses import neurons as analysis
+    from builder.analyses.neurons import analysis
     from support import write_docs
     from builder.render.preview_server import serve_site
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.analyses import saliency as analysis
+from builder.analyses.saliency import analysis
 from support import write_docs
 from builder.render.preview_server import serve_site
 

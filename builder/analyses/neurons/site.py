@@ -259,7 +259,7 @@ def index_json(ctx, units: dict[str, list[int]], acts: dict, opt: dict, recipe: 
 # -- pages ------------------------------------------------------------------------------------------
 
 def _asset(name: str) -> bytes:
-    return resources.files("builder.analyses").joinpath("assets", name).read_bytes()
+    return resources.files("builder.analyses.neurons").joinpath("assets", name).read_bytes()
 
 
 def pages(ctx, units: dict[str, list[int]], recipe: N.Recipe, table: dict, metrics: dict) -> dict[str, str | bytes]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.analyses import support as S
-from builder.analyses import topology_pages
+from builder.analyses.topology import pages as topology_pages
 from builder.clock import StageClock
 from builder.compute import robustness as R
 from builder.compute import topology as T

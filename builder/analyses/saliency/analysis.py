@@ -25,8 +25,8 @@ import torch
 from PIL import Image, ImageOps
 
 from builder.analyses import AnalysisContext, AnalysisOutput
-from builder.analyses import saliency_pages as pages
-from builder.analyses.saliency_prompts import ROLE_NAMES, prompt_set, select_images
+from builder.analyses.saliency import pages
+from builder.analyses.saliency.prompts import ROLE_NAMES, prompt_set, select_images
 from builder.compute import saliency as sal
 from builder.compute.embed import encode_texts
 from builder.io.cache import hash_arrays, hash_json

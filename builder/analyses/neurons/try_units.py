@@ -20,7 +20,7 @@ def write_unit_images(cfg: Config, out_dir: Path, progress: bool = True) -> tupl
     from PIL import Image
     from tqdm import tqdm
 
-    from builder.analyses.neurons import choose_units, recipe_for
+    from builder.analyses.neurons.analysis import choose_units, recipe_for
     from builder.compute import neurons as N
     from builder.compute.fvis.probes import probes_for
     from builder.models.loading import load_model

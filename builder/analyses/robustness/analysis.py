@@ -20,7 +20,7 @@ import torch
 from PIL import Image
 
 from builder.analyses import AnalysisContext, AnalysisOutput
-from builder.analyses import robustness_pages
+from builder.analyses.robustness import pages as robustness_pages
 from builder.analyses import support as S
 from builder.compute import robustness as R
 from builder.compute.embed import encode_texts

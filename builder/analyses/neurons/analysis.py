@@ -20,10 +20,10 @@ import numpy as np
 import torch
 
 from builder.analyses import AnalysisContext, AnalysisOutput
-from builder.analyses import neurons_site as site
+from builder.analyses.neurons import site
 from builder.compute import neurons as N
 from builder.compute.fvis.probes import probes_for
-from builder.config import ConfigError
+from builder.errors import ConfigError
 from builder.io.cache import hash_arrays
 
 CACHE_VERSION = 3  # 3: MLP units climb a monotone stand-in of the GELU

@@ -1,0 +1,12 @@
+"""Robustness: similarity under occlusion, noise and blur; preprocessing choices; activation sparsity by
+depth; few-pixel attacks.
+
+config.py is its [robustness] config section, analysis.py runs it (run(ctx) -> AnalysisOutput), pages.py
+renders its pages; the maths is in builder.compute.
+"""
+
+from builder.analyses.robustness.analysis import run
+from builder.analyses.robustness.config import RobustnessConfig
+from builder.analyses.spec import Analysis
+
+ANALYSIS = Analysis("robustness", RobustnessConfig, run)

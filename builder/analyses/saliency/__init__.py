@@ -1,0 +1,11 @@
+"""Saliency maps: where in an image a text prompt "looks"; prompt prefixes; typographic attacks.
+
+config.py is its [saliency] config section, analysis.py runs it (run(ctx) -> AnalysisOutput), pages.py
+renders its pages; the maths is in builder.compute.
+"""
+
+from builder.analyses.saliency.analysis import run
+from builder.analyses.saliency.config import SaliencyConfig
+from builder.analyses.spec import Analysis
+
+ANALYSIS = Analysis("saliency", SaliencyConfig, run)

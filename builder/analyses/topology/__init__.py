@@ -1,0 +1,12 @@
+"""Topology and geometry: persistence diagrams per category and under blur, diagram distances, subspace
+angles, the modality gap.
+
+config.py is its [topology] config section, analysis.py runs it (run(ctx) -> AnalysisOutput), pages.py
+renders its pages; the maths is in builder.compute.
+"""
+
+from builder.analyses.topology.analysis import run
+from builder.analyses.topology.config import TopologyConfig
+from builder.analyses.spec import Analysis
+
+ANALYSIS = Analysis("topology", TopologyConfig, run)
