@@ -12,8 +12,9 @@ import markdown
 import pytest
 
 from builder.render import pages
-from builder.render.docs import FIXED_NAV, MARKDOWN_EXTENSIONS, DocsBuildError, build_docs, default_nav
+from builder.render.docs import FIXED_NAV, MARKDOWN_EXTENSIONS, SITE_SCRIPTS, DocsBuildError, build_docs, default_nav
 from builder.render.pages import md_code, md_text, report_pages
+from builder.render.site import page_assets
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
@@ -85,7 +86,8 @@ def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
     (out / "explorer").mkdir()
     (out / "explorer" / "index.html").write_text("<!doctype html><title>explorer stub</title>")
-    build_docs(out, CONTENT, {**report_pages(sample_report()), **EXTRA}, title="CLIP Atlas <b>&</b>")
+    generated = {**report_pages(sample_report()), **EXTRA, **page_assets(SITE_SCRIPTS)}  # as write_site does
+    build_docs(out, CONTENT, generated, title="CLIP Atlas <b>&</b>")
     return out
 
 

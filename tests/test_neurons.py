@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from builder.compute import neurons as N
+from builder.render.site import page_assets
 from builder.compute.fvis import objectives, param
 from builder.compute.fvis import transform as T
 from builder.compute.fvis.probes import Reader, UnknownLayer, probes_for, resolve
@@ -300,15 +301,17 @@ def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
     for key in ("image", "top", "crops"):
         assert unit[key] in out.files and out.files[unit[key]][:4] == b"RIFF"  # WebP
     assert out.metrics["units"] == 4 and 0.0 <= out.metrics["share_exceeding_dataset_max"] <= 1.0
-    assert set(out.pages) == {"neurons/index.md", "neurons/method.md", "neurons/neurons.js", "neurons/neurons.css"}
+    assert set(out.pages) == {"neurons/index.md", "neurons/method.md"}
+    assert out.bundled == ("neurons/neurons.js", "neurons/neurons.css")  # the writer takes them from the bundle
+    scripts = page_assets(out.bundled)
     assert 'data-index="../data/tiny/neurons/index.json"' in out.pages["neurons/index.md"]
-    js = out.pages["neurons/neurons.js"].decode()
+    js = scripts["neurons/neurons.js"].decode()
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "textContent" in js
     assert re.findall(r"https?://[^\s\"']+", js) == ["http://www.w3.org/2000/svg"]  # a namespace, never fetched
     # the dataset's markup travels as JSON data only; the markdown pages never carry it raw
     for page in ("neurons/index.md", "neurons/method.md"):
         assert "<img src=x" not in out.pages[page] and "<b>red</b>" not in out.pages[page]
-    build_docs(tmp_path / "site", tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    build_docs(tmp_path / "site", tmp_path / "no-content", {"index.md": "# Home\n", **out.pages, **scripts}, "t")
     html = (tmp_path / "site" / "neurons" / "index.html").read_text()
     assert 'id="neuron-gallery"' in html and '<script src="neurons.js"></script>' in html
     assert (tmp_path / "site" / "neurons" / "neurons.js").is_file()
@@ -338,7 +341,7 @@ def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit, browser):
                                             "captions": 9})
     out = analysis.run(ctx)
     site = tmp_path / "site"
-    build_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    build_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages, **page_assets(out.bundled)}, "t")
     for rel, data in out.files.items():
         (site / "data" / "tiny" / "neurons" / rel).parent.mkdir(parents=True, exist_ok=True)
         (site / "data" / "tiny" / "neurons" / rel).write_bytes(data)

@@ -34,7 +34,7 @@ from builder.io.images import load_rgb
 from builder.records import BadItem
 
 VERSION = 1  # bump when the output changes for the same inputs
-ASSETS = Path(__file__).resolve().parent / "assets"
+PAGE_SCRIPTS = ("saliency/saliency.js", "saliency/saliency.css")  # from the explorer bundle (src/pages/)
 INDEX_SCHEMA = 1
 TIMINGS = ("maps_per_second", "device")  # in the build report only: files and pages stay deterministic
 
@@ -65,7 +65,7 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
 def _code_hash() -> str:
     """This analysis's code and assets: a change to any of them invalidates cached outputs."""
     here = Path(__file__).resolve().parent
-    files = [*sorted(ASSETS.glob("*")), here / "saliency.py", here / "saliency_pages.py", here / "saliency_prompts.py",
+    files = [here / "saliency.py", here / "saliency_pages.py", here / "saliency_prompts.py",
              here.parent / "compute" / "saliency.py"]
     return hash_json({p.name: p.read_text(encoding="utf-8") for p in files})
 
@@ -207,13 +207,11 @@ def compute(ctx: AnalysisContext, kind: str) -> AnalysisOutput:
     site_pages = {
         "saliency/index.md": pages.index_page(slug, index, index["metrics"]),
         "saliency/method.md": pages.method_page(index["metrics"], cfg),
-        "saliency/saliency.js": (ASSETS / "saliency.js").read_bytes(),
-        "saliency/saliency.css": (ASSETS / "saliency.css").read_bytes(),
     }
     svg = pages.deletion_svg(index["metrics"])
     if svg:
         site_pages["saliency/deletion.svg"] = svg
-    return AnalysisOutput(files=files, pages=site_pages, metrics=metrics)
+    return AnalysisOutput(files=files, pages=site_pages, metrics=metrics, bundled=PAGE_SCRIPTS)
 
 
 def index_json(ctx, kind, kept, sets, sims, temperature, maps, tokens, boxes, metrics) -> dict:
@@ -362,7 +360,7 @@ def _pack(out: AnalysisOutput) -> dict[str, np.ndarray]:
 
 
 def _unpack(arrays: dict[str, np.ndarray]) -> AnalysisOutput:
-    out = AnalysisOutput(metrics=json.loads(arrays["metrics"].tobytes()), cached=True)
+    out = AnalysisOutput(metrics=json.loads(arrays["metrics"].tobytes()), cached=True, bundled=PAGE_SCRIPTS)
     for k, a in arrays.items():
         b = a.tobytes()
         if k.startswith("file:"):

@@ -1,6 +1,7 @@
 """The explorer in a built site: bundle its JavaScript, render its page, list the datasets.
 
-    files = bundle_explorer(cache_dir)     # {"app.js": bytes, "app.css": bytes}
+    files = bundle_explorer(cache_dir)     # {"app.js": bytes, "app.css": bytes, "pages/...": bytes}
+    page_assets(["saliency/saliency.js"])  # {"saliency/saliency.js": the bundle's pages/saliency.js}
     render_explorer(out_dir, [{"name": "demo", "title": "Demo world",
                                "manifest": "demo/manifest.json"}], title="CLIP Atlas")
 
@@ -33,7 +34,10 @@ EXPLORER_TEMPLATE = "explorer.html.j2"
 
 # The bundle options live in one place, site_templates/explorer/build.mjs (esbuild's JS API).
 BUILD_SCRIPT = "build.mjs"
-BUNDLE_FILES = ("app.js", "app.css")
+EXPLORER_FILES = ("app.js", "app.css")
+# The docs pages' scripts (src/pages/), bundled with the explorer; see page_assets.
+PAGE_FILES = ("pages/saliency.js", "pages/saliency.css", "pages/neurons.js", "pages/neurons.css", "pages/tablesort.js")
+BUNDLE_FILES = EXPLORER_FILES + PAGE_FILES
 GLOBAL_VIEW_BUFFERS = ("positions", "modality", "category")  # what the first frame needs
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _memo: dict[str, dict[str, bytes]] = {}
@@ -83,7 +87,8 @@ def _run_esbuild(explorer_dir: Path) -> dict[str, bytes]:
 
 
 def bundle_explorer(cache_dir: Path | None = None) -> dict[str, bytes]:
-    """Return {"app.js": bytes, "app.css": bytes}, minified, built from site_templates/explorer.
+    """Return {"app.js": bytes, "app.css": bytes, "pages/<name>.js": bytes, ...}, minified, built
+    from site_templates/explorer (the explorer, and the docs pages' scripts under pages/).
 
     Cached in memory and, when `cache_dir` is given, on disk under `explorer-<hash>/`, keyed by
     the hash of the sources and the lockfile. Raises BundleError (telling the user to run
@@ -109,6 +114,19 @@ def bundle_explorer(cache_dir: Path | None = None) -> dict[str, bytes]:
                 shutil.rmtree(tmp, ignore_errors=True)
     _memo[key] = files
     return dict(files)
+
+
+def page_assets(paths, cache_dir: Path | None = None) -> dict[str, bytes]:
+    """{docs path: bytes} for page scripts and styles from the bundle: "saliency/saliency.js" and
+    "javascripts/tablesort.js" get the bundle's pages/saliency.js and pages/tablesort.js."""
+    files = bundle_explorer(cache_dir)
+    out = {}
+    for path in paths:
+        name = "pages/" + Path(path).name
+        if name not in files:
+            raise BundleError(f"{path}: the explorer bundle has no {name} (entry points: site_templates/explorer/build.mjs)")
+        out[path] = files[name]
+    return out
 
 
 def _check_datasets(datasets: list[dict]) -> list[dict]:
@@ -153,7 +171,7 @@ def render_explorer(out_dir: Path, datasets: list[dict], title: str, cache_dir: 
     out_dir = Path(out_dir)
     entries = _check_datasets(datasets)
     files = bundle_explorer(cache_dir)
-    version = hashlib.sha256(b"".join(files[n] for n in BUNDLE_FILES)).hexdigest()[:12]
+    version = hashlib.sha256(b"".join(files[n] for n in EXPLORER_FILES)).hexdigest()[:12]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     html = env.get_template(EXPLORER_TEMPLATE).render(title=title, version=version,
@@ -162,7 +180,8 @@ def render_explorer(out_dir: Path, datasets: list[dict], title: str, cache_dir: 
     explorer.mkdir(parents=True, exist_ok=True)
     (explorer / "index.html").write_text(html, encoding="utf-8")
     for name, data in files.items():
-        (explorer / name).write_bytes(data)
+        if not name.startswith("pages/"):  # those are served by the docs pages (page_assets)
+            (explorer / name).write_bytes(data)
     data_dir = out_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "index.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -58,12 +58,14 @@ def write_data(data_root: Path, cfg: Config, r: dict) -> dict:
 def write_site(out: Path, cfg: Config, r: dict, report: dict, cache_root: Path | None = None) -> None:
     """Docs pages, data buffers and the explorer into `out` (a staging folder)."""
     from builder.render import pages
-    from builder.render.docs import build_docs
-    from builder.render.site import render_explorer
+    from builder.render.docs import SITE_SCRIPTS, build_docs
+    from builder.render.site import page_assets, render_explorer
 
     generated: dict = dict(pages.report_pages(report))
+    generated.update(page_assets(SITE_SCRIPTS, cache_root))
     for name, result in r["analyses"].items():
         generated.update(result.pages)
+        generated.update(page_assets(result.bundled, cache_root))
     build_docs(out, CONTENT_DIR, generated, cfg.site.title)
     manifest = write_data(out / "data", cfg, r)
     report["artifacts"] = {"bytes_per_point_global": sum(

@@ -13,6 +13,7 @@ import pytest
 from builder.analyses import saliency as analysis
 from builder.render.docs import build_docs
 from builder.render.preview_server import serve_site
+from builder.render.site import page_assets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tiny_models import HOSTILE, VIT, make_ctx  # noqa: E402
@@ -26,7 +27,7 @@ def saliency_url(tmp_path_factory):
     ctx = make_ctx(tmp, VIT, 32, images=12, word_images=4)
     out = analysis.run(ctx)
     site = tmp / "site"
-    build_docs(site, tmp / "no-content", {"index.md": "# Home\n", **out.pages}, "Saliency test")
+    build_docs(site, tmp / "no-content", {"index.md": "# Home\n", **out.pages, **page_assets(out.bundled)}, "Saliency test")
     for rel, data in out.files.items():
         path = site / "data" / "shapes" / "saliency" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
