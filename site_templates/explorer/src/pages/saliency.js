@@ -76,6 +76,7 @@ class Saliency {
   }
 
   render() {
+    const thumbs = this.thumbs();
     this.viewCanvas = el('canvas', { class: 'sal-canvas', width: 320, height: 320, role: 'img' });
     this.caption = el('p', { class: 'sal-caption' });
     this.promptList = el('div', { class: 'sal-prompts', role: 'list' });
@@ -83,7 +84,7 @@ class Saliency {
     const tower = this.data.model.tower === 'vit' ? 'attention relevancy' : 'Grad-CAM';
     const left = el('div', { class: 'sal-view' }, [
       this.viewCanvas, legendBar(LUT), controls(this.state, tower, () => this.redraw()), this.caption]);
-    clear(this.root).append(this.thumbs(), el('div', { class: 'sal-main' }, [left, this.promptList]), this.prefixBox);
+    clear(this.root).append(thumbs, el('div', { class: 'sal-main' }, [left, this.promptList]), this.prefixBox);
     this.select(0);
   }
 
