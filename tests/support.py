@@ -319,9 +319,12 @@ def write_docs(out: Path, content_dir: Path, generated: dict, title: str, **kw) 
 def build_sample_docs(out: Path) -> Path:
     """The docs site of sample_report() (hostile text included) with the repository's content/
     pages and an explorer stub, built by MkDocs into `out`."""
+    from builder.render.docs import SITE_SCRIPTS
     from builder.render.pages import report_pages
+    from builder.render.site import page_assets
 
     (out / "explorer").mkdir(parents=True)
     (out / "explorer" / "index.html").write_text("<!doctype html><title>explorer stub</title>")
-    write_docs(out, CONTENT, {**report_pages(sample_report()), **EXTRA}, title="CLIP Atlas <b>&</b>")
+    generated = {**report_pages(sample_report()), **EXTRA, **page_assets(SITE_SCRIPTS)}  # as a build does
+    write_docs(out, CONTENT, generated, title="CLIP Atlas <b>&</b>")
     return out

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from builder.compute import neurons as N
+from builder.render.site import page_assets
 from builder.compute.fvis import objectives, param
 from builder.compute.fvis import transform as T
 from builder.compute.fvis.probes import Reader, UnknownLayer, probes_for, resolve
@@ -235,15 +236,17 @@ def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
     rows = [u for layer in index["layers"] for u in layer["units"]]
     beats = np.mean([u["activation"] > u["dataset_max"] for u in rows])  # the share, recounted from index.json
     assert len(rows) == 4 and out.metrics["share_exceeding_dataset_max"] == pytest.approx(beats)
-    assert set(out.pages) == {"neurons/index.md", "neurons/method.md", "neurons/neurons.js", "neurons/neurons.css"}
+    assert set(out.pages) == {"neurons/index.md", "neurons/method.md"}
+    assert out.bundled == ("neurons/neurons.js", "neurons/neurons.css")  # the writer takes them from the bundle
+    scripts = page_assets(out.bundled)
     assert 'data-index="../data/tiny/neurons/index.json"' in out.pages["neurons/index.md"]
-    js = out.pages["neurons/neurons.js"].decode()
+    js = scripts["neurons/neurons.js"].decode()
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "textContent" in js
     assert re.findall(r"https?://[^\s\"']+", js) == ["http://www.w3.org/2000/svg"]  # a namespace, never fetched
     # the dataset's markup travels as JSON data only; the markdown pages never carry it raw
     for page in ("neurons/index.md", "neurons/method.md"):
         assert "<img src=x" not in out.pages[page] and "<b>red</b>" not in out.pages[page]
-    write_docs(tmp_path / "site", tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    write_docs(tmp_path / "site", tmp_path / "no-content", {"index.md": "# Home\n", **out.pages, **scripts}, "t")
     html = (tmp_path / "site" / "neurons" / "index.html").read_text()
     assert 'id="neuron-gallery"' in html and '<script src="neurons.js"></script>' in html
     assert (tmp_path / "site" / "neurons" / "neurons.js").is_file()

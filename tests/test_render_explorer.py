@@ -30,7 +30,7 @@ def test_missing_node_modules_says_run_make_setup(tmp_path):
 def test_bundle_is_cached_on_disk_by_source_hash(tmp_path, monkeypatch):
     monkeypatch.setattr(resources, "_memo", {})  # an earlier test may have bundled in this process
     files = _bundled_or_skip(cache_dir=tmp_path)
-    assert {"app.js", "app.css"} <= set(files) and len(files["app.js"]) > 10_000
+    assert {"app.js", "app.css"} <= set(files) and set(site.PAGE_FILES) <= set(files) and len(files["app.js"]) > 10_000
     assert len(list(tmp_path.glob("explorer-*/app.js"))) == 1
     resources._memo.clear()
     monkeypatch.setattr(bundler, "run_bundler", lambda *a: pytest.fail("esbuild ran despite a cached bundle"))
@@ -39,11 +39,22 @@ def test_bundle_is_cached_on_disk_by_source_hash(tmp_path, monkeypatch):
 
 def test_bundle_makes_no_outside_requests():
     files = _bundled_or_skip()
-    js = files["app.js"].decode("utf-8")
-    css = files["app.css"].decode("utf-8")
-    assert "innerHTML" not in js
-    assert not re.search(r"https?://(?!www\.w3\.org)", css)  # no fonts, no CDN
-    assert "@import" not in css and "@font-face" not in css
+    for name in [n for n in files if n.endswith(".js")]:  # the explorer and the page scripts
+        js = files[name].decode("utf-8")
+        assert "innerHTML" not in js and "insertAdjacentHTML" not in js, name
+    for name in [n for n in files if n.endswith(".css")]:
+        css = files[name].decode("utf-8")
+        assert not re.search(r"https?://(?!www\.w3\.org)", css), name  # no fonts, no CDN
+        assert "@import" not in css and "@font-face" not in css, name
+
+
+def test_page_assets_come_from_the_bundle():
+    files = _bundled_or_skip()
+    got = site.page_assets(["saliency/saliency.js", "javascripts/tablesort.js"])
+    assert got == {"saliency/saliency.js": files["pages/saliency.js"], "javascripts/tablesort.js": files["pages/tablesort.js"]}
+    assert b"aria-sort" in got["javascripts/tablesort.js"]
+    with pytest.raises(site.BundleError, match="no pages/nothing.js"):
+        site.page_assets(["x/nothing.js"])
 
 
 def test_explorer_files_are_page_bundle_and_index(tmp_path):
@@ -58,6 +69,7 @@ def test_explorer_files_are_page_bundle_and_index(tmp_path):
         assert not url.startswith(("/", "http:", "https:")), url
     assert (tmp_path / "explorer" / "app.js").stat().st_size > 10_000
     assert (tmp_path / "explorer" / "app.css").exists()
+    assert not (tmp_path / "explorer" / "pages").exists()  # the docs pages serve their own scripts
     index = json.loads((tmp_path / "data" / "index.json").read_text(encoding="utf-8"))
     assert index == [{"name": "demo", "title": "Demo <world>", "manifest": "demo/manifest.json"}]
 

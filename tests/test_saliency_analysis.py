@@ -14,6 +14,7 @@ from builder.analyses.saliency import analysis
 from builder.analyses.saliency.prompts import prompt_set, select_images
 from builder.config import ConfigError
 from builder.datasets.manifest import collect_manifest
+from builder.render.site import page_assets
 
 from support import RESNET, VIT, make_ctx, write_shapes
 
@@ -39,7 +40,8 @@ def test_analysis_files_match_the_index(tmp_path, vision, size):
         assert [p["prefix"] for p in im["prefixes"]] == ["a photo of ", "", "an image of "]
         texts = [im["prompts"][p["prompt"]]["text"] for p in im["prefixes"]]
         assert texts[1].startswith("a ") and texts[0] == "a photo of " + texts[1]
-    assert {"saliency/index.md", "saliency/method.md", "saliency/saliency.js", "saliency/saliency.css"} <= set(out.pages)
+    assert {"saliency/index.md", "saliency/method.md"} <= set(out.pages)
+    assert out.bundled == ("saliency/saliency.js", "saliency/saliency.css")  # the writer takes them from the bundle
     metrics = out.metrics
     assert metrics["maps"] == m and metrics["maps_per_second"] > 0
     pg = metrics["pointing_game"]
@@ -121,7 +123,7 @@ def test_pages_build_with_mkdocs(tmp_path):
     ctx = make_ctx(tmp_path, VIT, 32)
     out = analysis.run(ctx)
     site = tmp_path / "site"
-    write_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    write_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages, **page_assets(out.bundled)}, "t")
     html = (site / "saliency" / "index.html").read_text(encoding="utf-8")
     assert '<script src="saliency.js"></script>' in html and 'data-index="../data/shapes/saliency/index.json"' in html
     assert (site / "saliency" / "saliency.js").is_file() and (site / "saliency" / "method.html").is_file()

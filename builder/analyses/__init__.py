@@ -7,7 +7,8 @@ and is switched on by `[<name>] enabled = true` in the config (its own config se
 dataclass in builder.config). The module orchestrates; the maths lives in builder.compute.<x>
 (pure: arrays in, arrays out). Outputs are gathered and written by the pipeline's one writer:
 `files` under data/<dataset>/<name>/, `pages` (markdown, and bytes assets such as figures) into
-the docs, `metrics` into the build report under metrics.<name>.
+the docs, `bundled` (page scripts such as "saliency/saliency.js", built from
+site_templates/explorer/src/pages) into the docs too, `metrics` into the build report under metrics.<name>.
 """
 
 from __future__ import annotations
@@ -42,5 +43,6 @@ class AnalysisOutput:
     buffers: dict[str, np.ndarray] = field(default_factory=dict)  # name -> array, see the contract
     counts: dict[str, int] = field(default_factory=dict)  # sizes the buffers' shapes name
     pages: dict[str, str | bytes] = field(default_factory=dict)  # docs path -> markdown or asset bytes
+    bundled: tuple[str, ...] = ()  # docs paths the writer fills from the explorer bundle (render.site.page_assets)
     metrics: dict = field(default_factory=dict)
     cached: bool = False

@@ -66,12 +66,14 @@ def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_
     """Docs pages, data buffers and the explorer, into `writer`. The docs show the report as it
     stands before the artifacts' sizes are added to it."""
     from builder.render import pages
-    from builder.render.docs import render_docs
-    from builder.render.site import explorer_files
+    from builder.render.docs import SITE_SCRIPTS, render_docs
+    from builder.render.site import explorer_files, page_assets
 
     generated: dict = dict(pages.report_pages(report))
+    generated.update(page_assets(SITE_SCRIPTS, cache_root))
     for name, result in r["analyses"].items():
         generated.update(result.pages)
+        generated.update(page_assets(result.bundled, cache_root))
     writer.add_files(render_docs(CONTENT_DIR, generated, cfg.site.title))
     slug = cfg.dataset.slug
     manifest = add_data(writer, cfg, r)

@@ -38,6 +38,9 @@ FIXED_NAV: tuple[tuple[str, str], ...] = (
 # Without a site_url (unknown: the site must work under any sub-path) MkDocs writes a 404 page
 # whose links are absolute from the server root, and an empty sitemap. Neither is useful.
 DROPPED_OUTPUTS = ("404.html", "sitemap.xml", "sitemap.xml.gz")
+# Scripts for every page that the writer takes from the explorer bundle (site_templates/explorer/src/pages);
+# as javascripts/*.js they land in extra_javascript like the content's own.
+SITE_SCRIPTS = ("javascripts/tablesort.js",)
 
 THEME = {
     "name": "material",

@@ -1,6 +1,7 @@
 """The explorer in a built site: bundle its JavaScript, render its page, list the datasets.
 
-    files = bundle_explorer(cache_dir)     # {"app.js": bytes, "app.css": bytes, ...}
+    files = bundle_explorer(cache_dir)     # {"app.js": bytes, "app.css": bytes, "pages/...": bytes}
+    page_assets(["saliency/saliency.js"])  # {"saliency/saliency.js": the bundle's pages/saliency.js}
     explorer_files([{"name": "demo", "title": "Demo world", "manifest": "demo/manifest.json"}],
                    title="CLIP Atlas", manifests={"demo": manifest})
 
@@ -29,6 +30,8 @@ from builder.resources import bundler
 
 EXPLORER_TEMPLATE = "explorer.html.j2"
 BUNDLE_FILES = bundler.REQUIRED_FILES  # the page's own script and style; the version hashes them
+# The docs pages' scripts (src/pages/), bundled with the explorer; see page_assets.
+PAGE_FILES = ("pages/saliency.js", "pages/saliency.css", "pages/neurons.js", "pages/neurons.css", "pages/tablesort.js")
 GLOBAL_VIEW_BUFFERS = ("positions", "modality", "category")  # what the first frame needs
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -37,6 +40,19 @@ def bundle_explorer(cache_dir: Path | None = None) -> dict[str, bytes]:
     """Every file the explorer's bundler writes ({"app.js": bytes, "app.css": bytes, ...}):
     packaged in a wheel, else bundled from site_templates/explorer (see builder.resources)."""
     return resources.bundle(cache_dir)
+
+
+def page_assets(paths, cache_dir: Path | None = None) -> dict[str, bytes]:
+    """{docs path: bytes} for page scripts and styles from the bundle: "saliency/saliency.js" and
+    "javascripts/tablesort.js" get the bundle's pages/saliency.js and pages/tablesort.js."""
+    files = bundle_explorer(cache_dir)
+    out = {}
+    for path in paths:
+        name = "pages/" + Path(path).name
+        if name not in files:
+            raise BundleError(f"{path}: the explorer bundle has no {name} (entry points: site_templates/explorer/build.mjs)")
+        out[path] = files[name]
+    return out
 
 
 def _check_datasets(datasets: list[dict]) -> list[dict]:
@@ -86,6 +102,7 @@ def explorer_files(datasets: list[dict], title: str, manifests: dict[str, dict] 
     html = env.get_template(EXPLORER_TEMPLATE).render(title=title, version=version,
                                                       preload=_preloads(entries[0], (manifests or {}).get(entries[0]["name"])))
     out = {"explorer/index.html": html.encode("utf-8")}
-    out.update({f"explorer/{name}": data for name, data in files.items()})
+    out.update({f"explorer/{name}": data for name, data in files.items()
+                if not name.startswith("pages/")})  # the docs pages' scripts: see page_assets
     out["data/index.json"] = json.dumps(entries, ensure_ascii=False, indent=1).encode("utf-8")
     return out

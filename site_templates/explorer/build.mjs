@@ -1,4 +1,4 @@
-// Bundle the explorer (and, as entry points are added, the page scripts) with esbuild.
+// Bundle the explorer and the docs pages' scripts (src/pages/) with esbuild.
 //   node build.mjs OUTDIR    minified bundles into OUTDIR (the Python builder calls this)
 //   node build.mjs --debug   unminified with source maps into dist/ (for development)
 // One place for the bundle options. regl's "unchecked" build drops its development-time
@@ -8,7 +8,14 @@ import * as esbuild from "esbuild";
 const debug = process.argv.includes("--debug");
 const outdir = process.argv.slice(2).find((a) => !a.startsWith("--")) || "dist";
 
-export const ENTRY_POINTS = { app: "src/main.js" };
+// Output name -> source. A script's imported CSS lands beside it (pages/saliency.css). The
+// Python builder serves pages/<name>.{js,css} to the docs page that names them.
+export const ENTRY_POINTS = {
+  app: "src/main.js",
+  "pages/saliency": "src/pages/saliency.js",
+  "pages/neurons": "src/pages/neurons.js",
+  "pages/tablesort": "src/pages/tablesort.js",
+};
 
 await esbuild.build({
   entryPoints: ENTRY_POINTS,

@@ -17,12 +17,13 @@ def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit, browser):
     from builder.analyses.neurons import analysis
     from support import write_docs
     from builder.render.preview_server import serve_site
+    from builder.render.site import page_assets
 
     ctx = neuron_context(tmp_path, tiny_vit, {"layers": [MLP1], "units": "0:3", "steps": 2, "top_k": 9,
                                               "captions": 9})
     out = analysis.run(ctx)
     site = tmp_path / "site"
-    write_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages}, "t")
+    write_docs(site, tmp_path / "no-content", {"index.md": "# Home\n", **out.pages, **page_assets(out.bundled)}, "t")
     for rel, data in out.files.items():
         (site / "data" / "tiny" / "neurons" / rel).parent.mkdir(parents=True, exist_ok=True)
         (site / "data" / "tiny" / "neurons" / rel).write_bytes(data)

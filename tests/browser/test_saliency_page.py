@@ -10,6 +10,7 @@ import pytest
 from builder.analyses.saliency import analysis
 from support import write_docs
 from builder.render.preview_server import serve_site
+from builder.render.site import page_assets
 
 from support import HOSTILE, VIT, make_ctx
 
@@ -22,7 +23,7 @@ def saliency_url(tmp_path_factory):
     ctx = make_ctx(tmp, VIT, 32, images=12, word_images=4)
     out = analysis.run(ctx)
     site = tmp / "site"
-    write_docs(site, tmp / "no-content", {"index.md": "# Home\n", **out.pages}, "Saliency test")
+    write_docs(site, tmp / "no-content", {"index.md": "# Home\n", **out.pages, **page_assets(out.bundled)}, "Saliency test")
     for rel, data in out.files.items():
         path = site / "data" / "shapes" / "saliency" / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ the unit most, and the captions nearest to those images.
       files  data/<dataset>/neurons/index.json, units/<layer>/<unit>.webp (optimised image),
              units/<layer>/<unit>-top.webp and -crops.webp (exemplar strips: whole images, and
              the square around the unit's strongest position)
-      pages  neurons/index.md (the galleries), neurons/method.md, neurons/neurons.js, neurons.css
+      pages  neurons/index.md (the galleries), neurons/method.md; bundled: neurons/neurons.js, neurons.css
       metrics units, share of optimised images beating the best dataset image, timings
 
 Two cached parts: the optimised images (key: model, units, recipe) and the dataset pass (key:
@@ -194,4 +194,5 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     if check:
         metrics["batched_vs_sequential"] = check
     pages = site.pages(ctx, units, recipe, units_table, metrics)
-    return AnalysisOutput(files=files, pages=pages, metrics=metrics, cached=acts_cached and opt_cached)
+    return AnalysisOutput(files=files, pages=pages, metrics=metrics, cached=acts_cached and opt_cached,
+                          bundled=site.PAGE_SCRIPTS)

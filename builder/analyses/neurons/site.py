@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import io
 import json
-from importlib import resources
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -258,16 +257,13 @@ def index_json(ctx, units: dict[str, list[int]], acts: dict, opt: dict, recipe: 
 
 # -- pages ------------------------------------------------------------------------------------------
 
-def _asset(name: str) -> bytes:
-    return resources.files("builder.analyses.neurons").joinpath("assets", name).read_bytes()
+PAGE_SCRIPTS = ("neurons/neurons.js", "neurons/neurons.css")  # from the explorer bundle (src/pages/)
 
 
 def pages(ctx, units: dict[str, list[int]], recipe: N.Recipe, table: dict, metrics: dict) -> dict[str, str | bytes]:
     return {
         "neurons/index.md": gallery_page(ctx, units, table, metrics),
         "neurons/method.md": method_page(ctx, recipe, metrics),
-        "neurons/neurons.js": _asset("neurons.js"),
-        "neurons/neurons.css": _asset("neurons.css"),
     }
 
 

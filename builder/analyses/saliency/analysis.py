@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -34,7 +33,7 @@ from builder.io.images import load_rgb
 from builder.records import BadItem
 
 VERSION = 1  # bump when the output changes for the same inputs
-ASSETS = Path(__file__).resolve().parent / "assets"
+PAGE_SCRIPTS = ("saliency/saliency.js", "saliency/saliency.css")  # from the explorer bundle (src/pages/)
 INDEX_SCHEMA = 1
 TIMINGS = ("maps_per_second", "device")  # in the build report only: files and pages stay deterministic
 
@@ -70,14 +69,12 @@ def output(ctx: AnalysisContext, result: dict, cached: bool) -> AnalysisOutput:
     site_pages = {
         "saliency/index.md": pages.index_page(ctx.cfg.dataset.slug, index, index["metrics"]),
         "saliency/method.md": pages.method_page(index["metrics"], ctx.cfg.saliency),
-        "saliency/saliency.js": (ASSETS / "saliency.js").read_bytes(),
-        "saliency/saliency.css": (ASSETS / "saliency.css").read_bytes(),
     }
     svg = pages.deletion_svg(index["metrics"])
     if svg:
         site_pages["saliency/deletion.svg"] = svg
     return AnalysisOutput(files=files, buffers={"maps": maps, "tokens": tokens}, counts=counts, pages=site_pages,
-                          metrics=metrics, cached=cached)
+                          metrics=metrics, cached=cached, bundled=PAGE_SCRIPTS)
 
 
 # -- pixels ---------------------------------------------------------------------------------------

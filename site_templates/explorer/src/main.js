@@ -1,5 +1,7 @@
 /**
  * Wiring only: load the data, build the scene and the UI, connect them through the store.
+ * What the reader can do is in actions.js (triggered by input.js); what redraws on which state
+ * change is in views.js.
  *
  * Load order (what the reader waits for): index.json -> manifest.json -> positions, modality,
  * category (8 bytes per point) -> first frame. Then, in the background: the caption mapping and
@@ -13,13 +15,14 @@ import { createShardLoader } from './data/shards.js';
 import { createCaptions } from './data/captions.js';
 import { createRenderer } from './gl/renderer.js';
 import { createCamera, project } from './gl/camera.js';
-import { attachControls } from './gl/controls.js';
 import { createScene } from './gl/scene.js';
 import { createOverlay } from './gl/overlay.js';
-import { parseHash, formatHash, COLOR_MODES } from './router.js';
-import { matchCaptions } from './search.js';
+import { parseHash, COLOR_MODES } from './router.js';
+import { createActions } from './actions.js';
+import { attachInput } from './input.js';
+import { connectViews } from './views.js';
 import { createThumbs } from './ui/thumbs.js';
-import { createLegend, countValues } from './ui/legend.js';
+import { createLegend } from './ui/legend.js';
 import { createPreview } from './ui/preview.js';
 import { createLocalView } from './ui/local-view.js';
 import { createSearchBox } from './ui/search-box.js';
@@ -133,81 +136,11 @@ async function start() {
     return scene.pick(x - r.left, y - r.top);
   };
 
-  // -- actions --------------------------------------------------------------------------------
-  const hashOf = (patch = {}) => {
-    const s = { ...store.get(), ...patch };
-    return formatHash({ dataset: entry.name, point: s.selected, colorBy: s.colorBy, query: s.query });
-  };
-
-  /** Select point p (-1 closes the local view). `t0` is when the user acted, for timings. */
-  async function select(p, { push = true, fly = true, t0 = performance.now() } = {}) {
-    if (!(p >= -1 && p < N)) p = -1;
-    if (push && p !== store.get().selected) history.pushState(null, '', hashOf({ selected: p }));
-    store.set({ selected: p, local: null });
-    if (p < 0) return;
-    const t1 = performance.now();
-    let local;
-    try {
-      local = manifest.local ? { point: p, ...(await localViewOf(p)) } : { point: p, error: 'This dataset has no local views.' };
-    } catch (err) {
-      console.warn(err);
-      local = { point: p, error: `Could not load the neighbours: ${err.message}` };
-    }
-    if (store.get().selected !== p) return; // the reader moved on meanwhile
-    const t2 = performance.now();
-    store.set({ local });
-    const t3 = performance.now();
-    // measured to the next frame, i.e. until the panel can be on screen
-    requestAnimationFrame(() => {
-      const t4 = performance.now();
-      timings.click.push(t4 - t0);
-      // where the time went: before the shard was asked for, the shard, filling the panel, the frame
-      timings.clickParts.push({ start: t1 - t0, shard: t2 - t1, fill: t3 - t2, frame: t4 - t3 });
-    });
-    // The flight starts once the panel is filled: the panel shows at once even where drawing
-    // the points is slow (software GL, millions of points), and the camera follows.
-    if (fly) {
-      camera.flyTo(scene.position(p), Math.min(camera.distance, 1.6), performance.now(), 600, panelShift());
-      scene.setMoving(true);
-      renderer.invalidate();
-    }
-  }
+  // -- actions, UI, input, store -> views ----------------------------------------------------
+  const app = { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, modes,
+    localViewOf, textReady, timings };
+  const { select, setColor, search } = createActions(app);
   atlas.select = select;
-
-  /**
-   * Where a selected point should sit, as an offset from the canvas centre: centred in the part
-   * the local view panel leaves free (a side panel when wide, a bottom sheet when narrow; app.css).
-   */
-  function panelShift() {
-    const w = canvas.clientWidth, h = canvas.clientHeight;
-    return w > 720 ? [-(Math.min(380, w * 0.4) + 24) / 2, 0] : [0, -0.55 * h / 2];
-  }
-
-  async function setColor(mode) {
-    if (!modes.includes(mode)) mode = 'modality';
-    if (!colorValues[mode]) colorValues[mode] = await loadBuffer(manifest, baseUrl, mode);
-    scene.setColor(mode, colorValues[mode]);
-    store.set({ colorBy: mode });
-    history.replaceState(null, '', hashOf());
-  }
-
-  async function search(query) {
-    store.set({ query, matches: null });
-    history.replaceState(null, '', hashOf());
-    if (!query) {
-      scene.setMatches(null);
-      renderer.invalidate();
-      return;
-    }
-    await textReady;
-    if (store.get().query !== query) return;
-    const matches = matchCaptions(ctx.captions.lowered(), query);
-    scene.setMatches(matches.map((c) => I + c));
-    store.set({ matches });
-    renderer.invalidate();
-  }
-
-  // -- UI -------------------------------------------------------------------------------------
   const legend = createLegend($('legend'), { modes, onMode: setColor });
   const preview = createPreview($('card'), { thumbs, ctx });
   const local = createLocalView($('local'), {
@@ -221,85 +154,8 @@ async function start() {
     onPick: (c) => { searchBox.hide(); select(I + c); },
     textOf: (c) => ctx.captions.text(c),
   });
-
-  let prefetchTimer = 0;
-  const controls = attachControls(canvas, camera, {
-    onChange() {
-      scene.setMoving(true);
-      if (store.get().hover >= 0) store.set({ hover: -1 });
-      preview.hide();
-      renderer.invalidate();
-    },
-    onHover(x, y) {
-      if (controls.isDragging() || camera.flight) return;
-      const t0 = performance.now();
-      const p = scene.pick(x, y);
-      timings.hover.push(performance.now() - t0);
-      if (timings.hover.length > 5000) timings.hover.splice(0, 2500);
-      store.set({ hover: p });
-      clearTimeout(prefetchTimer);
-      if (p >= 0) prefetchTimer = setTimeout(() => localViewOf.prefetch(p), 80);
-      const r = stageRect();
-      if (p >= 0) preview.show(p, x, y, r.width, r.height);
-      else preview.hide();
-      canvas.style.cursor = p >= 0 ? 'pointer' : '';
-    },
-    onLeave() {
-      store.set({ hover: -1 });
-      preview.hide();
-    },
-    onClick(x, y) {
-      const t0 = performance.now();
-      const p = scene.pick(x, y);
-      // The point is under the cursor: the map stays still, unless the panel would cover it.
-      const [sx, sy] = panelShift();
-      if (p >= 0) select(p, { t0, fly: x > canvas.clientWidth + 2 * sx - 24 || y > canvas.clientHeight + 2 * sy - 24 });
-    },
-  });
-  document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && store.get().selected >= 0 && !(e.target instanceof HTMLInputElement)) select(-1);
-  });
-  window.addEventListener('popstate', () => {
-    const v = parseHash(location.hash);
-    if (v.dataset && v.dataset !== entry.name) return location.reload();
-    if ((v.colorBy || 'modality') !== store.get().colorBy) setColor(v.colorBy || 'modality');
-    if (v.query !== store.get().query) search(v.query);
-    select(v.point, { push: false });
-  });
-
-  // -- store -> views ---------------------------------------------------------------------------
-  const WHITE = [1, 1, 1, 0.95], GOLD = [1, 0.82, 0.3, 1], TEAL = [0.45, 0.95, 0.9, 0.85];
-  function overlays(s) {
-    const rings = [];
-    if (s.local && s.local.neighbours) for (const q of s.local.neighbours) rings.push({ p: q, rgba: TEAL, size: 11 });
-    if (s.selected >= 0) rings.push({ p: s.selected, rgba: GOLD, size: 22 });
-    if (s.hover >= 0) rings.push({ p: s.hover, rgba: WHITE, size: 17 });
-    const segments = [];
-    const focus = s.hover >= 0 ? s.hover : s.selected;
-    if (focus >= 0 && ctx.captions) {
-      const img = ctx.captions.imageOfPoint(focus);
-      for (const c of ctx.captions.ofImage(img)) segments.push([img, I + c]);
-    }
-    overlay.set(rings, segments);
-  }
-  let loadingTimer = 0;
-  store.subscribe((s, changed) => {
-    if (changed.has('hover') || changed.has('selected') || changed.has('local') || changed.has('textReady')) overlays(s);
-    if (changed.has('colorBy')) {
-      legend.render(s.colorBy, legendNames[s.colorBy], countValues(colorValues[s.colorBy]));
-      renderer.request();
-    }
-    if (changed.has('selected') || changed.has('local') || changed.has('textReady') || changed.has('colorBy')) {
-      clearTimeout(loadingTimer);
-      if (s.local || s.selected < 0) local.render(s.local, s.selected);
-      // A "loading" panel only if the shard is slow: painting it first would delay the real one.
-      else loadingTimer = setTimeout(() => { if (!store.get().local) local.render(null, store.get().selected); }, 120);
-    }
-    if (changed.has('matches') || changed.has('query')) searchBox.render(s.query, s.matches);
-    if (changed.has('textReady')) preview.refresh();
-  });
-
-  legend.render('modality', legendNames.modality, countValues(modality));
+  attachInput({ ...app, preview }, { select, setColor, search });
+  connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, colorValues, legendNames });
   setStatus($('status'), `${N.toLocaleString('en-US')} points · ${I.toLocaleString('en-US')} images · ` +
     `${(N - I).toLocaleString('en-US')} captions`);
   store.set({ status: 'ready', dataset: entry.name });

@@ -6,6 +6,7 @@
  */
 
 import { resolveUrl } from './manifest.js';
+import { fetchBytes } from './fetch.js';
 
 const ARRAYS = {
   float16: Uint16Array,
@@ -56,11 +57,7 @@ export function typedView(buffer, dtype, byteOffset, count) {
 }
 
 /** Fetch an ArrayBuffer, failing with a message that names the URL. */
-export async function fetchArrayBuffer(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`could not load ${url} (HTTP ${res.status})`);
-  return res.arrayBuffer();
-}
+export const fetchArrayBuffer = fetchBytes;
 
 /**
  * Fetch buffer `name` declared in `manifest.buffers`, check its length against the manifest,

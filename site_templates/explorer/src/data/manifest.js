@@ -5,6 +5,8 @@
  * can live under any sub-path (GitHub Pages), and a manifest must never point elsewhere.
  */
 
+import { fetchJSON } from './fetch.js';
+
 export const SCHEMA_VERSION = 1;
 
 /** A manifest this explorer cannot read; `message` is meant for the reader of the page. */
@@ -39,13 +41,12 @@ export function checkManifest(m) {
   return m;
 }
 
+/** fetchJSON, failing with SchemaError (shown to the reader as "This dataset cannot be shown"). */
 async function fetchJson(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new SchemaError(`could not load ${url} (HTTP ${res.status})`);
   try {
-    return await res.json();
+    return await fetchJSON(url);
   } catch (e) {
-    throw new SchemaError(`${url} is not valid JSON`);
+    throw new SchemaError(e.message);
   }
 }
 

@@ -1,0 +1,55 @@
+/** The neuron galleries' formatting and geometry, without a DOM (node-testable). */
+
+/** An activation: "n/a" when missing, exponent form when tiny or huge, else 2-3 decimals. */
+export function fmt(x) {
+  if (x === null || x === undefined || !isFinite(x)) return 'n/a';
+  const a = Math.abs(x);
+  return a !== 0 && (a < 0.01 || a >= 1e4) ? x.toExponential(2) : x.toFixed(a < 1 ? 3 : 2);
+}
+
+/** A share as "42 %". */
+export const pct = (x) => (x === null || x === undefined ? 'n/a' : `${Math.round(100 * x)} %`);
+
+/** A data path made safe for url("...") in CSS and for src: quotes, backslashes and spaces dropped. */
+export const cleanPath = (path) => String(path).replace(/["\\\s]/g, '');
+
+/** An exemplar's labels, sorted by field name, joined with " · ". */
+export function labelsText(labels) {
+  if (!labels) return '';
+  return Object.keys(labels).sort().map((k) => labels[k]).join(' · ');
+}
+
+/** The polyline points (a string) of a sparkline of `values` in a w x h box with a 2 px margin. */
+export function sparklinePoints(values, w, h) {
+  if (!values || values.length < 2) return '';
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const span = hi - lo || 1;
+  return values.map((v, i) => `${(i / (values.length - 1) * (w - 4) + 2).toFixed(1)},${(h - 2 - (v - lo) / span * (h - 4)).toFixed(1)}`)
+    .join(' ');
+}
+
+/** Bar widths in % for values (non-finite -> 0, negative -> 0), relative to the largest |value|. */
+export function barWidths(values) {
+  const top = Math.max(...values.map((v) => (isFinite(v) ? Math.abs(v) : 0))) || 1;
+  return values.map((v) => (isFinite(v) ? Math.max(0, v) / top * 100 : 0));
+}
+
+/** CSS of one tile of a horizontal sprite strip (k tiles of px x px), tile i. */
+export function spriteStyle(i, k, px) {
+  return { width: `${px}px`, height: `${px}px`, backgroundSize: `${k * px}px ${px}px`, backgroundPosition: `${-i * px}px 0px` };
+}
+
+/** CSS placing a box [x0, y0, x1, y1] (fractions) over its image. */
+export function boxStyle(b = [0, 0, 1, 1]) {
+  return { left: `${b[0] * 100}%`, top: `${b[1] * 100}%`, width: `${(b[2] - b[0]) * 100}%`, height: `${(b[3] - b[1]) * 100}%` };
+}
+
+/** "#unit=<layer>:<unit>" for item {layer, entry}, and back: the position of the unit a hash names, or -1. */
+export const unitHash = (item) => `#unit=${encodeURIComponent(`${item.layer.name}:${item.entry.unit}`)}`;
+export function unitFromHash(hash, flat) {
+  const m = /^#unit=(.+)$/.exec(hash);
+  if (!m) return -1;
+  let key;
+  try { key = decodeURIComponent(m[1]); } catch (e) { return -1; }
+  return flat.findIndex((it) => `${it.layer.name}:${it.entry.unit}` === key);
+}

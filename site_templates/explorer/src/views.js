@@ -1,0 +1,45 @@
+/**
+ * Store -> views: which part of the page redraws when which part of the state changes
+ * (overlay rings and lines, legend, local view panel, search results, hover card).
+ */
+import { countValues } from './ui/legend.js';
+
+const WHITE = [1, 1, 1, 0.95], GOLD = [1, 0.82, 0.3, 1], TEAL = [0.45, 0.95, 0.9, 0.85];
+const SLOW_SHARD_MS = 120; // show a "loading" panel only if the shard takes longer than this
+
+/** Rings (neighbours, selection, hover) and the lines from the focused image to its captions. */
+export function overlayShapes(s, captions, I) {
+  const rings = [];
+  if (s.local && s.local.neighbours) for (const q of s.local.neighbours) rings.push({ p: q, rgba: TEAL, size: 11 });
+  if (s.selected >= 0) rings.push({ p: s.selected, rgba: GOLD, size: 22 });
+  if (s.hover >= 0) rings.push({ p: s.hover, rgba: WHITE, size: 17 });
+  const segments = [];
+  const focus = s.hover >= 0 ? s.hover : s.selected;
+  if (focus >= 0 && captions) {
+    const img = captions.imageOfPoint(focus);
+    for (const c of captions.ofImage(img)) segments.push([img, I + c]);
+  }
+  return [rings, segments];
+}
+
+export function connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, colorValues, legendNames }) {
+  let loadingTimer = 0;
+  const renderLegend = (mode) => legend.render(mode, legendNames[mode], countValues(colorValues[mode]));
+  store.subscribe((s, changed) => {
+    const any = (...keys) => keys.some((k) => changed.has(k));
+    if (any('hover', 'selected', 'local', 'textReady')) overlay.set(...overlayShapes(s, ctx.captions, ctx.I));
+    if (any('colorBy')) {
+      renderLegend(s.colorBy);
+      renderer.request();
+    }
+    if (any('selected', 'local', 'textReady', 'colorBy')) {
+      clearTimeout(loadingTimer);
+      if (s.local || s.selected < 0) local.render(s.local, s.selected);
+      // A "loading" panel only if the shard is slow: painting it first would delay the real one.
+      else loadingTimer = setTimeout(() => { if (!store.get().local) local.render(null, store.get().selected); }, SLOW_SHARD_MS);
+    }
+    if (any('matches', 'query')) searchBox.render(s.query, s.matches);
+    if (any('textReady')) preview.refresh();
+  });
+  renderLegend('modality');
+}
