@@ -316,6 +316,17 @@ def write_docs(out: Path, content_dir: Path, generated: dict, title: str, **kw) 
     writer.write(out)
 
 
+def analysis_data(name: str, out) -> dict[str, bytes]:
+    """An AnalysisOutput's files under data/<dataset>/<name>/ as a build writes them: its files,
+    and its buffers (checked against the contract) as <buffer>.bin."""
+    from builder import contract
+    from builder.io.artifacts import DatasetArtifacts, le_bytes
+
+    DatasetArtifacts("t").add_analysis_buffers(name, out.buffers, out.counts)  # names checked
+    specs = contract.ANALYSIS_BUFFERS.get(name, {})
+    return {**out.files, **{f"{b}.bin": le_bytes(a, specs[b].dtype) for b, a in out.buffers.items()}}
+
+
 def build_sample_docs(out: Path) -> Path:
     """The docs site of sample_report() (hostile text included) with the repository's content/
     pages and an explorer stub, built by MkDocs into `out`."""

@@ -12,7 +12,7 @@ from support import write_docs
 from builder.render.preview_server import serve_site
 from builder.render.site import page_assets
 
-from support import HOSTILE, VIT, make_ctx
+from support import HOSTILE, VIT, analysis_data, make_ctx
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def saliency_url(tmp_path_factory):
     out = analysis.run(ctx)
     site = tmp / "site"
     write_docs(site, tmp / "no-content", {"index.md": "# Home\n", **out.pages, **page_assets(out.bundled)}, "Saliency test")
-    for rel, data in out.files.items():
+    for rel, data in analysis_data("saliency", out).items():
         path = site / "data" / "shapes" / "saliency" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
