@@ -10,6 +10,8 @@ import pytest
 from PIL import Image
 
 from builder import config
+from builder.datasets import collect
+from builder.io.images import load_rgb, thumbnail
 from builder.pipeline import build
 from builder.render.preview_server import serve_site
 from explorer_helpers import assert_clean, find_pickable, open_explorer
@@ -25,12 +27,13 @@ def demo_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo-site")
     cfg = config.load(None, dataset__size=SIZE, cache_dir=str(root / "cache"), saliency__enabled=True)
     build(cfg, root / "site", progress=False, log=lambda m: None)
+    records = collect(cfg, root / "cache").records
     data = root / "site" / "data" / "demo"
     blob = (data / "captions.txt").read_bytes()
     offsets = np.fromfile(data / "caption_offsets.bin", dtype="<u4")
     captions = [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]
     with serve_site(root / "site", prefix="/repo/") as url:
-        yield {"url": url, "captions": captions, "root": root / "site"}
+        yield {"url": url, "captions": captions, "root": root / "site", "records": records}
 
 
 def test_demo_map_is_drawn_and_hover_shows_the_caption(page, demo_site):
@@ -101,3 +104,39 @@ def test_demo_saliency_page_points_at_the_objects(page, demo_site):
     widths = page.eval_on_selector_all(".sal-fill", "els => els.map(e => parseFloat(e.style.width))")
     assert widths and any(w > 0 for w in widths)
     assert_clean(page, url)
+
+
+def test_every_thumbnail_shows_its_own_image(page, demo_site):
+    """300 images fill 10 of the 32 rows of the only atlas page (a partial last page): every
+    thumbnail the explorer draws is the image's own (it was a stretched strip of the page)."""
+    open_explorer(page, demo_site["url"])
+    px, cols = 32, 30
+    page.evaluate("""async ([n, px, cols]) => {
+        const grid = document.createElement('div');
+        grid.id = 'thumb-grid';
+        Object.assign(grid.style, {position: 'fixed', left: '0', top: '0', zIndex: 999, display: 'grid',
+                                   gridTemplateColumns: `repeat(${cols}, ${px}px)`, background: '#000'});
+        for (let i = 0; i < n; i++) grid.appendChild(window.__atlas.thumbs.make(i, px, 'probe'));
+        document.body.appendChild(grid);
+        const url = getComputedStyle(grid.firstChild).backgroundImage.slice(5, -2);
+        const img = new Image(); img.src = url; await img.decode();  // the page is decoded before the shot
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    }""", [SIZE, px, cols])
+    shot = np.asarray(Image.open(io.BytesIO(page.locator("#thumb-grid").screenshot())).convert("RGB"), np.float32)
+    records = demo_site["records"]
+    assert len(records) == SIZE
+    own, other = [], []
+    for i, rec in enumerate(records):
+        r, c = divmod(i, cols)
+        shown = shot[r * px:(r + 1) * px, c * px:(c + 1) * px]
+        want = np.asarray(Image.fromarray(thumbnail(load_rgb(rec.image), 64)).resize((px, px), Image.BILINEAR),
+                          np.float32)
+        own.append(np.abs(shown - want).mean())
+        if i + 1 < SIZE:  # the next image's own thumbnail: what a shifted or stretched cell resembles
+            nxt = np.asarray(Image.fromarray(thumbnail(load_rgb(records[i + 1].image), 64)).resize(
+                (px, px), Image.BILINEAR), np.float32)
+            other.append(np.abs(shown - nxt).mean())
+    own, other = np.array(own), np.array(other)
+    # WebP and the browser's scaling leave a few levels of difference (median about 3 of 255)
+    assert np.median(own) < 6 and own.max() < 24, f"image {int(own.argmax())}: {own.max():.1f} from its own"
+    assert (own[:-1] < other).mean() > 0.98  # each is nearer its own image than the next image

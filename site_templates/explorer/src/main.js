@@ -115,6 +115,7 @@ async function start() {
     return [colorValues[mode] ? mode : 'modality', values[p]];
   };
   const thumbs = createThumbs(manifest, baseUrl);
+  atlas.thumbs = thumbs; // tests compare a shown thumbnail with its image
   const localViewOf = createShardLoader(manifest, baseUrl);
   const modes = COLOR_MODES.filter((m) => m !== 'cluster' || manifest.buffers.cluster);
   const legendNames = {

@@ -8,9 +8,23 @@
 import { el } from './dom.js';
 import { resolveUrl } from '../data/manifest.js';
 
+/**
+ * Where image i sits: its page, its cell's column and row, and the page's size in cells. The
+ * last page holds only the rows it uses (the builder cuts it), so its height in cells is less
+ * than atlas.rows when it is not full; sizing it as a full page would stretch it.
+ */
+export function atlasCell(atlas, i) {
+  const perPage = atlas.cols * atlas.rows;
+  const page = Math.floor(i / perPage), cell = i % perPage;
+  const onPage = Math.min(perPage, atlas.count - page * perPage);
+  return {
+    page, col: cell % atlas.cols, row: Math.floor(cell / atlas.cols),
+    pageCols: atlas.cols, pageRows: Math.ceil(onPage / atlas.cols),
+  };
+}
+
 export function createThumbs(manifest, baseUrl) {
   const atlas = manifest.atlas || null;
-  const perPage = atlas ? atlas.cols * atlas.rows : 0;
   const pageUrls = atlas ? atlas.pages.map((p) => `url("${resolveUrl(p, baseUrl)}")`) : [];
 
   /** Point `node` (a thumbnail div of `px` CSS pixels) at image i; i < 0 shows an empty tile. */
@@ -19,12 +33,11 @@ export function createThumbs(manifest, baseUrl) {
       node.style.backgroundImage = 'none';
       return;
     }
-    const k = Math.floor(i / perPage), cell = i % perPage;
-    const col = cell % atlas.cols, row = Math.floor(cell / atlas.cols);
+    const c = atlasCell(atlas, i);
     Object.assign(node.style, {
-      backgroundImage: pageUrls[k],
-      backgroundSize: `${atlas.cols * px}px ${atlas.rows * px}px`,
-      backgroundPosition: `${-col * px}px ${-row * px}px`,
+      backgroundImage: pageUrls[c.page],
+      backgroundSize: `${c.pageCols * px}px ${c.pageRows * px}px`,
+      backgroundPosition: `${-c.col * px}px ${-c.row * px}px`,
     });
   }
 
