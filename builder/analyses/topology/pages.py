@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from builder.compute import topology as T
+from builder.render import figure_grids as grids
 from builder.render import figures as fig
 from builder.render.markdown import fmt_float, fmt_pct, md_table, md_text
 
@@ -141,9 +143,9 @@ def persistence_page(r: dict, assets: dict) -> str:
            "as horizontal bars from birth to death, the longest first.\n"]
     if names:
         for m in ("images", "captions"):
-            assets[f"topology/figures/diagrams-{m}.svg"] = fig.diagram_grid(
+            assets[f"topology/figures/diagrams-{m}.svg"] = grids.diagram_grid(
                 _panels(dg[m], names), title=f"Persistence diagrams of the {m} of each category")
-            assets[f"topology/figures/barcodes-{m}.svg"] = fig.barcode_grid(
+            assets[f"topology/figures/barcodes-{m}.svg"] = grids.barcode_grid(
                 _panels(dg[m], names), title=f"Barcodes of the {m} of each category (longest bars)")
         out.append("## Diagrams per category\n")
         out.append("![Persistence diagrams of the image embeddings of each category]"
@@ -154,7 +156,7 @@ def persistence_page(r: dict, assets: dict) -> str:
         out.append("![Barcodes of the image embeddings of each category](figures/barcodes-images.svg)\n")
         out.append("![Barcodes of the caption embeddings of each category](figures/barcodes-captions.svg)\n")
     all_dgms = [d for d in (dg.get("all", {}).get("images"), dg.get("all", {}).get("captions")) if d]
-    assets["topology/figures/diagrams-all.svg"] = fig.diagram_grid(
+    assets["topology/figures/diagrams-all.svg"] = grids.diagram_grid(
         _panels(all_dgms, ["all images", "all captions"]), cols=2, title="All images and all captions")
     out.append("## All images, all captions\n")
     out.append("![Persistence diagrams of all images and of all captions](figures/diagrams-all.svg)\n")
@@ -185,7 +187,7 @@ def persistence_page(r: dict, assets: dict) -> str:
             label = "Wasserstein" if key == "wasserstein" else "Sliced Wasserstein"
             for d in ("h0", "h1"):
                 assets[f"topology/figures/distance-{m}-{d}.svg"] = fig.heatmap(
-                    _off_diagonal(dist[d][key]), names, names, f"{label} distance, {d.upper()}, {m}")
+                    T.off_diagonal(dist[d][key]), names, names, f"{label} distance, {d.upper()}, {m}")
             out.append(f"### {m.capitalize()}\n")
             out.append(f"H0: {_method(dist['h0'])}. H1: {_method(dist['h1'])}.\n")
             out.append(f"![{label} distances between the H0 diagrams of the {m} of each category]"
@@ -228,13 +230,6 @@ def _collapsed(title: str, body: str) -> str:
     """A closed, expandable block (pymdownx.details) around markdown `body` (a long table)."""
     inner = "\n".join(("    " + line) if line else "" for line in body.splitlines())
     return f'??? note "{title}"\n\n{inner}\n'
-
-
-def _off_diagonal(m) -> np.ndarray:
-    """The matrix with NaN on the diagonal (drawn grey: 0 by definition, it would flatten the scale)."""
-    a = np.array(m, dtype=float)
-    np.fill_diagonal(a, np.nan)
-    return a
 
 
 def perturbation_page(r: dict, assets: dict) -> str:
@@ -323,12 +318,12 @@ def perturbation_page(r: dict, assets: dict) -> str:
                                                            for d in ("h0", "h1")], rows, "l" + "r" * (1 + 2 * len(kinds))))
     panels = [{"title": f"sigma {levels[i]['level']:g}", **{k: p["pooled"]["diagrams"][i][k]
                                                            for k in ("h0", "h1", "h0_infinite")}} for i in blur]
-    assets["topology/figures/blur-diagrams.svg"] = fig.diagram_grid(
+    assets["topology/figures/blur-diagrams.svg"] = grids.diagram_grid(
         panels, cols=3, title="Pooled sample: persistence diagrams at each blur level")
     out.append("![Persistence diagrams of the pooled sample at each blur level](figures/blur-diagrams.svg)\n")
     pca = p["pca"]
     legend = names or ["sample"]
-    assets["topology/figures/blur-pca.svg"] = fig.scatter_grid(
+    assets["topology/figures/blur-pca.svg"] = grids.scatter_grid(
         [{"title": f"sigma {s:g}", "xy": xy, "group": pca["group"]} for s, xy in zip(pca["levels"], pca["xy"])],
         legend, title="Pooled sample in one fixed 2D PCA frame, per blur level")
     out.append("The sample in 2D, one panel per blur level. The frame (principal components of the "
@@ -367,7 +362,7 @@ def geometry_page(r: dict, assets: dict) -> str:
                              "Random groups (°)", "k"], rows, "lrrrr"))
         for m in ("images", "captions"):
             assets[f"topology/figures/angles-{m}.svg"] = fig.heatmap(
-                _off_diagonal(ang[m]["mean"]), names, names,
+                T.off_diagonal(ang[m]["mean"]), names, names,
                 f"Mean principal angle between category subspaces, {m} (degrees)", "{:.1f}")
             out.append(f"![Mean principal angles between the subspaces of the {m} of each category, in degrees]"
                        f"(figures/angles-{m}.svg)\n")
