@@ -149,6 +149,8 @@ def attack(ctx: AnalysisContext, cfg, field, why, x: torch.Tensor, kept: list[in
         return {"skipped": f"the attack needs a label field to classify: {why}"}
     records = ctx.collection.records
     values = sorted({str(r.labels[field]) for r in records if field in r.labels})
+    # The dataset's prompts (or the default one) per value; the classifier is the "mean" rule of
+    # compute.metrics.zero_shot_scores, as class embeddings, since the attack needs their gradient.
     prompts, owner = ctx.collection.class_prompts(field, values)
     lm = ctx.model
     cls = class_embeddings(encode_texts(lm.model, lm.tokenizer, prompts, lm.device), np.asarray(owner), len(values))
