@@ -145,3 +145,36 @@ def test_run_end_to_end(tmp_path, vit):
     write_docs(tmp_path / "site", CONTENT_DIR, {**report_pages.report_pages({}), **out.pages}, "t")
     assert (tmp_path / "site" / "robustness" / "index.html").is_file()
     assert (tmp_path / "site" / "robustness" / "figures" / "grey.svg").is_file()
+
+
+# -- summaries (builder.compute.robustness_stats) -------------------------------------------------
+
+def test_level_stats_per_row():
+    from builder.compute.robustness_stats import level_stats
+
+    s = level_stats(np.array([[1.0, 1.0, 1.0, 1.0, 1.0], [0.0, 0.25, 0.5, 0.75, 1.0]]))
+    assert s["mean"].tolist() == [1.0, 0.5] and s["median"].tolist() == [1.0, 0.5]
+    assert s["q25"].tolist() == [1.0, 0.25] and s["q75"].tolist() == [1.0, 0.75] and s["min"].tolist() == [1.0, 0.0]
+
+
+def test_linear_fit_known_line_and_edge_cases():
+    from builder.compute.robustness_stats import linear_fit
+
+    fit = linear_fit([0, 1, 2, 3], [1.0, 0.5, 0.0, -0.5])
+    assert fit["slope"] == pytest.approx(-0.5) and fit["intercept"] == pytest.approx(1.0) and fit["r2"] == pytest.approx(1.0)
+    assert linear_fit([0, 1, 2, 3], [0.0, 1.0, 1.0, 0.0])["r2"] == pytest.approx(0.0, abs=1e-12)  # no trend at all
+    assert linear_fit([0, 1, 2], [2.0, 2.0, 2.0])["r2"] == 1.0  # constant: nothing left to explain
+    assert linear_fit([0, 1], [1.0, 0.0]) == {}
+
+
+def test_similarity_summary_and_changed_pixel_mask():
+    from builder.compute.robustness_stats import mark_changed, similarity_summary
+
+    s = similarity_summary(np.array([1.0, 0.95, 0.8, 0.5]))
+    assert s == {"mean": pytest.approx(0.8125), "min": 0.5, "median": pytest.approx(0.875), "share_below_0_9": 0.5}
+    clean = np.full((2, 2, 3), 100, np.uint8)
+    adv = clean.copy()
+    adv[1, 0, 2] = 255  # one channel of one pixel
+    m = mark_changed(clean, adv)
+    assert m.dtype == np.uint8 and m[1, 0].tolist() == [255, 0, 255]
+    assert m[0, 0].tolist() == [155, 155, 155]  # dimmed: 100 * 0.35 + 120

@@ -155,6 +155,43 @@ def test_mean_cross_similarity_is_the_block_mean():
     assert m[0, 1] == pytest.approx(full[:10, 10:20].mean())
 
 
+# -- summaries ------------------------------------------------------------------------------------
+
+def test_off_diagonal_and_its_mean():
+    m = [[0.0, 1.0, 2.0], [1.0, 0.0, 6.0], [2.0, 6.0, 0.0]]
+    a = T.off_diagonal(m)
+    assert np.isnan(np.diag(a)).all() and a[0, 2] == 2.0 and m[0][0] == 0.0  # a copy
+    assert T.mean_off_diagonal(m) == pytest.approx(3.0)
+    assert T.mean_off_diagonal([[5.0]]) is None
+
+
+def test_keep_groups_renumbers_and_drops_small_groups():
+    labels = np.array([0, 0, 0, 1, 1, 2, 2, 2, -1])
+    other = np.array([0, 1, 1, 1, 2, 2, 2])
+    keep, new = T.keep_groups(labels, other, 3, minimum=2)
+    assert keep == [1, 2]  # group 0 has a single member in `other`
+    assert new.tolist() == [-1, -1, -1, 0, 0, 1, 1, 1, -1]
+    keep, new = T.keep_groups(labels, other, 3, minimum=3)
+    assert keep == [2] and new.tolist() == [-1, -1, -1, -1, -1, 0, 0, 0, -1]
+
+
+def test_shared_histogram_counts_both_sets_on_one_grid():
+    h = T.shared_histogram(np.array([0.0, 0.1, 0.9]), np.array([1.0, 2.0]), 2)
+    assert h["edges"][0] == 0.0 and h["edges"][-1] == pytest.approx(2.0) and len(h["edges"]) == 3
+    assert h["a"].tolist() == [3, 0] and h["b"].tolist() == [1, 1]
+    empty = T.shared_histogram(np.zeros(0), np.zeros(0), 5)
+    assert empty["a"].sum() == 0 and len(empty["edges"]) == 2
+
+
+def test_diagram_record_keeps_the_diagram_and_summarises_it():
+    p = T.persistence(noisy_circle(40))
+    rec = T.diagram_record({**p, "extra": 1})
+    assert set(rec) == {"h0", "h1", "h0_infinite", "n_points", "n_used", "r_cover", "summary"}
+    life = p["h1"][:, 1] - p["h1"][:, 0]
+    assert rec["summary"]["h1"]["count"] == len(p["h1"]) and rec["summary"]["h1"]["max"] == pytest.approx(life.max())
+    assert rec["summary"]["h0"]["total"] == pytest.approx(p["h0"][:, 1].sum())  # H0 bars are born at 0
+
+
 # -- orchestration --------------------------------------------------------------------------------
 
 def test_config_fields_and_errors():

@@ -330,3 +330,45 @@ def pca_2d(fit: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     if w.shape[1] < 2:
         w = np.pad(w, ((0, 0), (0, 2 - w.shape[1])))
     return [(np.asarray(x, dtype=np.float64) - mu) @ w for x in (fit, *others)]
+
+
+# -- summaries of the results above ---------------------------------------------------------------
+
+def diagram_record(p: dict) -> dict:
+    """The parts of a `persistence` result that are kept, with a `diagram_summary` per dimension."""
+    return {"h0": p["h0"], "h1": p["h1"], "h0_infinite": p["h0_infinite"], "n_points": p["n_points"],
+            "n_used": p["n_used"], "r_cover": p["r_cover"],
+            "summary": {"h0": diagram_summary(p["h0"]), "h1": diagram_summary(p["h1"])}}
+
+
+def off_diagonal(m) -> np.ndarray:
+    """float64 copy of the square matrix m with NaN on the diagonal (a figure draws it grey: 0 by
+    definition, it would flatten the colour scale)."""
+    a = np.array(m, dtype=float)
+    np.fill_diagonal(a, np.nan)
+    return a
+
+
+def mean_off_diagonal(m) -> float | None:
+    """Mean of the entries of the square matrix m off its diagonal (None when there are none)."""
+    a = np.asarray(m, dtype=float)
+    off = a[~np.eye(len(a), dtype=bool)]
+    return float(off.mean()) if off.size else None
+
+
+def keep_groups(labels: np.ndarray, other_labels: np.ndarray, n_groups: int, minimum: int) -> tuple[list[int], np.ndarray]:
+    """Groups 0..n_groups-1 with at least `minimum` members in `labels` and in `other_labels`
+    (int arrays, -1: none). Returns (kept groups in order, `labels` renumbered: the i-th kept
+    group becomes i, every other label -1)."""
+    labels, other_labels = np.asarray(labels, dtype=np.int64), np.asarray(other_labels, dtype=np.int64)
+    keep = [g for g in range(n_groups) if (labels == g).sum() >= minimum and (other_labels == g).sum() >= minimum]
+    remap = np.full(n_groups + 1, -1)
+    remap[keep] = np.arange(len(keep))
+    return keep, np.where(labels >= 0, remap[labels], -1)
+
+
+def shared_histogram(a: np.ndarray, b: np.ndarray, bins: int) -> dict:
+    """Histograms of a and b on `bins` shared bins spanning both: {"edges", "a", "b"}."""
+    both = np.concatenate([a, b])
+    edges = np.linspace(float(both.min()), float(both.max()) + 1e-9, bins + 1) if both.size else np.arange(2.0)
+    return {"edges": edges, "a": np.histogram(a, edges)[0], "b": np.histogram(b, edges)[0]}

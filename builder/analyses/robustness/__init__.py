@@ -2,7 +2,8 @@
 depth; few-pixel attacks.
 
 config.py is its [robustness] config section, analysis.py runs it (run(ctx) -> AnalysisOutput), pages.py
-renders its pages; the maths is in builder.compute.
+computes its pages' values, tables and figures, templates/*.md.j2 hold their prose; the maths is in
+builder.compute.
 """
 
 from builder.analyses.robustness.analysis import run

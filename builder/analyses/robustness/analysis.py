@@ -22,7 +22,9 @@ from PIL import Image
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.analyses.robustness import pages as robustness_pages
 from builder.analyses import support as S
+from builder.clock import StageClock
 from builder.compute import robustness as R
+from builder.compute import robustness_stats as RS
 from builder.compute.embed import encode_texts
 from builder.compute.metrics import class_embeddings
 
@@ -60,22 +62,6 @@ def metrics(r: dict, seconds: float) -> dict:
     return out
 
 
-def _stats(cos: np.ndarray) -> dict:
-    """Per level (rows of cos[L, B]): mean, median, quartiles, min."""
-    q = np.quantile(cos, [0.25, 0.5, 0.75], axis=1) if cos.size else np.zeros((3, len(cos)))
-    return {"mean": cos.mean(1), "q25": q[0], "median": q[1], "q75": q[2], "min": cos.min(1)}
-
-
-def _linear_fit(x, y) -> dict:
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if len(x) < 3:
-        return {}
-    slope, intercept = np.polyfit(x, y, 1)
-    resid = y - (slope * x + intercept)
-    tot = ((y - y.mean()) ** 2).sum()
-    return {"slope": float(slope), "intercept": float(intercept), "r2": float(1 - (resid**2).sum() / tot) if tot > 0 else 1.0}
-
-
 def _png_b64(a: np.ndarray, scale: int) -> str:
     img = Image.fromarray(a).resize((a.shape[1] * scale, a.shape[0] * scale), Image.Resampling.NEAREST)
     buf = io.BytesIO()
@@ -84,14 +70,8 @@ def _png_b64(a: np.ndarray, scale: int) -> str:
 
 
 def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name):
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = now - clock
-        clock = now
+    clock = StageClock()
+    timings, lap = clock.laps, clock.lap
 
     lm = ctx.model
     res: dict = {"version": VERSION, "params": {k: v for k, v in dataclasses.asdict(cfg).items() if k != "enabled"},
@@ -120,9 +100,9 @@ def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
     with ctx.bar(sum(len(v) for v in levels.values()), "robustness: perturbation sweeps") as bar:
         for kind, lv in levels.items():
             cos = R.similarity_sweep(lm.model, x, mean, std, kind, lv, dev, cfg.seed, bs, reference=ref)
-            sweeps[kind] = {"levels": list(lv), **_stats(cos)}
+            sweeps[kind] = {"levels": list(lv), **RS.level_stats(cos)}
             bar.update(len(lv))
-    sweeps["grey"]["linear_fit"] = _linear_fit(cfg.grey_fractions, sweeps["grey"]["mean"])
+    sweeps["grey"]["linear_fit"] = RS.linear_fit(cfg.grey_fractions, sweeps["grey"]["mean"])
     res["sweeps"] = sweeps
     lap("sweeps")
 
@@ -132,8 +112,7 @@ def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
         xv = torch.stack([fn(im) for im in pil])
         ev = R.embed_pixels(lm.model, xv, mean, std, dev, bs)
         cos = (ev * ref).sum(1)
-        pre.append({"name": name, "description": desc, "mean": float(cos.mean()), "min": float(cos.min()),
-                    "median": float(np.median(cos)), "share_below_0_9": float((cos < 0.9).mean())})
+        pre.append({"name": name, "description": desc, **RS.similarity_summary(cos)})
     aspect = np.array([im.size[0] / im.size[1] for im in pil])
     res["preprocessing"] = {"variants": pre, "square_share": float((np.abs(aspect - 1) < 0.01).mean()),
                             "aspect_min": float(aspect.min()), "aspect_max": float(aspect.max())}
@@ -155,9 +134,7 @@ def compute(ctx: AnalysisContext, cfg, field: str | None, why: str) -> dict:
         ex = res["attack"].pop("example")
         scale = max(1, 256 // max(size))
         res["attack_example"] = {k: ex[k] for k in ("index", "budget", "before", "after")}
-        changed = (ex["clean"] != ex["adversarial"]).any(-1)
-        marked = (ex["clean"] * 0.35 + 120).astype(np.uint8)
-        marked[changed] = (255, 0, 255)
+        marked = RS.mark_changed(ex["clean"], ex["adversarial"])
         res["attack_example"].update(clean_png=_png_b64(ex["clean"], scale),
                                      adversarial_png=_png_b64(ex["adversarial"], scale),
                                      changed_png=_png_b64(marked, scale), id=records[kept[ex["index"]]].id)
@@ -172,12 +149,9 @@ def attack(ctx: AnalysisContext, cfg, field, why, x: torch.Tensor, kept: list[in
         return {"skipped": f"the attack needs a label field to classify: {why}"}
     records = ctx.collection.records
     values = sorted({str(r.labels[field]) for r in records if field in r.labels})
-    prompts_by_value = getattr(ctx.collection, "label_prompts", {}).get(field) or {}
-    prompts, owner = [], []
-    for ci, v in enumerate(values):
-        for p in prompts_by_value.get(v) or [f"a photo of a {v}."]:
-            prompts.append(p)
-            owner.append(ci)
+    # The dataset's prompts (or the default one) per value; the classifier is the "mean" rule of
+    # compute.metrics.zero_shot_scores, as class embeddings, since the attack needs their gradient.
+    prompts, owner = ctx.collection.class_prompts(field, values)
     lm = ctx.model
     cls = class_embeddings(encode_texts(lm.model, lm.tokenizer, prompts, lm.device), np.asarray(owner), len(values))
     has = [j for j, i in enumerate(kept) if field in records[i].labels]

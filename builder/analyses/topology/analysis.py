@@ -7,7 +7,7 @@ the modality gap. A stratified sample of images is re-embedded under Gaussian bl
 pixel noise and salt-and-pepper noise, and each version's diagrams are compared with the
 original's. The result is cached by the embeddings' hash and the parameters.
 
-The maths is in builder.compute.topology / .robustness; the pages in topology_pages.
+The maths is in builder.compute.topology / .robustness; the pages in pages.py and templates/.
 """
 
 from __future__ import annotations
@@ -50,9 +50,7 @@ def metrics(result: dict, seconds: float) -> dict:
            "category_field": result.get("field"), "categories": len(result.get("categories", []))}
     angles = result.get("angles", {}).get("images")
     if angles:
-        m = np.asarray(angles["mean"], dtype=float)
-        off = m[~np.eye(len(m), dtype=bool)]
-        out.update(angle_between_categories_deg=float(off.mean()) if off.size else None,
+        out.update(angle_between_categories_deg=T.mean_off_diagonal(angles["mean"]),
                    angle_within_categories_deg=float(np.mean(angles["within"])),
                    angle_random_split_deg=angles["random"], subspace_dim=angles["dim"])
     out["compute_seconds"] = {k: round(v, 3) for k, v in result.get("timings", {}).items()}
@@ -100,12 +98,8 @@ def embedding_topology(img: np.ndarray, txt: np.ndarray, caption_image, img_lab:
     dropped = []
     if names:
         cap_lab = img_lab[cap_img] if len(cap_img) else np.zeros(0, np.int64)
-        keep = [g for g in range(len(names)) if (img_lab == g).sum() >= MIN_PER_CATEGORY
-                and (cap_lab == g).sum() >= MIN_PER_CATEGORY]
+        keep, img_lab = T.keep_groups(img_lab, cap_lab, len(names), MIN_PER_CATEGORY)
         dropped = [names[g] for g in range(len(names)) if g not in keep]
-        remap = np.full(len(names) + 1, -1)
-        remap[keep] = np.arange(len(keep))
-        img_lab = np.where(img_lab >= 0, remap[img_lab], -1)
         names = [names[g] for g in keep]
         if len(names) < 2:
             why = why or f"fewer than two categories of {field!r} have {MIN_PER_CATEGORY} images and captions"
@@ -120,19 +114,17 @@ def embedding_topology(img: np.ndarray, txt: np.ndarray, caption_image, img_lab:
            "params": {k: v for k, v in dataclasses.asdict(cfg).items() if k != "enabled"}}
 
     gap = T.modality_gap(img, txt, cap_img if len(txt) else None)
-    proj = np.concatenate([gap["img_proj"], gap["txt_proj"]])
-    edges = np.linspace(float(proj.min()), float(proj.max()) + 1e-9, GAP_BINS + 1) if proj.size else np.arange(2.0)
+    hist = T.shared_histogram(gap["img_proj"], gap["txt_proj"], GAP_BINS)
     res["gap"] = {k: v for k, v in gap.items() if not k.endswith("_proj")}
-    res["gap"]["histogram"] = {"edges": edges, "images": np.histogram(gap["img_proj"], edges)[0],
-                               "captions": np.histogram(gap["txt_proj"], edges)[0]}
+    res["gap"]["histogram"] = {"edges": hist["edges"], "images": hist["a"], "captions": hist["b"]}
     lap("modality_gap")
 
     log(f"[topology] persistence of {G or 'no'} categories x 2 modalities (<= {cfg.max_points} points each)")
-    dg = {"all": {"images": _dgm(T.persistence(img, cfg.max_points)),
-                  "captions": _dgm(T.persistence(txt, cfg.max_points)) if len(txt) >= 2 else None}}
+    dg = {"all": {"images": T.diagram_record(T.persistence(img, cfg.max_points)),
+                  "captions": T.diagram_record(T.persistence(txt, cfg.max_points)) if len(txt) >= 2 else None}}
     if G:
-        dg["images"] = [_dgm(T.persistence(img[img_lab == g], cfg.max_points)) for g in range(G)]
-        dg["captions"] = [_dgm(T.persistence(txt[cap_lab == g], cfg.max_points)) for g in range(G)]
+        dg["images"] = [T.diagram_record(T.persistence(img[img_lab == g], cfg.max_points)) for g in range(G)]
+        dg["captions"] = [T.diagram_record(T.persistence(txt[cap_lab == g], cfg.max_points)) for g in range(G)]
     res["diagrams"] = dg
     lap("diagrams")
 
@@ -152,12 +144,6 @@ def embedding_topology(img: np.ndarray, txt: np.ndarray, caption_image, img_lab:
         res["self_similarity"] = T.mean_cross_similarity(img, img_lab, img, img_lab, G)
         lap("angles")
     return res
-
-
-def _dgm(p: dict) -> dict:
-    return {"h0": p["h0"], "h1": p["h1"], "h0_infinite": p["h0_infinite"], "n_points": p["n_points"],
-            "n_used": p["n_used"], "r_cover": p["r_cover"],
-            "summary": {"h0": T.diagram_summary(p["h0"]), "h1": T.diagram_summary(p["h1"])}}
 
 
 def _matrix(d: dict) -> dict:
@@ -211,7 +197,7 @@ def perturbations(ctx: AnalysisContext, cfg, img_lab: np.ndarray, G: int, lap) -
 
 
 def _perturbation_topology(cfg, out: dict, embs: list[np.ndarray], lab: np.ndarray, levels, G: int, lap) -> dict:
-    pooled = [_dgm(T.persistence(e, cfg.max_points)) for e in embs]
+    pooled = [T.diagram_record(T.persistence(e, cfg.max_points)) for e in embs]
     out["pooled"] = {"diagrams": pooled,
                      "distance": {d: [T.diagram_distance(p[d], pooled[0][d], cfg.exact_max_points,
                                                          cfg.sliced_directions) for p in pooled]
