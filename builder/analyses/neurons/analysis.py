@@ -8,8 +8,9 @@ the unit most, and the captions nearest to those images.
       pages  neurons/index.md (the galleries), neurons/method.md; bundled: neurons/neurons.js, neurons.css
       metrics units, share of optimised images beating the best dataset image, timings
 
-Two cached parts: the optimised images (key: model, units, recipe) and the dataset pass (key:
-model, images, units). The maths is in builder.compute.neurons and builder.compute.fvis.
+Cached parts: the optimised images (key: model, units, recipe), the dataset pass (key: model,
+images, units) and the batched-vs-sequential check; pages are rendered on every build, never
+cached. The maths is in builder.compute.neurons, builder.compute.fvis and builder.compute.unit_stats.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import numpy as np
 import torch
 
 from builder.analyses import AnalysisContext, AnalysisOutput
-from builder.analyses.neurons import files as unit_files, pages as unit_pages, tables
+from builder.analyses.neurons import files as unit_files
+from builder.analyses.neurons import pages as unit_pages
+from builder.analyses.neurons import tables
 from builder.compute import neurons as N
 from builder.compute.fvis.probes import probes_for
 from builder.errors import ConfigError

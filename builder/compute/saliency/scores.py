@@ -8,7 +8,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-
 # -- storage and evaluation -----------------------------------------------------------------------
 
 def quantise(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
