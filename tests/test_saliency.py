@@ -167,3 +167,46 @@ def test_uneven_shuffled_pairs_in_any_batch_size_give_the_same_maps(batch):
         ref, sim = sal.reference_map(model, images[i], text[t])
         assert np.allclose(out["maps"][m], ref, atol=1e-6, rtol=1e-4)
         assert abs(out["similarity"][m] - sim) < 1e-5
+
+
+# -- boxes and figures (known answers) -----------------------------------------------------------
+
+def test_view_box_maps_boxes_into_the_centre_crop():
+    # a 200 x 100 image: the crop is the square x in [50, 150]; a box over x 0.25..0.5 -> 0..0.5 of the view
+    assert sal.view_box([0.25, 0.0, 0.5, 1.0], (200, 100), crop=True) == [0.0, 0.0, 0.5, 1.0]
+    assert sal.view_box([0.0, 0.1, 1.0, 0.2], (200, 100), crop=True) == pytest.approx([0.0, 0.1, 1.0, 0.2])  # clipped
+    assert sal.view_box([0.1, 0.2, 0.3, 0.4], (200, 100), crop=False) == [0.1, 0.2, 0.3, 0.4]  # squash: unchanged
+    assert sal.view_box(None, (10, 10), crop=True) is None
+
+
+def test_softmax_over_prompts():
+    p = sal.softmax(np.array([0.2, 0.2 + np.log(3) / 100]), 100.0)
+    assert p.tolist() == pytest.approx([0.25, 0.75]) and p.sum() == pytest.approx(1.0)
+    assert sal.softmax(np.zeros(0), 100.0).shape == (0,)
+
+
+def test_pointing_and_deletion_figures():
+    hit, tok = np.array([True, False, True, True]), np.array([False, False, True, False])
+    word = np.array([False, False, True, True])
+    pg = sal.pointing_figures(hit, tok, word, np.array([0.1, 0.2, 0.3, 0.4]))
+    assert pg == {"pairs": 4, "accuracy": 0.75, "accuracy_tokens": 0.25, "accuracy_without_word": 0.5,
+                  "accuracy_with_word": 1.0, "mean_box_area": 0.25}
+    assert sal.pointing_figures(hit, tok, np.zeros(4, bool), np.ones(4))["accuracy_with_word"] is None
+    d = {"auc_salient": np.array([0.1, 0.5]), "auc_random": np.array([0.3, 0.4]),
+         "salient": np.array([[1.0, 0.2], [1.0, 0.4]]), "random": np.array([[1.0, 0.6], [1.0, 0.8]])}
+    dt = {**d, "auc_salient": np.array([0.5, 0.7]), "salient": np.array([[1.0, 0.0], [1.0, 0.1]])}
+    de = sal.deletion_figures(d, dt, 1)
+    assert de == {"pairs": 2, "steps": 1, "auc_salient": pytest.approx(0.3), "auc_random": pytest.approx(0.35),
+                  "auc_tokens": pytest.approx(0.6), "salient_below_random": 0.5, "curve_salient": [1.0, 0.3],
+                  "curve_random": [1.0, 0.7], "curve_tokens": [1.0, 0.05]}
+
+
+def test_typographic_figures_count_word_wins_per_kind():
+    image = np.eye(3)
+    word = np.array([[0.9, 0, 0], [0, 0.1, 0], [0, 0, 0.5]])
+    obj = np.array([[0.5, 0, 0], [0, 0.7, 0], [0, 0, 0.2]])
+    figures, wins = sal.typographic_figures(image, word, obj, ["shape", "shape", "other"])
+    assert wins.tolist() == [True, False, True]
+    assert figures["images"] == 3 and figures["word_win_rate"] == pytest.approx(2 / 3)
+    assert figures["mean_margin"] == pytest.approx((0.4 - 0.6 + 0.3) / 3)
+    assert figures["by_kind"] == {"other": {"images": 1, "word_wins": 1.0}, "shape": {"images": 2, "word_wins": 0.5}}

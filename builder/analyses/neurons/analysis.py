@@ -8,8 +8,9 @@ the unit most, and the captions nearest to those images.
       pages  neurons/index.md (the galleries), neurons/method.md; bundled: neurons/neurons.js, neurons.css
       metrics units, share of optimised images beating the best dataset image, timings
 
-Two cached parts: the optimised images (key: model, units, recipe) and the dataset pass (key:
-model, images, units). The maths is in builder.compute.neurons and builder.compute.fvis.
+Cached parts: the optimised images (key: model, units, recipe), the dataset pass (key: model,
+images, units) and the batched-vs-sequential check; pages are rendered on every build, never
+cached. The maths is in builder.compute.neurons, builder.compute.fvis and builder.compute.unit_stats.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import numpy as np
 import torch
 
 from builder.analyses import AnalysisContext, AnalysisOutput
-from builder.analyses.neurons import site
+from builder.analyses.neurons import files as unit_files
+from builder.analyses.neurons import pages as unit_pages
+from builder.analyses.neurons import tables
 from builder.compute import neurons as N
 from builder.compute.fvis.probes import probes_for
 from builder.errors import ConfigError
@@ -166,9 +169,9 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     opt, opt_cached = optimise(ctx, units, recipe)
     t2 = time.perf_counter()
     check = sequential_check(ctx, units, recipe, cfg.sequential_check) if cfg.sequential_check else None
-    units_table = site.unit_table(ctx, units, acts, opt)
-    files = site.files(ctx, units, acts, opt, units_table)
-    index = site.index_json(ctx, units, acts, opt, recipe, units_table, check)
+    units_table = tables.unit_table(ctx, units, acts, opt)
+    files = unit_files.files(ctx, units, acts, opt, units_table)
+    index = unit_files.index_json(ctx, units, acts, opt, recipe, units_table, check)
     files["index.json"] = index
     n_units = sum(len(v) for v in units.values())
     optimised = np.asarray(opt["activation"], np.float64)
@@ -188,11 +191,11 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
         "cached": {"dataset_pass": acts_cached, "optimised": opt_cached},
         "seconds": round(time.perf_counter() - started, 3),
     }
-    agreement = site.label_agreement_summary(units_table)
+    agreement = tables.label_agreement_summary(units_table)
     if agreement:
         metrics["exemplar_label_agreement"] = agreement
     if check:
         metrics["batched_vs_sequential"] = check
-    pages = site.pages(ctx, units, recipe, units_table, metrics)
+    pages = unit_pages.pages(ctx, units, recipe, units_table, metrics)
     return AnalysisOutput(files=files, pages=pages, metrics=metrics, cached=acts_cached and opt_cached,
-                          bundled=site.PAGE_SCRIPTS)
+                          bundled=unit_pages.PAGE_SCRIPTS)

@@ -79,20 +79,6 @@ def output(ctx: AnalysisContext, result: dict, cached: bool) -> AnalysisOutput:
 
 # -- pixels ---------------------------------------------------------------------------------------
 
-def view_box(box, size: tuple[int, int], crop: bool) -> list[float] | None:
-    """A box in fractions of the original image -> fractions of the model's (square) view."""
-    if box is None:
-        return None
-    w, h = size
-    if not crop:
-        return [float(v) for v in box]
-    side = min(w, h)
-    ox, oy = (w - side) / 2, (h - side) / 2
-    x0, y0, x1, y1 = box
-    return [float(np.clip((x0 * w - ox) / side, 0, 1)), float(np.clip((y0 * h - oy) / side, 0, 1)),
-            float(np.clip((x1 * w - ox) / side, 0, 1)), float(np.clip((y1 * h - oy) / side, 0, 1))]
-
-
 def load_views(records, idx: list[int], preprocess, px: int, crop: bool, log) -> tuple[list[int], torch.Tensor, list, list]:
     """Decode the images `idx` -> (kept idx, tensors float[n, 3, H, W], view images (PIL, px square),
     boxes in view fractions). Unreadable images are left out (the pipeline already reported them)."""
@@ -107,7 +93,7 @@ def load_views(records, idx: list[int], preprocess, px: int, crop: bool, log) ->
         tensors.append(preprocess(img))
         view = ImageOps.fit(img, (px, px), Image.Resampling.BICUBIC) if crop else img.resize((px, px), Image.Resampling.BICUBIC)
         views.append(view)
-        boxes.append(view_box(records[i].box, img.size, crop))
+        boxes.append(sal.view_box(records[i].box, img.size, crop))
     if not tensors:
         return [], torch.zeros(0), [], []
     return kept, torch.stack(tensors), views, boxes
@@ -220,9 +206,7 @@ def index_json(ctx, kind, kept, sets, sims, temperature, maps, tokens, boxes, me
     for n, i in enumerate(kept):
         s, r = sets[i], records[i]
         sim = np.asarray(sims[m : m + len(s.prompts)], dtype=np.float64)
-        logits = temperature * sim
-        p = np.exp(logits - logits.max()) if len(sim) else sim
-        p = p / p.sum() if len(sim) else p
+        p = sal.softmax(sim, temperature)
         prompts = [{"text": t, "role": role, "map": m + k, "sim": round(float(sim[k]), 5), "p": round(float(p[k]), 5)}
                    for k, (t, role) in enumerate(s.prompts)]
         typo = None
@@ -286,27 +270,11 @@ def evaluate(ctx: AnalysisContext, kind: str, evaluated: list[int], crop: bool) 
                                                     cfg.deletion_steps, cfg.seed, cfg.batch * 2))
     if not hits:
         return {}
-    hit, hit_tok, word = np.concatenate(hits), np.concatenate(hits_tok), np.array(word)
     cat = {name: {k: np.concatenate([c[k] for c in cs]) for k in ("salient", "random", "auc_salient", "auc_random")}
            for name, cs in curves.items()}
-    d, dt = cat["gradient"], cat["tokens"]
-    return {
-        "pointing_game": {
-            "pairs": int(len(hit)), "accuracy": float(hit.mean()), "accuracy_tokens": float(hit_tok.mean()),
-            "accuracy_without_word": float(hit[~word].mean()) if (~word).any() else None,
-            "accuracy_with_word": float(hit[word].mean()) if word.any() else None,
-            "mean_box_area": round(float(np.concatenate(areas).mean()), 4),
-        },
-        "deletion": {
-            "pairs": int(len(hit)), "steps": cfg.deletion_steps,
-            "auc_salient": float(d["auc_salient"].mean()), "auc_random": float(d["auc_random"].mean()),
-            "auc_tokens": float(dt["auc_salient"].mean()),
-            "salient_below_random": float((d["auc_salient"] < d["auc_random"]).mean()),
-            "curve_salient": [round(float(v), 4) for v in d["salient"].mean(0)],
-            "curve_random": [round(float(v), 4) for v in d["random"].mean(0)],
-            "curve_tokens": [round(float(v), 4) for v in dt["salient"].mean(0)],
-        },
-    }
+    return {"pointing_game": sal.pointing_figures(np.concatenate(hits), np.concatenate(hits_tok), np.array(word),
+                                                  np.concatenate(areas)),
+            "deletion": sal.deletion_figures(cat["gradient"], cat["tokens"], cfg.deletion_steps)}
 
 
 def typographic_rate(ctx: AnalysisContext, values: dict, cat_field: str | None) -> tuple[dict, list[int]]:
@@ -329,12 +297,6 @@ def typographic_rate(ctx: AnalysisContext, values: dict, cat_field: str | None) 
         return {}, []
     texts = sorted({t for p in pairs for t in p})
     emb = encode_texts(lm.model, lm.tokenizer, texts, lm.device)
-    img = ctx.image_emb[rows]
-    w = np.einsum("nd,nd->n", img, emb[[texts.index(a) for a, _ in pairs]])
-    o = np.einsum("nd,nd->n", img, emb[[texts.index(b) for _, b in pairs]])
-    kinds = np.array(kinds)
-    by_kind = {k: {"images": int((kinds == k).sum()), "word_wins": float((w > o)[kinds == k].mean())}
-               for k in sorted(set(kinds.tolist()))}
-    metrics = {"typographic": {"images": len(rows), "word_win_rate": float((w > o).mean()),
-                               "mean_margin": float((w - o).mean()), "by_kind": by_kind}}
-    return metrics, [i for i, win in zip(rows, w > o) if win]
+    figures, wins = sal.typographic_figures(ctx.image_emb[rows], emb[[texts.index(a) for a, _ in pairs]],
+                                            emb[[texts.index(b) for _, b in pairs]], kinds)
+    return {"typographic": figures}, [i for i, win in zip(rows, wins) if win]

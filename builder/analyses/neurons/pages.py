@@ -1,0 +1,52 @@
+"""The neuron pages: the galleries' frame with the layer tables, and the method page, from the
+templates in templates/ (the prose); this module computes the values they show. Layer names and
+kinds go through `md_code` / `md_text`, the model's name through the `text` filter."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from builder.analyses.neurons.layers import depth_word
+from builder.compute import neurons as N
+from builder.compute.fvis.probes import probes_for
+from builder.models.inspect import vision_layers
+from builder.render.markdown import fmt_pct, md_code, md_text
+from builder.render.templates import render
+
+PACKAGE = "builder.analyses.neurons"
+PAGE_SCRIPTS = ("neurons/neurons.js", "neurons/neurons.css")  # from the explorer bundle (src/pages/)
+
+
+def pages(ctx, units: dict[str, list[int]], recipe: N.Recipe, table: dict, metrics: dict) -> dict[str, str | bytes]:
+    return {
+        "neurons/index.md": gallery_page(ctx, units, table, metrics),
+        "neurons/method.md": method_page(ctx, recipe, metrics),
+    }
+
+
+def gallery_page(ctx, units: dict[str, list[int]], table: dict, metrics: dict) -> str:
+    model = ctx.model.model
+    probes = probes_for(model)
+    layer_rows = []
+    for name, t in table.items():
+        exceed = np.mean(t["optimised"] > t["dataset_max"]) if len(t["units"]) else float("nan")
+        layer_rows.append([md_code(name), md_text(probes[name].kind), md_text(depth_word(model, name)),
+                           f"{len(t['units']):,}", fmt_pct(exceed)])
+    inspector_rows = [[md_code(e["name"]), md_text(e["kind"]), f"{e['units']:,}", f"{e['params']:,}",
+                       "shown here" if e["name"] in units else ("yes" if e["name"] in probes else "–")]
+                      for e in vision_layers(model)]
+    return render(PACKAGE, "index.md.j2", slug=html.escape(ctx.cfg.dataset.slug, quote=True),
+                  units=metrics.get("units", 0), layers=len(units), model=ctx.model.spec.name,
+                  share=metrics.get("share_exceeding_dataset_max"), layer_rows=layer_rows,
+                  inspector_rows=inspector_rows)
+
+
+def method_page(ctx, recipe: N.Recipe, metrics: dict) -> str:
+    share = metrics.get("share_exceeding_dataset_max")
+    return render(PACKAGE, "method.md.j2", recipe=recipe, cmp=metrics.get("batched_vs_sequential") or {},
+                  resized=tuple(recipe.input_size) != (recipe.size, recipe.size),
+                  mean=", ".join(f"{v:.3f}" for v in recipe.mean), std=", ".join(f"{v:.3f}" for v in recipe.std),
+                  by_peak=ctx.cfg.neurons.exemplars == "peak", share=share,
+                  strong=isinstance(share, float) and share >= 0.5)

@@ -1,0 +1,65 @@
+"""Per-unit tables of the neuron galleries: each unit's exemplars, their crop boxes, the dataset
+statistics, the nearest captions and the label agreement (the maths is in builder.compute)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from builder.compute import neurons as N
+from builder.compute import unit_stats as S
+
+
+def _unique_captions(ctx, rows: np.ndarray, k: int) -> list[dict]:
+    """The k distinct captions nearest (cosine) to the mean embedding of images `rows`."""
+    if k <= 0:
+        return []
+    idx, sims = N.text_neighbours(ctx.image_emb, ctx.text_emb, rows, min(len(ctx.captions), 20 * k))
+    seen, out = set(), []
+    for i, s in zip(idx.tolist(), sims.tolist()):
+        text = ctx.captions[i]
+        if text in seen:
+            continue
+        seen.add(text)
+        out.append({"text": text, "cos": S.rounded(s, 3), "image": int(ctx.caption_image[i])})
+        if len(out) == k:
+            break
+    return out
+
+
+def _label_agreement(records, rows: np.ndarray, base: dict[str, dict[str, float]]) -> list[dict]:
+    """Per label field: the most common value among the exemplars, its share there and in the dataset."""
+    return S.label_agreement({f: [records[r].labels.get(f) for r in rows.tolist()] for f in base}, base)
+
+
+def unit_table(ctx, units: dict[str, list[int]], acts: dict, opt: dict) -> dict[str, dict]:
+    """Per layer: units, dataset max/mean, top rows, crop boxes, optimised activation and image,
+    nearest captions and label agreement of the exemplars."""
+    cfg = ctx.cfg.neurons
+    records = ctx.collection.records
+    col = ctx.collection
+    base = S.label_frequencies({f: col.label_counts(f) for f in col.label_fields()})
+    out, start = {}, 0
+    for name, us in units.items():
+        a = acts[name]
+        top = N.top_exemplars(a["peak"] if cfg.exemplars == "peak" else a["mean"], cfg.top_k)
+        grid = tuple(int(g) for g in a["grid"])
+        boxes = [[N.crop_box(a["argmax"][r, j], grid, cfg.crop) for r in top[j]] for j in range(len(us))]
+        sl = slice(start, start + len(us))
+        start += len(us)
+        out[name] = {
+            "units": us, "grid": grid, "top": top, "boxes": boxes,
+            **S.unit_statistics(a["mean"], a["peak"], top),
+            "optimised": np.asarray(opt["activation"][sl], np.float64),
+            "optimised_peak": np.asarray(opt["peak"][sl], np.float64),
+            "images": opt["images"][sl],
+            "curve": opt["curve"][:, sl],
+            "captions": [_unique_captions(ctx, top[j], cfg.captions) for j in range(len(us))],
+            "labels": [_label_agreement(records, top[j], base) for j in range(len(us))],
+        }
+    return out
+
+
+def label_agreement_summary(table: dict) -> dict:
+    """Per label field, over all units: mean share of the exemplars' majority value, and the mean
+    share that value has in the whole dataset (what chance would give)."""
+    return S.agreement_summary(e for t in table.values() for entries in t["labels"] for e in entries)
