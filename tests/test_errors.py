@@ -145,7 +145,7 @@ def test_bundler_without_node_modules(tmp_path):
 @pytest.mark.slow
 def test_build_reports_bundle_and_docs_errors(tmp_path, monkeypatch):
     """The two errors that used to escape as tracebacks, through a real `build`."""
-    from builder.render import write
+    from builder.render import assemble as write
 
     args = ["build", "--demo-size", "20", "--out", tmp_path / "s", "--cache-dir", tmp_path / "c", "--no-progress",
             "--workers", "0"]
