@@ -1,14 +1,15 @@
 """Analyses: optional stages that run after the embeddings (saliency, neurons, topology,
-robustness). Each lives in its own module `builder.analyses.<name>` exposing
+robustness). Each is a package `builder.analyses.<name>` exposing
 
-    def run(ctx: AnalysisContext) -> AnalysisOutput
+    ANALYSIS = Analysis("<name>", <Name>Config, run)      # run(ctx: AnalysisContext) -> AnalysisOutput
 
-and is switched on by `[<name>] enabled = true` in the config (its own config section, a
-dataclass in builder.config). The module orchestrates; the maths lives in builder.compute.<x>
-(pure: arrays in, arrays out). Outputs are gathered and written by the pipeline's one writer:
-`files` under data/<dataset>/<name>/, `pages` (markdown, and bytes assets such as figures) into
-the docs, `bundled` (page scripts such as "saliency/saliency.js", built from
-site_templates/explorer/src/pages) into the docs too, `metrics` into the build report under metrics.<name>.
+listed in `builder.analyses.registry`, and switched on by `[<name>] enabled = true` (its own
+config section, declared in its config.py). The package orchestrates; the maths lives in
+builder.compute (pure: arrays in, arrays out). An analysis writes nothing: the pipeline's one
+writer takes its `buffers` (declared in builder.contract.ANALYSIS_BUFFERS) and `files` under
+data/<dataset>/<name>/, its `pages` (markdown, and bytes assets such as figures) and `bundled`
+page scripts (built from site_templates/explorer/src/pages) into the docs, and its `metrics`
+into the build report under metrics.<name>.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 
 @dataclass
 class AnalysisContext:
