@@ -165,6 +165,13 @@ def run_analyses(b: Build, ctx: AnalysisContext) -> dict[str, AnalysisOutput]:
 
 # -- the build ----------------------------------------------------------------------------------
 
+def fail_if_strict(cfg: Config, col: Collection) -> None:
+    """Under --strict, the first skipped or repaired item ends the build."""
+    if cfg.strict and col.issues:
+        first = col.issues[0]
+        raise BuildError(f"--strict: {first.action} item {first.id!r} ({first.source}): {first.reason}")
+
+
 def compute_all(b: Build) -> dict:
     """Run every compute stage; return the arrays and descriptions the renderer needs."""
     cfg = b.cfg
@@ -173,18 +180,14 @@ def compute_all(b: Build) -> dict:
     with b.stage("collect") as e:
         col = collect(cfg, b.cache.root)
         e["items"] = col.read
-    if cfg.strict and col.issues:
-        first = col.issues[0]
-        raise BuildError(f"--strict: {first.action} item {first.id!r} ({first.source}): {first.reason}")
+    fail_if_strict(cfg, col)
     if not col.records:
         raise BuildError(f"the dataset has no usable item ({col.read} read); see the issues in the build report")
     with b.stage("model") as e:
         lm = load_model(spec, cfg.embed.device)
     with b.stage("embed-images") as e:
         img_emb, thumbs = embed_images(b, lm, col, e)
-    if cfg.strict and col.issues:
-        first = col.issues[0]
-        raise BuildError(f"--strict: {first.action} item {first.id!r} ({first.source}): {first.reason}")
+    fail_if_strict(cfg, col)
     captions = [c for r in col.records for c in r.captions]
     caption_image = np.array([i for i, r in enumerate(col.records) for _ in r.captions], dtype=np.uint32)
     with b.stage("embed-captions") as e:
