@@ -84,9 +84,13 @@ def test_the_installed_wheel_is_what_runs_and_carries_every_resource(wheel_site)
             res + "content/index.md", "builder/models/weights/atlas-demo.safetensors"} <= names
     assert not any("node_modules" in n for n in names)
     site = wheel_site["site"]
-    # every file the bundler wrote went into the wheel and into the site
+    # every file the bundler wrote went into the wheel; the explorer's into explorer/, the page
+    # scripts (pages/*) where the docs pages load them (tablesort on every page)
     shipped = {n.removeprefix(res + "bundle/") for n in names if n.startswith(res + "bundle/")}
-    assert all((site / "explorer" / n).is_file() for n in shipped)
+    assert {"pages/tablesort.js", "pages/saliency.js", "pages/neurons.js"} <= shipped
+    assert all((site / "explorer" / n).is_file() for n in shipped if not n.startswith("pages/"))
+    with zipfile.ZipFile(wheel_site["wheel"]) as z:
+        assert (site / "javascripts" / "tablesort.js").read_bytes() == z.read(res + "bundle/pages/tablesort.js")
 
 
 def test_the_site_built_from_the_wheel_draws_and_has_its_docs(page, wheel_site):
