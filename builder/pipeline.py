@@ -166,7 +166,9 @@ def run_analyses(b: Build, ctx: AnalysisContext) -> dict[str, AnalysisOutput]:
 # -- the build ----------------------------------------------------------------------------------
 
 def fail_if_strict(cfg: Config, col: Collection) -> None:
-    """Under --strict, the first skipped or repaired item ends the build."""
+    """Under --strict, the first skipped or repaired item ends the build. The adapters already stop
+    at the first bad item in dataset order (decoding each image as they read it, see
+    datasets.common.ItemLog), so this catches only what the embed step alone can find."""
     if cfg.strict and col.issues:
         first = col.issues[0]
         raise BuildError(f"--strict: {first.action} item {first.id!r} ({first.source}): {first.reason}")

@@ -232,3 +232,5 @@ def test_clamped_parameters_are_recorded_with_the_values_used(tmp_path):
     assert (m["build"]["clusters"]["k"], m["build"]["clusters"]["requested"]) == (9, 12)
     on_disk = json.loads((tmp_path / "s" / "build-report.json").read_text())
     assert on_disk["parameters"] == report["parameters"]
+    method = (tmp_path / "s" / "method.html").read_text(encoding="utf-8")
+    assert "local.k 30 → 8, projection.n_neighbors 15 → 8, cluster.n_clusters 12 → 9" in method.replace("\\", "")
