@@ -106,6 +106,21 @@ def test_csv_with_a_byte_order_mark_is_read(tmp_path):
     assert col.records[2].labels == {"kind": "k2"} and not col.issues
 
 
+def test_csv_with_a_byte_order_mark_through_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+
+    for i in range(3):
+        _png(tmp_path / f"{i}.png")
+    (tmp_path / "m.csv").write_text("\ufeffimage,caption\n" + "".join(f"{i}.png,caption {i}\n" for i in range(3)),
+                                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["info", "--dataset", "manifest", "--data", str(tmp_path / "m.csv"),
+                                      "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert "used             3" in result.output and "skipped          0" in result.output
+
+
 def test_coco_reports_orphan_and_repeated_annotations(tmp_path):
     root = tmp_path / "img"
     names = [_png(root / f"{i}.jpg").name for i in range(3)]
