@@ -166,7 +166,9 @@ def run_analyses(b: Build, ctx: AnalysisContext) -> dict[str, AnalysisOutput]:
 # -- the build ----------------------------------------------------------------------------------
 
 def fail_if_strict(cfg: Config, col: Collection) -> None:
-    """Under --strict, the first skipped or repaired item ends the build."""
+    """Under --strict, the first skipped or repaired item ends the build. The adapters already stop
+    at the first bad item in dataset order (decoding each image as they read it, see
+    datasets.common.ItemLog), so this catches only what the embed step alone can find."""
     if cfg.strict and col.issues:
         first = col.issues[0]
         raise BuildError(f"--strict: {first.action} item {first.id!r} ({first.source}): {first.reason}")
@@ -197,7 +199,8 @@ def compute_all(b: Build) -> dict:
         b.metrics["zero_shot"] = zero_shot(b, lm, col, img_emb, e)
     joint = np.concatenate([img_emb, txt_emb]).astype(np.float32)
     emb_hash = hash_arrays(joint)
-    k_local = min(cfg.local.k, len(joint) - 1)
+    used = parameters_used(cfg, len(joint))
+    k_local = used["local.k"]["used"]
     kk = max(cfg.projection.n_neighbors, k_local + 1)
     with b.stage("knn") as e:
         knn = cached_stage(b, "knn", neighbours.VERSION, [emb_hash], {"k": kk}, e, lambda: dict(zip(
@@ -228,8 +231,21 @@ def compute_all(b: Build) -> dict:
         "local_dist": knn["dist"][:, 1 : k_local + 1], "local_xy": local["xy"], "local_evr": local["evr"],
         "clusters": cluster_labels, "category_field": field_name, "category_names": names,
         "category": np.concatenate([img_cat, img_cat[caption_image]]),
-        "loaded_model": lm, "img_emb": img_emb, "txt_emb": txt_emb,
+        "loaded_model": lm, "img_emb": img_emb, "txt_emb": txt_emb, "parameters": used,
     }
+
+
+def parameters_used(cfg: Config, n: int) -> dict:
+    """{"section.field": {"used", "requested", "clamped"}} of the parameters capped by the number of
+    points `n` (images + captions), as the stages apply them: k of the local views at n - 1, UMAP's
+    n_neighbors at n - 1 (see projection.umap_3d), the number of clusters at n."""
+    def entry(requested: int, used: int) -> dict:
+        return {"used": int(used), "requested": int(requested), "clamped": int(used) != int(requested)}
+
+    k = cfg.local.k
+    return {"local.k": entry(k, min(k, n - 1)),
+            "projection.n_neighbors": entry(cfg.projection.n_neighbors, min(cfg.projection.n_neighbors, n - 1)),
+            "cluster.n_clusters": entry(cfg.cluster.n_clusters, max(1, min(cfg.cluster.n_clusters, n)))}
 
 
 def build(cfg: Config, out_dir: Path, progress: bool = True, log=print) -> dict:
@@ -265,6 +281,7 @@ def make_report(cfg: Config, result: dict, b: Build) -> dict:
         "model": result["model"],
         "dataset": {"name": col.name, "description": col.description, "counts": col.counts(),
                     "labels": {f: col.label_counts(f) for f in sorted(col.label_fields())}},
+        "parameters": result["parameters"],  # the values used where the dataset is too small for the config's
         "stages": b.stages,
         "issues": [i.as_dict() for i in col.issues],
         "metrics": b.metrics,

@@ -38,7 +38,7 @@ class Issue:
 
     id: str
     source: str
-    action: str  # "skipped" or "repaired"
+    action: str  # "skipped", "repaired" or "ignored" (not an item: e.g. an orphan COCO annotation)
     reason: str
 
     def as_dict(self) -> dict:
@@ -49,7 +49,9 @@ class Issue:
 class Collection:
     """The result of collecting a dataset: usable records and every issue met on the way.
 
-    `read` counts every item the adapter saw: read == used + skipped + sampled_out.
+    `read` counts every item the adapter saw: read == used + skipped + sampled_out. `repaired`
+    counts the used items that were fixed (two repairs count once; a skipped item never counts);
+    "ignored" issues are not items (e.g. a COCO caption for an image id the file does not list).
     """
 
     name: str
@@ -146,7 +148,7 @@ class Collection:
             "read": self.read,
             "used": len(self.records),
             "skipped": len(self.skipped),
-            "repaired": len(self.repaired),
+            "repaired": len({i.id for i in self.repaired} & {r.id for r in self.records}),
             "sampled_out": self.sampled_out,
             "captions": sum(len(r.captions) for r in self.records),
         }

@@ -200,3 +200,37 @@ def test_metrics_page_shows_the_reports_figures(demo_build):
         assert f"{field} {100 * entry['accuracy']:.1f} %" in text, field
     assert "best-matching sentence" in text  # the demo world's rule is explained
     assert f"Trustworthiness: {on_disk['metrics']['umap_trustworthiness']['value']:.3f}" in text
+
+
+def test_strict_names_the_first_bad_item_in_dataset_order(colour_manifest, tmp_path):
+    """A decode failure (item1) comes before an adapter issue (missing file, the last line): the
+    decode failure is named, and the build stops in `collect`, before the model is loaded."""
+    (colour_manifest.parent / "images" / "001.png").write_bytes(b"not an image")
+    with open(colour_manifest, "a") as f:
+        f.write(json.dumps({"id": "late", "image": "images/none.png", "captions": ["x"]}) + "\n")
+    result = CliRunner().invoke(cli, ["build", "--dataset", "manifest", "--data", str(colour_manifest), "--strict",
+                                      "--out", str(tmp_path / "s"), "--cache-dir", str(tmp_path / "c"), "--no-progress"])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "--strict: skipped item 'item1' (manifest.jsonl:2): not an image file" in result.output
+    assert "'late'" not in result.output and "[model]" not in result.output
+
+
+def test_clamped_parameters_are_recorded_with_the_values_used(tmp_path):
+    from support import write_colour_dataset
+
+    manifest = write_colour_dataset(tmp_path / "ds", n=3)  # 3 images + 6 captions = 9 points
+    report = build(config.load(None, dataset__kind="manifest", dataset__path=str(manifest), cache_dir=str(tmp_path / "c"),
+                               embed__workers=0), tmp_path / "s", progress=False, log=lambda m: None)
+    assert report["parameters"] == {
+        "local.k": {"used": 8, "requested": 30, "clamped": True},
+        "projection.n_neighbors": {"used": 8, "requested": 15, "clamped": True},
+        "cluster.n_clusters": {"used": 9, "requested": 12, "clamped": True}}
+    m = json.loads((tmp_path / "s" / "data" / "manifest" / "manifest.json").read_text())
+    assert m["counts"]["K"] == 8
+    assert m["build"]["local"]["k"] == 8 and m["build"]["local"]["requested"] == 30 and m["build"]["local"]["clamped"]
+    assert (m["build"]["umap"]["n_neighbors"], m["build"]["umap"]["requested"]) == (8, 15)
+    assert (m["build"]["clusters"]["k"], m["build"]["clusters"]["requested"]) == (9, 12)
+    on_disk = json.loads((tmp_path / "s" / "build-report.json").read_text())
+    assert on_disk["parameters"] == report["parameters"]
+    method = (tmp_path / "s" / "method.html").read_text(encoding="utf-8")
+    assert "local.k 30 → 8, projection.n_neighbors 15 → 8, cluster.n_clusters 12 → 9" in method.replace("\\", "")

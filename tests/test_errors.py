@@ -160,3 +160,53 @@ def test_build_reports_bundle_and_docs_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(resources, "EXPLORER_SRC", fake)
     _fails(args, "node_modules", "make setup")
     assert not (tmp_path / "s").exists()
+
+
+# -- bad input files and options: one line naming the input, before any compute ----------------------
+
+def _build_args(tmp_path, *args) -> list:
+    return ["build", *args, "--out", tmp_path / "s", "--cache-dir", tmp_path / "c", "--no-progress", "--workers", "0"]
+
+
+def test_config_that_is_not_utf8(tmp_path):
+    (tmp_path / "c.toml").write_bytes(b'[site]\ntitle = "caf\xe9"\n')  # Latin-1
+    _fails(_build_args(tmp_path, "--config", tmp_path / "c.toml"), "c.toml' is not UTF-8 text", "save it again as UTF-8")
+
+
+def test_coco_captions_file_that_is_a_json_list(tmp_path):
+    (tmp_path / "images").mkdir()
+    (tmp_path / "captions.json").write_text("[]")
+    (tmp_path / "c.toml").write_text('[dataset]\nkind = "coco"\npath = "images"\ncaptions = "captions.json"\n')
+    _fails(_build_args(tmp_path, "--config", tmp_path / "c.toml"), "captions.json' is a JSON list",
+           "expected an object with an 'images' list")
+
+
+def test_csv_without_an_image_column_names_the_columns_found(tmp_path):
+    (tmp_path / "m.csv").write_text("file,caption\na.png,a cat\n")
+    _fails(_build_args(tmp_path, "--dataset", "manifest", "--data", tmp_path / "m.csv"),
+           "m.csv' has no 'image' column; columns found: 'file', 'caption'")
+
+
+def test_folder_given_as_a_manifest(tmp_path):
+    _fails(_build_args(tmp_path, "--dataset", "manifest", "--data", tmp_path), "is a folder",
+           "a manifest is a .jsonl or .csv file", "--dataset folder")
+
+
+def test_non_ascii_name_is_refused_by_the_config_check(tmp_path):
+    out = _fails(_build_args(tmp_path, "--demo-size", "20", "--name", "café"),
+                 "dataset.name = 'café' is not allowed", "ASCII letters")
+    assert "[collect]" not in out and "[model]" not in out
+
+
+def test_unknown_model_fails_before_the_dataset_is_read(tmp_path):
+    # the dataset folder is missing too: the model name is checked first, before `collect`
+    out = _fails(_build_args(tmp_path, "--model", "ViT-B-99/nobody", "--dataset", "folder", "--data", tmp_path / "nope"),
+                 "model.name = 'ViT-B-99/nobody' is not registered", "allowed: demo, ")
+    assert "dataset folder" not in out and "[collect]" not in out
+
+
+def test_unknown_architecture_fails_before_the_dataset_is_read(tmp_path):
+    (tmp_path / "c.toml").write_text('[model]\narch = "ViT-B-321"\npretrained = "laion2b"\n')
+    out = _fails(_build_args(tmp_path, "--config", tmp_path / "c.toml", "--demo-size", "20"),
+                 "'ViT-B-321' (model 'ViT-B-321/laion2b') is not an open_clip architecture", "did you mean ViT-B-32")
+    assert "[collect]" not in out and "[model]" not in out

@@ -12,7 +12,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 def _slug_ok(name: str) -> bool:
-    return not name or name.replace("-", "").replace("_", "").isalnum()
+    """ASCII only: the name becomes a folder and a URL path (data/<name>/)."""
+    return not name or (name.isascii() and name.replace("-", "").replace("_", "").isalnum())
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class DatasetConfig:
     path: str = setting("", doc=(
         "dataset root (coco: the folder with the images; manifest: the .jsonl/.csv file; folder: "
         "the root); required unless kind = demo; relative to the config file"))
-    name: str = setting("", check=_slug_ok, allowed="letters, digits, '-' and '_'", doc=(
+    name: str = setting("", check=_slug_ok, allowed="ASCII letters, digits, '-' and '_'", doc=(
         "short name used in URLs (data/<name>/); empty: the kind"))
     limit: int = setting(0, lo=0, allowed="0 (all) or a positive integer", doc=(
         "keep at most this many images (0 = all), a sample drawn with `seed`"))

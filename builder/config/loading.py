@@ -62,9 +62,14 @@ def load(path: str | Path | None = None, **overrides) -> Config:
         if not p.is_file():
             raise ConfigError(f"config file {str(p)!r} does not exist")
         try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
+            data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {str(p)!r} is not valid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"config file {str(p)!r} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                              f"offset {exc.start}); TOML files must be UTF-8: save it again as UTF-8") from None
+        except OSError as exc:
+            raise ConfigError(f"config file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
         base = str(p.resolve().parent)
     for key, value in overrides.items():
         if value is None:

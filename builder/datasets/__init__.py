@@ -1,4 +1,7 @@
-"""Dataset adapters: each turns a source into a `Collection` of Records plus reported issues."""
+"""Dataset adapters: each turns a source into a `Collection` of Records plus reported issues.
+
+Under --strict (cfg.strict) each adapter stops at its first issue, in dataset order (see
+`common.ItemLog`)."""
 
 from __future__ import annotations
 
@@ -19,20 +22,21 @@ def collect(cfg: Config, cache_root: Path) -> Collection:
         root = cache_root / "demo-world" / f"seed{d.seed}-n{d.size}"
         manifest = demo.materialise(root, size=d.size, seed=d.seed)
         col = collect_manifest(manifest, d.slug, d.limit, d.seed, label_prompts=demo.label_prompts(),
-                               description=f"procedural demo world: {d.size} images, seed {d.seed}")
+                               description=f"procedural demo world: {d.size} images, seed {d.seed}",
+                               strict=cfg.strict)
         return dataclasses.replace(col, prompt_rule=demo.PROMPT_RULE)
     if d.kind == "coco":
         from builder.datasets.coco import collect_coco
 
         return collect_coco(cfg.resolve(d.path), cfg.resolve(d.captions), d.slug,
                             cfg.resolve(d.instances) if d.instances else None,
-                            cfg.resolve(d.karpathy) if d.karpathy else None, d.split, d.limit, d.seed)
+                            cfg.resolve(d.karpathy) if d.karpathy else None, d.split, d.limit, d.seed, cfg.strict)
     if d.kind == "manifest":
         from builder.datasets.manifest import collect_manifest
 
-        return collect_manifest(cfg.resolve(d.path), d.slug, d.limit, d.seed)
+        return collect_manifest(cfg.resolve(d.path), d.slug, d.limit, d.seed, strict=cfg.strict)
     if d.kind == "folder":
         from builder.datasets.folder import collect_folder
 
-        return collect_folder(cfg.resolve(d.path), d.slug, d.limit, d.seed)
+        return collect_folder(cfg.resolve(d.path), d.slug, d.limit, d.seed, cfg.strict)
     raise ValueError(f"unknown dataset kind {d.kind!r}")

@@ -4,6 +4,10 @@ categories and super-categories as labels, the largest object's box) and the Kar
 
 Labels per image: `category` (the category with the largest total area in the image) and
 `supercategory` (its super-category). Images without instance annotations keep no labels.
+
+Dataset order: the captions file's annotations first (a caption for an image id the file does not
+list, or a repeated annotation id, is reported and ignored), then the images in id order. Every
+file_name goes through the one root check (`common.safe_path`) of the images folder.
 """
 
 from __future__ import annotations
@@ -12,18 +16,55 @@ import json
 from pathlib import Path
 
 from builder.errors import DatasetNotFound
-from builder.datasets.common import build_record, dedupe_and_sample
-from builder.records import BadItem, Collection, Issue
+from builder.datasets.common import ItemLog
+from builder.records import Collection, Issue
 
 
 def _load_json(path: Path, what: str) -> dict:
     if not path.is_file():
         raise DatasetNotFound(f"COCO {what} file {str(path)!r} does not exist")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise DatasetNotFound(f"COCO {what} file {str(path)!r} is not valid JSON: {exc.msg} "
                                 f"(line {exc.lineno})") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetNotFound(f"COCO {what} file {str(path)!r} is not UTF-8 text "
+                              f"(byte {exc.object[exc.start]:#04x} at offset {exc.start})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("images", []), list):
+        got = f"a JSON {type(data).__name__}" if not isinstance(data, dict) else "an object whose 'images' is not a list"
+        raise DatasetNotFound(f"COCO {what} file {str(path)!r} is {got}; expected an object with an 'images' "
+                              "list (and 'annotations' for captions and instances), as in COCO's annotations")
+    return data
+
+
+def _captions_by_image(caps: dict, source: str, log: ItemLog) -> tuple[dict, dict]:
+    """(image id -> its captions in file order, image id -> its repairs). A caption for an image id
+    the file does not list is reported (ignored); a repeated annotation id keeps its first caption,
+    a repair reported with its image (so only when the image is kept)."""
+    known = {im.get("id") for im in caps.get("images", []) if isinstance(im, dict) and _key(im.get("id"))}
+    by_image: dict = {}
+    repairs: dict = {}
+    seen: set = set()
+    for n, ann in enumerate(caps.get("annotations", [])):
+        ann = ann if isinstance(ann, dict) else {}
+        ann_id, img = ann.get("id"), ann.get("image_id")
+        if not _key(img) or img not in known:
+            log.report(Issue(f"annotation {ann_id if _key(ann_id) else n}", source, "ignored",
+                             f"caption for image id {img!r}, which is not in the file's images"))
+            continue
+        if _key(ann_id) and ann_id in seen:
+            repairs.setdefault(img, []).append(Issue(str(img), source, "repaired", (
+                f"annotation id {ann_id!r} is repeated; only its first caption is kept")))
+            continue
+        seen.add(ann_id)
+        by_image.setdefault(img, []).append(ann.get("caption", ""))
+    return by_image, repairs
+
+
+def _key(value) -> bool:
+    """Whether a JSON value can be an id (a number or a string)."""
+    return isinstance(value, (int, float, str)) and not isinstance(value, bool)
 
 
 def _instance_labels(instances: dict) -> dict[int, tuple[dict, tuple | None]]:
@@ -64,31 +105,29 @@ def _karpathy_files(path: Path, split: str) -> set[str] | None:
 
 
 def collect_coco(images: Path, captions: Path, name: str, instances: Path | None = None,
-                 karpathy: Path | None = None, split: str = "", limit: int = 0, seed: int = 0) -> Collection:
+                 karpathy: Path | None = None, split: str = "", limit: int = 0, seed: int = 0,
+                 strict: bool = False) -> Collection:
     images = Path(images)
     if not images.is_dir():
         raise DatasetNotFound(f"COCO images folder {str(images)!r} does not exist")
     caps = _load_json(Path(captions), "captions")
     labels = _instance_labels(_load_json(Path(instances), "instances")) if instances else {}
     keep = _karpathy_files(Path(karpathy), split) if karpathy else None
-    by_image: dict[int, list[str]] = {}
-    for ann in caps.get("annotations", []):
-        by_image.setdefault(ann.get("image_id"), []).append(ann.get("caption", ""))
-    issues: list[Issue] = []
-    records = []
-    read = 0
-    for im in sorted(caps.get("images", []), key=lambda im: im.get("id", 0)):
+    log = ItemLog(images, strict)
+    by_image, repairs = _captions_by_image(caps, Path(captions).name, log)
+    for im in sorted((im for im in caps.get("images", []) if isinstance(im, dict)), key=_image_order):
         file_name = im.get("file_name", "")
         if keep is not None and file_name not in keep:
             continue
-        read += 1
         lab, box = labels.get(im.get("id"), ({}, None))
         row = {"id": str(im.get("id")), "image": file_name, "captions": by_image.get(im.get("id"), []),
                "labels": lab, "box": list(box) if box else None}
-        try:
-            records.append(build_record(row, images, file_name, issues))
-        except BadItem as exc:
-            issues.append(Issue(str(im.get("id")), file_name, "skipped", str(exc)))
-    records, sampled_out = dedupe_and_sample(records, issues, Path(captions).name, limit, seed)
+        log.add(row, str(im.get("id")), str(file_name), repairs.get(im.get("id"), []))
     desc = f"MS-COCO {Path(captions).name}" + (f", Karpathy {split} split" if keep is not None else "")
-    return Collection(name, records, issues, read, desc, sampled_out)
+    return log.collection(name, desc, limit, seed)
+
+
+def _image_order(im: dict):
+    """Images in id order (numeric ids first, then any other ids as text)."""
+    i = im.get("id")
+    return (0, i, "") if _key(i) and not isinstance(i, str) else (1, 0, str(i))

@@ -1,6 +1,12 @@
 """Shared checks for every adapter: safe paths, clean captions, unique ids, sampling.
 
-Every problem becomes an `Issue` (skipped or repaired, with a reason); nothing is dropped silently.
+Every problem becomes an `Issue` (skipped, repaired or ignored, with a reason); nothing is dropped
+silently. Adapters feed their items, in dataset order, to an `ItemLog`, which keeps the records and
+the issues in that order; under --strict it decodes each image as it is read and stops at the
+first issue, so the item named is the first bad one in dataset order.
+
+`safe_path` is the one root check: every file an adapter reads from the dataset (images, caption
+sidecars) goes through it.
 """
 
 from __future__ import annotations
@@ -10,19 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-from builder.records import BadItem, Issue, Record
+from builder.errors import BuildError
+from builder.records import BadItem, Collection, Issue, Record
 
 MAX_CAPTION_CHARS = 1000
 
 
-def safe_path(root: Path, relative: str) -> Path:
-    """The file `relative` inside `root`, or BadItem if it is absolute or escapes the root
-    (through `..` or a symlink)."""
+def safe_path(root: Path, relative: str, what: str = "image") -> Path:
+    """The file `relative` inside `root`, resolved, or BadItem if it is absolute or escapes the root
+    (through `..` or a symlink). Every dataset file an adapter reads is opened through this path."""
     if not isinstance(relative, str) or not relative.strip():
-        raise BadItem("no image path given")
+        raise BadItem(f"no {what} path given")
     rel = Path(relative)
     if rel.is_absolute() or relative.startswith(("/", "\\")) or (len(relative) > 1 and relative[1] == ":"):
-        raise BadItem(f"absolute image path {relative!r} is not allowed; paths are relative to the dataset root")
+        raise BadItem(f"absolute {what} path {relative!r} is not allowed; paths are relative to the dataset root")
     root_resolved = root.resolve()
     full = (root / rel)
     resolved = full.resolve()
@@ -30,6 +37,18 @@ def safe_path(root: Path, relative: str) -> Path:
         why = "a symlink pointing" if ".." not in rel.parts else "a path"
         raise BadItem(f"{why} outside the dataset root: {relative!r}")
     return resolved
+
+
+def read_text(root: Path, relative: str, what: str) -> str:
+    """A text file of the dataset (e.g. a caption sidecar), through the root check; BadItem if it
+    is missing, outside the root or unreadable. Undecodable bytes become U+FFFD."""
+    path = safe_path(root, relative, what)
+    if not path.is_file():
+        raise BadItem(f"no {what} {Path(relative).name}")
+    try:
+        return path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise BadItem(f"cannot read {what} {relative!r}: {exc.strerror or exc}") from None
 
 
 def clean_captions(raw, item_id: str, source: str, issues: list[Issue]) -> tuple[str, ...]:
@@ -83,19 +102,58 @@ def build_record(row: dict, root: Path, source: str, issues: list[Issue]) -> Rec
     return Record(item_id, image, captions, labels, box, extra)
 
 
-def dedupe_and_sample(records: list[Record], issues: list[Issue], source: str, limit: int,
-                      seed: int) -> tuple[list[Record], int]:
-    """Drop duplicate ids (first wins, each reported), then keep a seeded sample of `limit` (0 = all),
-    in the original order. Returns (records, number of good items left out by sampling)."""
-    seen: set[str] = set()
-    unique = []
-    for r in records:
-        if r.id in seen:
-            issues.append(Issue(r.id, source, "skipped", "duplicate id; the first item with this id is kept"))
-            continue
-        seen.add(r.id)
-        unique.append(r)
-    if limit and len(unique) > limit:
-        keep = np.sort(np.random.default_rng(seed).choice(len(unique), size=limit, replace=False))
-        return [unique[i] for i in keep], len(unique) - limit
-    return unique, 0
+class ItemLog:
+    """One adapter's records and issues, in dataset order.
+
+    `add` turns a row into a Record (or one "skipped" issue saying why: bad row, file outside the
+    root, duplicate id (the first item with an id is kept), and under --strict an image that does
+    not decode); a row's repairs are reported only when its record is kept. `read` counts every
+    item seen: read == used + skipped + sampled_out. Under --strict the first issue ends the build.
+    """
+
+    def __init__(self, root: Path, strict: bool = False):
+        self.root, self.strict = Path(root), strict
+        self.records: list[Record] = []
+        self.issues: list[Issue] = []
+        self.read = 0
+        self._ids: set[str] = set()
+
+    def report(self, issue: Issue) -> None:
+        self.issues.append(issue)
+        if self.strict:
+            raise BuildError(f"--strict: {issue.action} item {issue.id!r} ({issue.source}): {issue.reason} "
+                             "(the first bad item in dataset order)")
+
+    def skip(self, item: str, source: str, reason: str) -> None:
+        """An item that could not even be read as a row (e.g. a line that is not JSON)."""
+        self.read += 1
+        self.report(Issue(item, source, "skipped", reason))
+
+    def add(self, row, item: str, source: str, repairs: list[Issue] = ()) -> None:
+        """Read one item: `row` is a manifest-like dict, or a callable returning one (and raising
+        BadItem), e.g. to read a caption sidecar; `repairs` already made to it by the adapter."""
+        self.read += 1
+        repairs = list(repairs)
+        try:
+            record = build_record(row() if callable(row) else row, self.root, source, repairs)
+            if record.id in self._ids:
+                raise BadItem("duplicate id; the first item with this id is kept")
+            if self.strict:
+                from builder.io.images import load_rgb
+
+                load_rgb(record.image)
+        except BadItem as exc:
+            self.report(Issue(item, source, "skipped", str(exc)))
+            return
+        self._ids.add(record.id)
+        for issue in repairs:
+            self.report(issue)
+        self.records.append(record)
+
+    def collection(self, name: str, description: str, limit: int, seed: int, **extra) -> Collection:
+        """The Collection, with a seeded sample of `limit` records (0 = all) in dataset order."""
+        records, sampled_out = self.records, 0
+        if limit and len(records) > limit:
+            keep = np.sort(np.random.default_rng(seed).choice(len(records), size=limit, replace=False))
+            records, sampled_out = [records[i] for i in keep], len(records) - limit
+        return Collection(name, records, self.issues, self.read, description, sampled_out, **extra)

@@ -1,39 +1,36 @@
 """A plain folder of images, each with an optional sidecar `.txt` of captions (one per line).
 
 Sub-folder names become the `folder` label, so a folder-per-class layout colours the map by class.
-Images without a sidecar are skipped and reported (a caption is needed for the text side).
+Images without a sidecar are skipped and reported (a caption is needed for the text side). Images
+and sidecars alike go through the one root check (`common.safe_path`): a symlink to a file
+outside the folder is skipped, never read.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from builder.errors import DatasetNotFound
-from builder.datasets.common import build_record, dedupe_and_sample
-from builder.records import BadItem, Collection, Issue
+from builder.datasets.common import ItemLog, read_text
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 
 
-def collect_folder(root: Path, name: str, limit: int = 0, seed: int = 0) -> Collection:
+def _row(root: Path, rel: str) -> dict:
+    """The item of image `rel`: its sidecar's captions and its sub-folder label."""
+    p = PurePosixPath(rel)
+    captions = read_text(root, str(p.with_suffix(".txt")), "caption file").splitlines()
+    parent = p.parent.as_posix()
+    return {"id": rel, "image": rel, "captions": captions, "labels": {"folder": parent} if parent != "." else {}}
+
+
+def collect_folder(root: Path, name: str, limit: int = 0, seed: int = 0, strict: bool = False):
     root = Path(root)
     if not root.is_dir():
         raise DatasetNotFound(f"dataset folder {str(root)!r} does not exist")
-    issues: list[Issue] = []
-    records = []
+    log = ItemLog(root, strict)
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
     for path in files:
         rel = path.relative_to(root).as_posix()
-        sidecar = path.with_suffix(".txt")
-        try:
-            if not sidecar.is_file():
-                raise BadItem(f"no caption file {sidecar.name}")
-            captions = sidecar.read_text(encoding="utf-8", errors="replace").splitlines()
-            parent = path.parent.relative_to(root).as_posix()
-            labels = {"folder": parent} if parent != "." else {}
-            records.append(build_record({"id": rel, "image": rel, "captions": captions, "labels": labels},
-                                        root, rel, issues))
-        except BadItem as exc:
-            issues.append(Issue(rel, rel, "skipped", str(exc)))
-    records, sampled_out = dedupe_and_sample(records, issues, root.name, limit, seed)
-    return Collection(name, records, issues, len(files), f"folder {root.name}", sampled_out)
+        log.add(lambda rel=rel: _row(root, rel), rel, rel)
+    return log.collection(name, f"folder {root.name}", limit, seed)

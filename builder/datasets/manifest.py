@@ -13,32 +13,36 @@ import json
 from pathlib import Path
 
 from builder.errors import DatasetNotFound
-from builder.datasets.common import build_record, dedupe_and_sample
-from builder.records import BadItem, Collection, Issue
+from builder.datasets.common import ItemLog
+from builder.records import Collection
 
 
-def _rows_jsonl(path: Path, issues: list[Issue]):
-    with open(path, encoding="utf-8", errors="replace") as f:
+# utf-8-sig: a byte-order mark (spreadsheets write one) is accepted and dropped
+def _rows_jsonl(path: Path):
+    """(line, row) pairs; a line that is not JSON gives (line, "why") instead of a row."""
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
         for n, line in enumerate(f, start=1):
             if not line.strip():
                 continue
             try:
                 yield n, json.loads(line)
             except json.JSONDecodeError as exc:
-                issues.append(Issue(f"line {n}", path.name, "skipped", f"invalid JSON: {exc.msg}"))
-                yield n, None
+                yield n, f"invalid JSON: {exc.msg}"
 
 
-def _rows_csv(path: Path, issues: list[Issue]):
-    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+def _rows_csv(path: Path):
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or "image" not in reader.fieldnames:
-            raise BadItem(f"CSV manifest {path.name} needs an 'image' column; found {reader.fieldnames}")
+            found = ", ".join(repr(c) for c in reader.fieldnames or []) or "none (the file is empty)"
+            raise DatasetNotFound(f"CSV manifest {str(path)!r} has no 'image' column; columns found: {found}. "
+                                  "The first line must name the columns: image, caption, optionally id "
+                                  "and label:<field>")
         merged: dict[str, dict] = {}
+        out: list[tuple[int, dict | str]] = []  # in file order; a repeated image's row stays at its first line
         for n, row in enumerate(reader, start=2):
             if None in row:  # more fields than the header
-                issues.append(Issue(f"line {n}", path.name, "skipped", "invalid CSV line: too many fields"))
-                yield n, None
+                out.append((n, "invalid CSV line: too many fields"))
                 continue
             key = (row.get("id") or row.get("image") or "").strip()
             caps = [c for c in (row.get("caption") or "").split(" || ")]
@@ -47,30 +51,25 @@ def _rows_csv(path: Path, issues: list[Issue]):
                 merged[key]["captions"].extend(caps)
                 continue
             merged[key] = {"id": row.get("id") or None, "image": row.get("image", ""), "captions": caps,
-                           "labels": labels, "_line": n}
-        for row in merged.values():
-            yield row.pop("_line"), row
+                           "labels": labels}
+            out.append((n, merged[key]))
+    yield from out
 
 
-def collect_manifest(path: Path, name: str, limit: int = 0, seed: int = 0,
-                     label_prompts: dict | None = None, description: str = "") -> Collection:
+def collect_manifest(path: Path, name: str, limit: int = 0, seed: int = 0, label_prompts: dict | None = None,
+                     description: str = "", strict: bool = False) -> Collection:
     path = Path(path)
+    if path.is_dir():
+        raise DatasetNotFound(f"manifest {str(path)!r} is a folder; a manifest is a .jsonl or .csv file "
+                              "(for a folder of images use --dataset folder)")
     if not path.is_file():
         raise DatasetNotFound(f"manifest {str(path)!r} does not exist")
-    root = path.parent
-    issues: list[Issue] = []
-    records = []
-    read = 0
-    rows = _rows_csv(path, issues) if path.suffix.lower() == ".csv" else _rows_jsonl(path, issues)
-    for line, row in rows:
-        read += 1
-        if row is None:
+    log = ItemLog(path.parent, strict)
+    for line, row in _rows_csv(path) if path.suffix.lower() == ".csv" else _rows_jsonl(path):
+        if isinstance(row, str):
+            log.skip(f"line {line}", path.name, row)
             continue
-        try:
-            records.append(build_record(row, root, path.name, issues))
-        except BadItem as exc:
-            item = str(row.get("id") or row.get("image") or f"line {line}") if isinstance(row, dict) else f"line {line}"
-            issues.append(Issue(item, f"{path.name}:{line}", "skipped", str(exc)))
-    records, sampled_out = dedupe_and_sample(records, issues, path.name, limit, seed)
-    return Collection(name, records, issues, read, description or f"manifest {path.name}",
-                      sampled_out, label_prompts or {})
+        item = str(row.get("id") or row.get("image") or f"line {line}") if isinstance(row, dict) else f"line {line}"
+        log.add(row, item, f"{path.name}:{line}")
+    return log.collection(name, description or f"manifest {path.name}", limit, seed,
+                          label_prompts=label_prompts or {})

@@ -18,7 +18,7 @@ from builder.models.preprocessing import Preprocessing, describe
 from builder.models.registry import ModelSpec
 
 
-from builder.errors import ModelUnavailable  # noqa: E402,F401 (re-exported)
+from builder.errors import ConfigError, ModelUnavailable  # noqa: E402,F401 (re-exported)
 
 
 @dataclass
@@ -67,7 +67,20 @@ def pick_device(name: str = "auto") -> torch.device:
 
 
 def check_model_files(spec: ModelSpec) -> None:
-    """Fail fast, before any dataset work, when a local checkpoint file is not there."""
+    """Fail fast, before any dataset work, when the architecture is unknown to open_clip or a local
+    checkpoint file is not there."""
+    if spec.source != "demo":
+        import difflib
+
+        import open_clip
+
+        known = open_clip.list_models()
+        if spec.arch not in known:
+            close = difflib.get_close_matches(spec.arch, known, n=3)
+            raise ConfigError(f"model architecture {spec.arch!r} (model {spec.name!r}) is not an open_clip "
+                              f"architecture{'; did you mean ' + ', '.join(close) + '?' if close else '.'} "
+                              "Set model.arch to one of open_clip.list_models(), or use --model NAME "
+                              "(see `info --models`)")
     if spec.source == "checkpoint" and not Path(spec.weights).expanduser().is_file():
         raise ModelUnavailable(f"checkpoint file {str(Path(spec.weights).expanduser())!r} for model "
                                f"{spec.name!r} does not exist")

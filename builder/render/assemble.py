@@ -23,7 +23,7 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
     col = r["collection"]
     n_img, n_cap = len(col.records), len(r["captions"])
     n = n_img + n_cap
-    k = r["neighbours"].shape[1]
+    k = r["neighbours"].shape[1]  # = r["parameters"]["local.k"]["used"]
     w = DatasetArtifacts(cfg.dataset.slug)
     w.add_buffer("positions", r["positions"].astype(np.float16))
     w.add_buffer("modality", np.concatenate([np.zeros(n_img, np.uint8), np.ones(n_cap, np.uint8)]))
@@ -53,13 +53,24 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
         "atlas": {"cell": cfg.site.thumb_size, "cols": cols, "rows": rows,
                   "pages": [f"thumbs/atlas-{i:03d}.webp" for i in range(len(pages))], "count": n_img},
         "model": r["model"],
-        "build": {"umap": {"n_neighbors": cfg.projection.n_neighbors, "min_dist": cfg.projection.min_dist,
-                           "metric": "cosine", "seed": cfg.projection.seed},
-                  "local": {"k": k, "pca": "per-point 2D PCA of the point and its k neighbours"},
-                  "clusters": {"method": "k-means", "k": cfg.cluster.n_clusters}},
+        "build": build_meta(cfg, r["parameters"]),
     }
     counts = {"N": n, "I": n_img, "C": n_cap, "K": k, "L": len(r["category_names"])}
     return writer.add_dataset(w, counts, meta)
+
+
+def build_meta(cfg: Config, used: dict) -> dict:
+    """manifest.build: the parameters as used; a clamped one also says what was requested
+    ({"k": 7, "requested": 30, "clamped": true})."""
+    def value(key: str, name: str) -> dict:
+        u = used[key]
+        return {name: u["used"], **({"requested": u["requested"], "clamped": True} if u["clamped"] else {})}
+
+    p = cfg.projection
+    return {"umap": {**value("projection.n_neighbors", "n_neighbors"), "min_dist": p.min_dist, "metric": "cosine",
+                     "seed": p.seed},
+            "local": {**value("local.k", "k"), "pca": "per-point 2D PCA of the point and its k neighbours"},
+            "clusters": {"method": "k-means", **value("cluster.n_clusters", "k")}}
 
 
 def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_root: Path | None = None) -> None:

@@ -26,7 +26,9 @@ def method_page(report: dict) -> str:
     report = _dict(report)
     cfg = _dict(report.get("config"))
     model = _dict(report.get("model"))
-    proj, local, cluster = (_dict(cfg.get(k)) for k in ("projection", "local", "cluster"))
+    sections = {k: dict(_dict(cfg.get(k))) for k in ("projection", "local", "cluster")}
+    capped = _used_parameters(report, sections)
+    proj, local, cluster = sections.values()
     embed = _dict(cfg.get("embed"))
     out = ["# Method\n",
            "How this site was computed. Everything below happened once, when the site was built; "
@@ -67,6 +69,9 @@ def method_page(report: dict) -> str:
         f"5. **Metrics.** Retrieval recall, zero-shot accuracy and the trustworthiness of the 3D "
         f"map are computed from the same embeddings: see [Metrics](metrics.md).\n"
     )
+    if capped:
+        out.append("The dataset has too few points for some configured values; the values above are "
+                   f"the ones used, capped from the configuration: {', '.join(capped)}.\n")
     out.append(
         "Every step is a function of its inputs and parameters and is cached under a hash of "
         "both, and all random generators are seeded: the same configuration and data give the "
@@ -84,6 +89,19 @@ def _px(value) -> str:
     if isinstance(value, (list, tuple)) and len(value) == 2:
         return f"{fmt_value(value[0])} × {fmt_value(value[1])} px"
     return fmt_value(value)
+
+
+def _used_parameters(report: dict, sections: dict[str, dict]) -> list[str]:
+    """Put the values used (report "parameters") into the config `sections`; returns one
+    "section.field requested -> used" per capped value."""
+    capped = []
+    for key, p in _dict(report.get("parameters")).items():
+        section, _, name = str(key).partition(".")
+        p = _dict(p)
+        if p.get("clamped") and section in sections and "used" in p:
+            sections[section][name] = p["used"]
+            capped.append(f"{md_text(key)} {fmt_value(p.get('requested'))} → {fmt_value(p['used'])}")
+    return capped
 
 
 def _params(section: dict, names: list[str]) -> str:
