@@ -33,6 +33,7 @@ import email.utils
 import http.server
 import mimetypes
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -280,6 +281,15 @@ def _make_server(root: Path, prefix: str, host: str, port: int,
     return server, f"http://{host}:{server.server_address[1]}{quote(prefix)}"
 
 
+def _serve_forever(server: _Server) -> None:
+    # Ctrl+C must reach the main thread (`serve` sleeps there): a signal the kernel hands to a
+    # server thread instead leaves the main thread asleep and the command hanging. The
+    # connection threads, started from this one, inherit the mask.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    server.serve_forever()
+
+
 @contextlib.contextmanager
 def serve_site(root: Path, prefix: str = "/", host: str = "127.0.0.1", port: int = 0,
                subprocess_: bool = False, idle_timeout: float = IDLE_TIMEOUT_S):
@@ -302,7 +312,7 @@ def serve_site(root: Path, prefix: str = "/", host: str = "127.0.0.1", port: int
             proc.wait(timeout=10)
         return
     server, url = _make_server(Path(root), prefix, host, port, idle_timeout)
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread = threading.Thread(target=_serve_forever, args=(server,), name="site-server", daemon=True)
     thread.start()
     try:
         yield url
