@@ -70,6 +70,9 @@ class Result:
         xs = sorted(self.latencies_ms)
         return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
 
+    def mean(self) -> float:
+        return sum(self.latencies_ms) / len(self.latencies_ms) if self.latencies_ms else float("nan")
+
     @property
     def rps(self) -> float:
         return self.requests / self.elapsed_s if self.elapsed_s else 0.0
@@ -155,7 +158,8 @@ class _HttpServerBaseline:
 
 def _line(name: str, mode: str, r: Result) -> str:
     return (f"{name:22s} {mode:10s} {r.requests:7d} req {r.errors:4d} errors {r.connections:6d} conns "
-            f"{r.rps:8.0f} req/s  p50 {r.pct(0.50):6.2f} ms  p95 {r.pct(0.95):6.2f} ms  p99 {r.pct(0.99):7.2f} ms")
+            f"{r.rps:6.0f} req/s  p50 {r.pct(0.50):6.2f}  p95 {r.pct(0.95):6.2f}  p99 {r.pct(0.99):7.2f}  "
+            f"max {max(r.latencies_ms, default=0):7.1f}  mean {r.mean():6.2f} ms")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     for mode in ("keep-alive", "close"):
         ours, base = results["preview_server", mode], results["http.server", mode]
         print(f"ratio preview_server / http.server, {mode:10s}: req/s x{ours.rps / base.rps:.2f}, "
-              f"p50 x{ours.pct(0.5) / base.pct(0.5):.2f}, p95 x{ours.pct(0.95) / base.pct(0.95):.2f}")
+              f"p50 x{ours.pct(0.5) / base.pct(0.5):.2f}, p95 x{ours.pct(0.95) / base.pct(0.95):.2f}, "
+              f"mean x{ours.mean() / base.mean():.2f}")
     bad = [(k, r) for k, r in results.items() if r.errors]
     for (name, mode), r in bad:
         print(f"{name} {mode}: {r.errors} errors, e.g. {r.first_errors[:3]}")
