@@ -54,8 +54,11 @@ def test_serves_under_the_prefix_only(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "a.bin").write_bytes(b"\x00\x01")
     (tmp_path / "index.html").write_text("hi")
+    big = os.urandom(3_000_000)  # past the one-write size: headers, then sendfile
+    (tmp_path / "data" / "big.bin").write_bytes(big)
     with serve_site(tmp_path, prefix="/repo/") as base:
         assert base.endswith("/repo/")
+        assert _get(base + "data/big.bin")[2] == big
         status, ctype, body = _get(base + "data/a.bin")
         assert status == 200 and body == b"\x00\x01" and ctype == "application/octet-stream"
         assert _get(base)[2] == b"hi"
