@@ -120,8 +120,9 @@ def recover(out: Path) -> list[str]:
             leftovers[m["kind"]].append(p)
     olds = sorted(leftovers["old"], key=lambda p: p.stat().st_mtime)
     if olds and not os.path.lexists(out):
-        os.replace(olds.pop(), out)
-        done.append(f"restored {out.name} from an interrupted build's {out.name}.old folder")
+        old = olds.pop()
+        os.replace(old, out)
+        done.append(f"restored {out.name} from {old.name} (a build died while replacing it)")
     for p in leftovers["tmp"] + leftovers["staging"] + olds:
         shutil.rmtree(p, ignore_errors=True)
         done.append(f"removed the leftover {p.name}")
@@ -133,8 +134,8 @@ def _make_folder(path: Path, out: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.mkdir()
     except OSError as exc:
-        raise OutputError(f"cannot write beside the output folder {str(out)!r}: {exc.strerror or exc} "
-                          f"({str(path.parent)!r}); choose another --out") from None
+        raise OutputError(f"cannot write in {str(path.parent)!r}, the folder that holds --out {str(out)!r}: "
+                          f"{exc.strerror or exc}; choose another --out or make it writable") from None
 
 
 @contextlib.contextmanager
