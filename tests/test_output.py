@@ -44,9 +44,9 @@ def _one_error_line(result, *needles: str) -> str:
 
 
 def test_the_writer_stamps_the_site_and_the_stamp_recognises_it(tmp_path):
-    site = _site(tmp_path / "site", **{"data/x.bin": "1"})
+    site = _site(tmp_path / "site", **{"data/x.bin": "1", "data//./y.bin": "2"})
     assert (site / output.MARKER).is_file()
-    assert output.site_files(site) == ["build-report.json", "data/x.bin", "index.html"]
+    assert output.site_files(site) == ["build-report.json", "data/x.bin", "data/y.bin", "index.html"]
     output.check_replaceable(site)  # ours, unchanged: no error
     (site / "CNAME").write_text("atlas.example.org")  # added by hand: replacing would lose it
     with pytest.raises(OutputError, match="has changed since CLIP Atlas built it"):

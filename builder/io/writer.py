@@ -26,8 +26,9 @@ class SiteWriter:
         for rel, data in files.items():
             path = f"{prefix}{rel}"
             p = PurePosixPath(path)
-            if not rel or p.is_absolute() or ".." in p.parts or "\\" in path:
+            if not rel or not p.parts or p.is_absolute() or ".." in p.parts or "\\" in path:
                 raise ContractError(f"site file path {path!r} must be relative and stay inside the site")
+            path = p.as_posix()  # "a//b", "./a" -> the name it gets on disk, as the stamp lists it
             if path == MARKER:
                 raise ContractError(f"site file {path!r} is the builder's own stamp")
             if path in self.files:
