@@ -23,6 +23,8 @@ from builder import config
 from builder.datasets import collect
 from builder.pipeline import build
 
+pytestmark = pytest.mark.slow  # real builds in subprocesses: about two minutes in all
+
 SMALL, BIG = 50, 1000
 PROGRESS = re.compile(r"embed images:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 
