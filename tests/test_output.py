@@ -110,6 +110,11 @@ def test_an_interrupted_swap_leaves_the_previous_site(tmp_path):
 def test_out_under_a_regular_file_fails_in_one_line(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     _one_error_line(_build(tmp_path / "notes.txt" / "site", tmp_path), "is a file, not a folder")
+    # fails after the output is prepared (its folders made), before any compute
+    failed = _build(tmp_path / "new" / "sub" / "site", tmp_path, "--model", "ViT-B-32/openai", "--checkpoint",
+                    str(tmp_path / "none.pt"))
+    _one_error_line(failed, "none.pt' for model 'ViT-B-32/openai' does not exist")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no folder left by a failed build
     assert not (tmp_path / "cache").exists()  # nothing was computed
 
 

@@ -148,6 +148,7 @@ def prepared(out: Path, log=print):
         log(f"[output] {line}")
     check_replaceable(out)  # `out` may just have been restored
     work = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    created = [p for p in out.parents if not p.exists()]  # deepest first
     _make_folder(work, out)
     token = _scratch.set(work)
     try:
@@ -155,6 +156,9 @@ def prepared(out: Path, log=print):
     finally:
         _scratch.reset(token)
         shutil.rmtree(work, ignore_errors=True)
+        for folder in created if not out.exists() else []:  # a failed build leaves no empty folders
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def scratch_folder() -> Path | None:
