@@ -21,10 +21,6 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(message)
         self.signum = signum
 
-    @property
-    def exit_code(self) -> int:
-        return 128 + int(self.signum)
-
 
 def reraise(exc: KeyboardInterrupt, message: str) -> Interrupted:
     """`exc` (from either signal) as an Interrupted with `message`, keeping its signal."""
