@@ -2,7 +2,7 @@
 
 Each stage is timed and, where it does model or heavy work, cached by content; the build report
 records both. Everything is written into a staging folder that replaces the output folder only
-when the whole build succeeded (`builder.io.output.swap_into_place`).
+when the whole build succeeded (`builder.io.output.staging_folder`).
 """
 
 from __future__ import annotations
@@ -25,13 +25,15 @@ from builder.compute.embed import encode_image_batch, encode_texts
 from builder.config import Config
 from builder.datasets import collect
 from builder.io.cache import Cache, default_cache_dir, hash_arrays, text_key
-from builder.io.image_dataset import ImageFiles, collate
+from builder.io.image_dataset import ImageFiles, image_loader
 from builder.io.images import file_sha256
 from builder.models.loading import LoadedModel, check_model_files, load_model
 from builder.models.registry import published_figures, resolve
 from builder.records import Collection, Issue
+from builder.signals import reraise
 
 REPORT_SCHEMA_VERSION = 1
+SAVE_EVERY = 512  # images embedded between two cache saves
 
 
 from builder.errors import BuildError  # noqa: E402,F401 (re-exported)
@@ -66,7 +68,8 @@ class Build:
 
 def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tuple[np.ndarray, np.ndarray]:
     """Image embeddings float32[I, D] and thumbnails uint8[I, t, t, 3]; decodes only what the
-    cache lacks. Unreadable images are removed from `col` and reported."""
+    cache lacks, saved every SAVE_EVERY images and when interrupted (so a rerun resumes).
+    Unreadable images are removed from `col` and reported."""
     t = b.cfg.site.thumb_size
     keys = [file_sha256(r.image) for r in col.records]
     emb_ns, thumb_ns = f"image-embedding/{lm.fingerprint}", f"thumbnail/{t}"
@@ -78,25 +81,35 @@ def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tup
     bad: dict[int, str] = {}
     if todo:
         ds = ImageFiles([col.records[i].image for i in todo], lm.preprocess, t)
-        loader = torch.utils.data.DataLoader(
-            ds, batch_size=b.cfg.embed.batch_size, num_workers=b.cfg.embed.workers, collate_fn=collate,
-            pin_memory=lm.device.type == "cuda", persistent_workers=False,
-        )
-        new_keys, new_emb, new_thumb = [], [], []
-        with b.bar(len(todo), "embed images") as bar:
-            for idx, tensors, th, errors in loader:
-                for j, err in errors:
-                    bad[todo[j]] = err
-                if len(idx):
-                    e = encode_image_batch(lm.model, tensors, lm.device)
-                    for row, j in enumerate(idx.tolist()):
-                        k = keys[todo[j]]
-                        embs[k], thumbs[k] = e[row], th[row]
-                        new_keys.append(k), new_emb.append(e[row]), new_thumb.append(th[row])
-                bar.update(len(idx) + len(errors))
-        if new_keys:
-            b.cache.save_items(emb_ns, new_keys, np.stack(new_emb))
-            b.cache.save_items(thumb_ns, new_keys, np.stack(new_thumb))
+        loader = image_loader(ds, b.cfg.embed.batch_size, b.cfg.embed.workers, lm.device.type == "cuda")
+        unsaved: list[str] = []
+
+        def save() -> None:
+            if unsaved:
+                b.cache.save_items(emb_ns, unsaved, np.stack([embs[k] for k in unsaved]))
+                b.cache.save_items(thumb_ns, unsaved, np.stack([thumbs[k] for k in unsaved]))
+                unsaved.clear()
+
+        try:
+            with b.bar(len(todo), "embed images") as bar:
+                for idx, tensors, th, errors in loader:
+                    for j, err in errors:
+                        bad[todo[j]] = err
+                    if len(idx):
+                        e = encode_image_batch(lm.model, tensors, lm.device)
+                        for row, j in enumerate(idx.tolist()):
+                            k = keys[todo[j]]
+                            embs[k], thumbs[k] = e[row], th[row]
+                            unsaved.append(k)
+                    bar.update(len(idx) + len(errors))
+                    if len(unsaved) >= SAVE_EVERY:
+                        save()
+        except KeyboardInterrupt as exc:
+            save()
+            done = sum(k in embs and k in thumbs for k in set(keys))
+            raise reraise(exc, f"interrupted: {done} of {len(set(keys))} images embedded and cached; "
+                               f"run the same command to resume") from None
+        save()
     if bad:
         for i in sorted(bad):
             col.issues.append(Issue(col.records[i].id, str(col.records[i].image.name), "skipped", bad[i]))
@@ -249,12 +262,23 @@ def parameters_used(cfg: Config, n: int) -> dict:
 
 
 def build(cfg: Config, out_dir: Path, progress: bool = True, log=print) -> dict:
-    """Build the whole site into `out_dir` (replaced atomically); returns the build report."""
-    from builder.io.output import check_replaceable, staging_folder
+    """Build the whole site into `out_dir` (replaced atomically); returns the build report.
+    Nothing temporary is left outside `out_dir`'s parent, nor there once the build ends."""
+    from builder.io.output import prepared
+
+    out = Path(out_dir).absolute()
+    try:
+        with prepared(out, log):  # before any work: a folder we may not replace fails now
+            return _build_into(cfg, out, progress, log)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (builder.signals), after every cleanup
+        raise reraise(exc, str(exc) or f"interrupted; {out_dir} was left as it was") from None
+
+
+def _build_into(cfg: Config, out: Path, progress: bool, log) -> dict:
+    from builder.io.output import staging_folder
     from builder.io.writer import SiteWriter
     from builder.render.assemble import assemble_site
 
-    check_replaceable(Path(out_dir).absolute())  # before any work: a folder we may not replace fails now
     cache = Cache(cfg.resolve(cfg.cache_dir) if cfg.cache_dir else default_cache_dir())
     b = Build(cfg, cache, progress, log)
     started = time.perf_counter()
@@ -266,7 +290,7 @@ def build(cfg: Config, out_dir: Path, progress: bool = True, log=print) -> dict:
         assemble_site(site, cfg, result, report, cache.root)
     report["seconds_total"] = round(time.perf_counter() - started, 3)
     site.add_files({"build-report.json": json.dumps(report, indent=1, ensure_ascii=False, default=str)})
-    with staging_folder(Path(out_dir)) as staging:
+    with staging_folder(out) as staging:
         site.write(staging)
     return report
 

@@ -7,10 +7,13 @@
 Thin commands: parse options, call the library, report. Expected failures (builder.errors.
 AtlasError: bad config, missing weights offline, bad input under --strict, an output folder we
 must not replace, a missing bundler, a broken docs page, ...) are caught once, here, and end
-with `Error: <message>` and exit code 1, never a traceback.
+with `Error: <message>` and exit code 1, never a traceback. Ctrl-C and (during a build) SIGTERM
+end with one line saying what was kept (builder.signals.Interrupted) and exit code 130 or 143.
 """
 
 from __future__ import annotations
+
+import signal
 
 import click
 
@@ -26,6 +29,9 @@ class AtlasGroup(click.Group):
             return super().invoke(ctx)
         except AtlasError as exc:
             raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt as exc:
+            click.echo(str(exc) or "interrupted", err=True)
+            raise click.exceptions.Exit(128 + int(getattr(exc, "signum", signal.SIGINT))) from None
 
 
 @click.group(cls=AtlasGroup, context_settings={"help_option_names": ["-h", "--help"]})

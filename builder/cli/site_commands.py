@@ -59,9 +59,11 @@ def load_config(config_path, kind, data_path, name, limit, seed, demo_size, mode
 def build(out_dir, batch_size, workers, strict, no_progress, **opts):
     """Build the site: embeddings, UMAP 3D, local views, metrics, explorer and pages."""
     from builder.pipeline import build as run_build
+    from builder.signals import sigterm_as_interrupt
 
     cfg = load_config(**opts, embed__batch_size=batch_size, embed__workers=workers, strict=strict)
-    report = run_build(cfg, Path(out_dir), progress=not no_progress, log=lambda m: click.echo(m, err=True))
+    with sigterm_as_interrupt():
+        report = run_build(cfg, Path(out_dir), progress=not no_progress, log=lambda m: click.echo(m, err=True))
     c = report["dataset"]["counts"]
     click.echo(f"built {out_dir}: {c['used']} images, {c['captions']} captions "
                f"({c['skipped']} skipped, {c['repaired']} repaired) in {report['seconds_total']:.1f}s")

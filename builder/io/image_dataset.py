@@ -1,10 +1,20 @@
 """A torch Dataset over image files: decode safely, preprocess, and cut a thumbnail in one pass.
 
-Runs in DataLoader worker processes, so decoding overlaps the model's forward pass.
+Runs in DataLoader worker processes, so decoding overlaps the model's forward pass. Make the
+loader with `image_loader`: its workers die with the process that started them (a SIGKILLed build
+would otherwise leave them blocked for minutes, ~600 MB each) and leave Ctrl-C and SIGTERM to it,
+so that an interrupted build stops within a second instead of waiting on workers that were hit
+by the same Ctrl-C mid-write (5 s each).
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -43,3 +53,44 @@ def collate(batch):
     tensors = torch.stack([b[1] for b in ok]) if ok and ok[0][1] is not None else None
     thumbs = np.stack([b[2] for b in ok]) if ok and ok[0][2] is not None else None
     return idx, tensors, thumbs, errors
+
+
+PR_SET_PDEATHSIG = 1
+
+
+class WorkerSetup:
+    """`worker_init_fn`: the worker gets SIGKILL when its parent dies (Linux: prctl
+    PR_SET_PDEATHSIG; elsewhere a thread that polls the parent's PID) and ignores SIGINT and
+    SIGTERM meant for the build (the parent stops it through the DataLoader)."""
+
+    def __init__(self, parent_pid: int) -> None:
+        self.parent_pid = parent_pid
+
+    def __call__(self, worker_id: int) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() must still end us
+        if not (sys.platform.startswith("linux") and _pdeathsig()):
+            threading.Thread(target=self._watch, daemon=True, name="parent-watch").start()
+        if os.getppid() != self.parent_pid:  # the parent died before we got here
+            os._exit(1)
+
+    def _watch(self) -> None:
+        while os.getppid() == self.parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+
+def _pdeathsig() -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def image_loader(ds: ImageFiles, batch_size: int, workers: int, pin_memory: bool = False):
+    """The DataLoader over `ds` (batches as `collate` makes them) with `workers` processes."""
+    return torch.utils.data.DataLoader(
+        ds, batch_size=batch_size, num_workers=workers, collate_fn=collate, pin_memory=pin_memory,
+        persistent_workers=False, worker_init_fn=WorkerSetup(os.getpid()) if workers else None,
+    )

@@ -3,7 +3,9 @@
 Renderers and analyses return what they want written; the pipeline hands it here. The dataset's
 buffers are checked against the artifact contract when they are added (`add_dataset`), every
 path is checked to stay inside the site, and nothing touches the disk until `write(root)`, which
-the pipeline calls on the staging folder (see `builder.io.output.staging_folder`).
+the pipeline calls on the staging folder (see `builder.io.output.staging_folder`). Last of all
+it writes the stamp (`builder.io.output.MARKER`) by which a later build knows the folder as a site
+it may replace.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from builder.io.artifacts import ContractError, DatasetArtifacts
+from builder.io.output import MARKER, OutputError, stamp
 
 
 class SiteWriter:
@@ -23,8 +26,11 @@ class SiteWriter:
         for rel, data in files.items():
             path = f"{prefix}{rel}"
             p = PurePosixPath(path)
-            if not rel or p.is_absolute() or ".." in p.parts or "\\" in path:
+            if not rel or not p.parts or p.is_absolute() or ".." in p.parts or "\\" in path:
                 raise ContractError(f"site file path {path!r} must be relative and stay inside the site")
+            path = p.as_posix()  # "a//b", "./a" -> the name it gets on disk, as the stamp lists it
+            if path == MARKER:
+                raise ContractError(f"site file {path!r} is the builder's own stamp")
             if path in self.files:
                 raise ContractError(f"site file {path!r} is produced twice")
             self.files[path] = data.encode("utf-8") if isinstance(data, str) else bytes(data)
@@ -37,9 +43,14 @@ class SiteWriter:
         return manifest
 
     def write(self, root: Path) -> None:
-        """Write every file under `root` (normally an empty staging folder)."""
+        """Write every file under `root` (normally an empty staging folder), then the stamp."""
         root = Path(root)
-        for rel in sorted(self.files):
+        files = {**self.files, MARKER: stamp(list(self.files)).encode("utf-8")}
+        for rel in [*sorted(self.files), MARKER]:
             path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(self.files[rel])
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(files[rel])
+            except OSError as exc:  # a full disk, a quota, a file size limit
+                raise OutputError(f"cannot write the site file {rel}: {exc.strerror or exc}; "
+                                  f"the previous site is unchanged") from None

@@ -1,6 +1,7 @@
 """The explanatory pages: hand-written content/ plus generated markdown, built with MkDocs Material.
 
-`render_docs` gathers everything into a temporary folder, has MkDocs build it there, and returns
+`render_docs` gathers everything into a temporary folder (in a build, inside the build's scratch
+folder beside the output: `builder.io.output.scratch_folder`), has MkDocs build it there, and returns
 the built files (relative path -> bytes) for the one writer (`builder.io.writer.SiteWriter`),
 which puts them beside the explorer and data/. MkDocs itself would empty its output folder, so
 it never builds into the site directly.
@@ -21,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 import yaml
+
+from builder.io.output import scratch_folder
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ def render_docs(
     strict       treat MkDocs warnings (a broken relative link, a missing nav target) as errors
     Raises DocsBuildError naming the problem.
     """
-    with tempfile.TemporaryDirectory(prefix="atlas-docs-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="atlas-docs-", dir=scratch_folder()) as tmp:
         tmp = Path(tmp)
         docs = tmp / "docs"
         site = tmp / "site"

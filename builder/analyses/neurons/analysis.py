@@ -18,7 +18,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import torch
 
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.analyses.neurons import files as unit_files
@@ -102,14 +101,13 @@ def dataset_pass(ctx: AnalysisContext, units: dict[str, list[int]]) -> tuple[dic
 
 
 def _dataset_pass(ctx: AnalysisContext, units: dict[str, list[int]]) -> dict[str, np.ndarray]:
-    from builder.io.image_dataset import ImageFiles, collate
+    from builder.io.image_dataset import ImageFiles, image_loader
 
     lm, col = ctx.model, ctx.collection
     layers = list(units)
     probes = probes_for(lm.model)
     ds = ImageFiles([r.image for r in col.records], lm.preprocess, 0)
-    loader = torch.utils.data.DataLoader(ds, batch_size=ctx.cfg.embed.batch_size, num_workers=ctx.cfg.embed.workers,
-                                         collate_fn=collate)
+    loader = image_loader(ds, ctx.cfg.embed.batch_size, ctx.cfg.embed.workers)
     n = len(col.records)
     order: list[np.ndarray] = []
 
