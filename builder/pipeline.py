@@ -25,7 +25,7 @@ from builder.compute.embed import encode_image_batch, encode_texts
 from builder.config import Config
 from builder.datasets import collect
 from builder.io.cache import Cache, default_cache_dir, hash_arrays, text_key
-from builder.io.image_dataset import ImageFiles, image_loader
+from builder.io.image_dataset import ImageFiles, image_loader, stop_workers
 from builder.io.images import file_sha256
 from builder.models.loading import LoadedModel, check_model_files, load_model
 from builder.models.registry import published_figures, resolve
@@ -90,9 +90,10 @@ def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tup
                 b.cache.save_items(thumb_ns, unsaved, np.stack([thumbs[k] for k in unsaved]))
                 unsaved.clear()
 
+        batches = iter(loader)
         try:
             with b.bar(len(todo), "embed images") as bar:
-                for idx, tensors, th, errors in loader:
+                for idx, tensors, th, errors in batches:
                     for j, err in errors:
                         bad[todo[j]] = err
                     if len(idx):
@@ -105,6 +106,7 @@ def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tup
                     if len(unsaved) >= SAVE_EVERY:
                         save()
         except KeyboardInterrupt as exc:
+            stop_workers(batches)
             save()
             done = sum(k in embs and k in thumbs for k in set(keys))
             raise reraise(exc, f"interrupted: {done} of {len(set(keys))} images embedded and cached; "

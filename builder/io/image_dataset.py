@@ -58,6 +58,25 @@ def collate(batch):
 PR_SET_PDEATHSIG = 1
 
 
+def stop_workers(batches) -> None:
+    """End a DataLoader iterator's worker processes at once (SIGTERM), without waiting for the
+    batch each is decoding: on an interrupt their work is thrown away anyway, and the DataLoader's
+    own shutdown waits up to 5 s per busy worker (measured: 6.7 s to stop under load). Uses the
+    iterator's private state (torch 2.x): the workers' pids leave torch's SIGCHLD check first, so
+    that their ending is not reported as a worker crash."""
+    if getattr(batches, "_worker_pids_set", False):
+        from torch.utils.data._utils import signal_handling
+
+        signal_handling._remove_worker_pids(id(batches))
+        batches._worker_pids_set = False
+    for worker in getattr(batches, "_workers", []):
+        if worker.is_alive():
+            worker.terminate()
+    shutdown = getattr(batches, "_shutdown_workers", None)
+    if shutdown is not None:
+        shutdown()
+
+
 class WorkerSetup:
     """`worker_init_fn`: the worker gets SIGKILL when its parent dies (Linux: prctl
     PR_SET_PDEATHSIG; elsewhere a thread that polls the parent's PID) and ignores SIGINT and
