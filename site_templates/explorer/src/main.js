@@ -166,7 +166,7 @@ async function start() {
   });
   const searchBox = createSearchBox({ input: $('search-input'), list: $('search-results'), count: $('search-count') }, {
     onQuery: search,
-    onPick: (c) => { searchBox.hide(); select(I + c); },
+    onPick: (p) => { searchBox.hide(); select(p); },
     textOf: (m) => matchText(ctx, m),
   });
   attachInput({ ...app, preview }, { select, setColor, search });

@@ -5,7 +5,8 @@
  * matches when it contains every word as a whole word, case-insensitively: "red" finds
  * "a red circle" and "Red square", not "checkered" or "reddish". Searched: caption texts, and
  * per image its label values, dataset id and file name (an image counts once, by the first of
- * those kinds that matches). Results keep point order within each kind.
+ * those kinds that matches). Results list images (by label, id, file name) before captions, as
+ * they are fewer and would drop out of a long list; point order within each kind.
  */
 
 const WORD_CHAR = '[\\p{L}\\p{N}\\p{M}]';
@@ -35,7 +36,7 @@ export function matchCaptions(lowered, query) {
   return out;
 }
 
-/** What can match, in order; `count` names them in the count line. */
+/** What can match, in the order the count line names them. */
 export const KINDS = [
   { kind: 'caption', one: 'caption', many: 'captions' },
   { kind: 'label', one: 'image by label', many: 'images by label' },
@@ -44,22 +45,21 @@ export const KINDS = [
 ];
 
 /**
- * Matches of `query`: [{p, kind}], captions (points I + c) first, then images by kind.
+ * Matches of `query`: [{p, kind}], images by kind first, then captions (points I + c).
  * `index` = {I, captions: lowered caption texts, items: null or {labels, ids, files}: lowered
  * texts per image}.
  */
 export function searchAll(index, query) {
   const test = wordMatcher(query);
   if (!test) return [];
-  const out = matchCaptions(index.captions, query).map((c) => ({ p: index.I + c, kind: 'caption' }));
-  const items = index.items;
-  if (!items) return out;
   const byKind = { label: [], id: [], file: [] };
-  for (let i = 0; i < items.ids.length; i++) {
+  const items = index.items;
+  for (let i = 0; items && i < items.ids.length; i++) {
     const kind = test(items.labels[i]) ? 'label' : test(items.ids[i]) ? 'id' : test(items.files[i]) ? 'file' : '';
     if (kind) byKind[kind].push({ p: i, kind });
   }
-  return out.concat(byKind.label, byKind.id, byKind.file);
+  const captions = matchCaptions(index.captions, query).map((c) => ({ p: index.I + c, kind: 'caption' }));
+  return [...byKind.label, ...byKind.id, ...byKind.file, ...captions];
 }
 
 /** "12 captions · 4 images by label · 1 id", or "no matches". */

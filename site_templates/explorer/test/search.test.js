@@ -61,8 +61,8 @@ test('images match by label values, id or file name; the count names the kinds',
   const index = { I: 4, captions: ['a red circle', 'checkered', 'red'], items: items.lowered() };
   const hits = searchAll(index, 'red');
   assert.deepEqual(hits, [
-    { p: 4, kind: 'caption' }, { p: 6, kind: 'caption' },
     { p: 0, kind: 'label' }, { p: 2, kind: 'id' }, { p: 3, kind: 'file' },
+    { p: 4, kind: 'caption' }, { p: 6, kind: 'caption' },
   ]);
   assert.equal(countText(hits), '2 captions · 1 image by label · 1 id · 1 file name');
   assert.deepEqual(searchAll(index, 'colour'), []); // field names are not values

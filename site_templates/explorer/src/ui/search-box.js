@@ -1,6 +1,6 @@
 /**
- * Search box: typing (debounced) sets the query; results list the matches (captions, then
- * images by label, id or file name), each tagged with its kind and the matched words marked.
+ * Search box: typing (debounced) sets the query; results list the matches (images by label, id
+ * or file name, then captions), each tagged with its kind and the matched words marked.
  * Arrow keys move through results, Enter or click selects one.
  */
 import { el, clear, markedText } from './dom.js';
