@@ -145,7 +145,7 @@ def test_search_finds_an_image_by_id_or_file_name_and_hover_shows_both(page, bas
     page.locator("#search-results li.hit").first.click()
     _wait_local(page, 42)
     assert page.locator("#local .focus-item").inner_text() == f"id {ids[42]} · file {files[42]}"
-    page.fill("#search-input", "")
+    open_explorer(page, base_url)  # a fresh view: no panel, no flight
     hit = find_pickable(page, range(site["counts"]["I"] + 30, site["counts"]["I"] + 400))
     page.mouse.move(hit["x"], hit["y"])
     item = page.locator("#card .card-item")
