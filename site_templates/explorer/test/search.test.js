@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { tokenize, matchCaptions, highlightRanges, searchAll, countText } from '../src/search.js';
 import { createItems } from '../src/data/items.js';
-import { lowerBound, captionRange } from '../src/data/captions.js';
+import { lowerBound, captionRange, createCaptions } from '../src/data/captions.js';
 import { parseHash, formatHash } from '../src/router.js';
 
 test('tokenize lower-cases and splits on anything that is not a letter, digit or mark', () => {
@@ -86,4 +86,19 @@ test('the hash round-trips a view', () => {
   const view = { dataset: 'demo', point: 123, colorBy: 'category', query: 'red circle' };
   assert.deepEqual(parseHash(formatHash(view)), view);
   assert.deepEqual(parseHash('#p=abc&c=bogus'), { dataset: '', point: -1, colorBy: '', query: '' });
+});
+
+test('a result and the card name the item: caption text, labels, id, file', async () => {
+  const { matchText, itemText } = await import('../src/ui/describe.js');
+  const items = createItems({ ids: ['a-1', 'a-2'], files: ['x/1.png', 'x/2.png'], labels: [{ colour: 'red' }, {}] });
+  const bytes = new TextEncoder().encode('firstsecond');
+  const captions = createCaptions(bytes, new Uint32Array([0, 5, 11]), new Uint32Array([0, 1]), 2);
+  const ctx = { I: 2, captions, items };
+  assert.equal(matchText(ctx, { p: 3, kind: 'caption' }), 'second');
+  assert.equal(matchText(ctx, { p: 0, kind: 'label' }), 'colour: red');
+  assert.equal(matchText(ctx, { p: 1, kind: 'id' }), 'a-2');
+  assert.equal(matchText(ctx, { p: 1, kind: 'file' }), 'x/2.png');
+  assert.equal(itemText(ctx, 0), 'id a-1 · file x/1.png');
+  assert.equal(itemText(ctx, 3), 'id a-2 · file x/2.png'); // a caption names its image
+  assert.equal(itemText({ ...ctx, items: null }, 0), '');
 });
