@@ -22,6 +22,8 @@ class Record:
     labels    ground-truth attributes, e.g. {"colour": "red", "shape": "circle"}
     box       the main object's box as fractions of width/height (x0, y0, x1, y1), if known
     extra     adapter-specific data kept for later stages (e.g. the demo world's written word)
+    file      the image's path relative to the dataset root, '/'-separated (shown in the explorer;
+              never an absolute path of the building machine)
     """
 
     id: str
@@ -30,6 +32,7 @@ class Record:
     labels: dict[str, str] = field(default_factory=dict)
     box: tuple[float, float, float, float] | None = None
     extra: dict = field(default_factory=dict)
+    file: str = ""
 
 
 @dataclass(frozen=True)

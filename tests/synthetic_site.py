@@ -96,6 +96,16 @@ def _captions(rng, cat_img, bg_img, caption_image) -> list[str]:
     return texts
 
 
+def _items(cat_img, bg_img) -> dict:
+    """items.json: per image an id, a file name relative to the (imagined) dataset root, labels."""
+    bgs = list(BACKGROUNDS)
+    n = len(cat_img)
+    labels = [{"colour": CATEGORIES[c][0], "shape": CATEGORIES[c][1], "background": bgs[b]}
+              for c, b in zip(cat_img.tolist(), bg_img.tolist())]
+    return {"ids": [f"syn-{i:06d}" for i in range(n)], "files": [f"images/{i:06d}.png" for i in range(n)],
+            "labels": labels}
+
+
 def _local_views(rng, pos, cat, modality, cluster, k: int, chunk: int = 1 << 16) -> dict[str, np.ndarray]:
     """Neighbours from the same category (near in cluster and x), their distances and local PCA."""
     n = len(pos)
@@ -179,7 +189,8 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
     """Write a complete synthetic site (data + explorer) into out_dir; return what tests need.
 
     Returns {"root", "dataset", "counts", "manifest", "hostile": {point: text},
-             "search": {"query", "point"}, "unicode": {"point", "text"}}.
+             "search": {"query", "point"}, "unicode": {"point", "text"},
+             "items": items.json's {"ids", "files", "labels"}}.
     """
     if n_points < 4:
         raise ValueError("n_points must be at least 4")
@@ -209,6 +220,8 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
     w.add_text("captions", texts)
     local = _local_views(rng, pos, category, modality, cluster, k)
     w.add_local_views(local, contract.DEFAULT_ROWS_PER_SHARD)
+    items = _items(cat_img, bg_img)
+    w.add_json("items.json", items)
     atlas = None
     if thumbs:
         pages = _atlas_pages(rng, base_cat, base_bg)
@@ -244,4 +257,5 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
         "hostile": {n_img + c: t for c, t in HOSTILE.items() if c < n_cap},
         "search": {"query": SEARCH_WORD, "point": search_point},
         "unicode": {"point": n_img + UNICODE[0], "text": UNICODE[1]} if UNICODE[0] < n_cap else None,
+        "items": items,
     }

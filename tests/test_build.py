@@ -92,7 +92,10 @@ def test_neighbours_share_attributes(demo_build):
     root, _, _ = demo_build
     data = root / "site" / "data" / "demo"
     m = json.loads((data / "manifest.json").read_text())
-    labels = json.loads((data / "items.json").read_text())["labels"]
+    items = json.loads((data / "items.json").read_text())
+    labels = items["labels"]
+    # file names relative to the dataset root: the demo world's generated names, no machine path
+    assert items["files"] == [f"images/{i}.png" for i in items["ids"]]
     k, rows = m["counts"]["K"], m["local"]["rows_per_shard"]
     agree = total = 0
     for s in range(m["local"]["shards"]):

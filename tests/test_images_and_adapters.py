@@ -71,6 +71,7 @@ def test_manifest_reports_every_bad_row(tmp_path):
     reasons = {(i.id, i.action): i.reason for i in col.issues}
     assert [r.id for r in col.records] == ["a", "g"]
     assert col.records[0].captions == ("a cat", "<script>alert(1)</script>")
+    assert col.records[0].file == "images/a.png"  # relative to the dataset root, never absolute
     assert len(col.records[1].captions[0]) == 1000
     assert "duplicate id" in reasons[("a", "skipped")]
     assert "outside the dataset root" in reasons[("b", "skipped")]
@@ -110,6 +111,7 @@ def test_folder_with_sidecars(tmp_path):
     col = collect_folder(tmp_path, "f")
     assert len(col.records) == 1 and col.records[0].labels == {"folder": "cats"}
     assert col.records[0].captions == ("a cat", "another cat")
+    assert col.records[0].file == "cats/1.png"
     assert col.issues[0].id == "cats/2.png" and "no caption file" in col.issues[0].reason
 
 

@@ -99,7 +99,8 @@ def build_record(row: dict, root: Path, source: str, issues: list[Issue]) -> Rec
         else:
             box = tuple(float(v) for v in box)
     extra = row.get("extra") if isinstance(row.get("extra"), dict) else {}
-    return Record(item_id, image, captions, labels, box, extra)
+    file = image.relative_to(root.resolve()).as_posix()
+    return Record(item_id, image, captions, labels, box, extra, file)
 
 
 class ItemLog:

@@ -44,7 +44,8 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
         if result.buffers:
             w.add_analysis_buffers(name, result.buffers, result.counts)
     w.add_json("items.json", {"ids": [rec.id for rec in col.records],
-                              "labels": [rec.labels for rec in col.records]})
+                              "labels": [rec.labels for rec in col.records],
+                              "files": [rec.file for rec in col.records]})
     meta = {
         "title": cfg.site.title,
         "legends": {"category": {"field": r["category_field"] or "", "names": r["category_names"]},

@@ -4,6 +4,8 @@ views), served under /repo/ and driven in Chromium. Hover, click, search and the
 from __future__ import annotations
 
 import io
+import json
+import re
 
 import numpy as np
 import pytest
@@ -33,7 +35,8 @@ def demo_site(tmp_path_factory):
     offsets = np.fromfile(data / "caption_offsets.bin", dtype="<u4")
     captions = [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]
     with serve_site(root / "site", prefix="/repo/") as url:
-        yield {"url": url, "captions": captions, "root": root / "site", "records": records}
+        yield {"url": url, "captions": captions, "root": root / "site", "records": records,
+               "items": json.loads((data / "items.json").read_text())}
 
 
 def test_demo_map_is_drawn_and_hover_shows_the_caption(page, demo_site):
@@ -63,6 +66,62 @@ def test_demo_click_opens_k_neighbours_and_search_finds_a_caption(page, demo_sit
     page.fill("#search-input", target)
     page.locator("#search-results li").first.wait_for(state="visible")
     assert target.lower() in page.locator("#search-results").inner_text().lower()
+    assert_clean(page, url)
+
+
+def _has_word(text: str, word: str) -> bool:
+    """`word` as a whole word of `text`, case-insensitively (letters and digits make words)."""
+    return re.search(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", text, re.IGNORECASE) is not None
+
+
+def test_demo_search_matches_whole_words_and_names_the_kinds(page, demo_site):
+    url = demo_site["url"]
+    open_explorer(page, url)
+    caps, items = demo_site["captions"], demo_site["items"]
+    page.fill("#search-input", "red")
+    page.wait_for_function("window.__atlas.state.query === 'red' && window.__atlas.state.matches")
+    matches = page.evaluate("window.__atlas.state.matches")
+    want_caps = [SIZE + c for c, t in enumerate(caps) if _has_word(t, "red")]
+    want_labels = [i for i, lab in enumerate(items["labels"]) if any(_has_word(v, "red") for v in lab.values())]
+    substring_only = [c for c, t in enumerate(caps) if "red" in t.lower() and not _has_word(t, "red")]
+    assert substring_only, "the demo world should have captions like 'checkered' to tell the two apart"
+    assert [m["p"] for m in matches if m["kind"] == "caption"] == want_caps
+    assert [m["p"] for m in matches if m["kind"] == "label"] == want_labels and want_labels
+    assert {m["kind"] for m in matches} == {"caption", "label"}
+    count = page.locator("#search-count").inner_text()
+    assert count == f"{len(want_caps)} captions · {len(want_labels)} images by label"
+    # the list tags each result with its kind and marks only the whole word
+    first = page.locator("#search-results li.hit").first
+    first.wait_for(state="visible")
+    marks = page.locator("#search-results mark").all_inner_texts()
+    assert marks and all(m.lower() == "red" for m in marks)
+    shown = page.locator("#search-results li.hit")
+    assert shown.first.get_attribute("data-kind") == "label"  # images first: they are fewer
+    assert shown.first.locator(".hit-kind").inner_text().lower() == "label"
+    assert shown.count() == min(100, len(matches))
+    # an id finds its image
+    page.fill("#search-input", items["ids"][7])
+    page.wait_for_function(f"window.__atlas.state.query === {json.dumps(items['ids'][7])} && window.__atlas.state.matches")
+    assert page.evaluate("window.__atlas.state.matches") == [{"p": 7, "kind": "id"}]
+    assert page.locator("#search-count").inner_text() == "1 id"
+    assert_clean(page, url)
+
+
+def test_demo_hover_card_shows_id_and_file_name(page, demo_site):
+    url = demo_site["url"]
+    items = demo_site["items"]
+    # file names are relative to the dataset root: never a path of the building machine
+    assert all(f == f"images/{i}.png" for i, f in zip(items["ids"], items["files"]))
+    open_explorer(page, url)
+    hit = find_pickable(page, range(0, SIZE))
+    page.mouse.move(hit["x"], hit["y"])
+    card = page.locator("#card .card-item")
+    card.wait_for(state="visible")
+    i = hit["i"]
+    assert card.inner_text() == f"id {items['ids'][i]} · file {items['files'][i]}"
+    page.mouse.click(hit["x"], hit["y"])
+    page.locator("#local .focus-item").wait_for(state="visible")
+    assert page.locator("#local .focus-item").inner_text() == f"id {items['ids'][i]} · file {items['files'][i]}"
     assert_clean(page, url)
 
 

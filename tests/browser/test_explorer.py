@@ -4,6 +4,7 @@ served under /repo/. Each test also checks: no console errors, no request off th
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -112,18 +113,45 @@ def test_search_lights_up_matches_and_selecting_one_selects_the_point(page, base
     results = page.locator("#search-results li")
     results.first.wait_for(state="visible")
     assert results.count() == 1
-    assert page.locator("#search-count").inner_text() == "1 match"
-    assert page.evaluate("window.__atlas.state.matches.length") == 1
+    assert page.locator("#search-count").inner_text() == "1 caption"
+    assert page.evaluate("window.__atlas.state.matches") == [{"p": site["search"]["point"], "kind": "caption"}]
     results.first.click()
     page.wait_for_function(f"window.__atlas.state.selected === {site['search']['point']}")
     _wait_local(page, site["search"]["point"])
     assert "q=unicorn" in page.url
-    # a broader query: many matches, all of them containing every word
+    # a broader query: images by label, then captions, each holding every word as a word
     page.fill("#search-input", "red circle")
     page.wait_for_function("window.__atlas.state.query === 'red circle' && window.__atlas.state.matches")
     matches = page.evaluate("window.__atlas.state.matches")
-    expected = [c for c, t in enumerate(site["captions"]) if "red" in t.lower() and "circle" in t.lower()]
-    assert matches == expected and len(matches) > 10
+    n_img, labels = site["counts"]["I"], site["items"]["labels"]
+    images = [{"p": i, "kind": "label"} for i, lab in enumerate(labels) if (lab["colour"], lab["shape"]) == ("red", "circle")]
+    words = lambda t: set(re.findall(r"[^\W_]+", t.lower()))  # noqa: E731
+    captions = [{"p": n_img + c, "kind": "caption"} for c, t in enumerate(site["captions"]) if {"red", "circle"} <= words(t)]
+    assert matches == images + captions and len(images) > 10 and len(captions) > 10
+    assert page.locator("#search-count").inner_text() == f"{len(captions):,} captions · {len(images):,} images by label"
+    assert_clean(page, base_url)
+
+
+def test_search_finds_an_image_by_id_or_file_name_and_hover_shows_both(page, base_url, site):
+    open_explorer(page, base_url)
+    ids, files = site["items"]["ids"], site["items"]["files"]
+    for query, kind, count in ((ids[42], "id", "1 id"), (files[42], "file", "1 file name")):
+        page.fill("#search-input", query)
+        page.wait_for_function(f"window.__atlas.state.query === {query!r} && window.__atlas.state.matches")
+        assert page.evaluate("window.__atlas.state.matches") == [{"p": 42, "kind": kind}]
+        assert page.locator("#search-count").inner_text() == count
+        li = page.locator("#search-results li.hit")
+        assert li.get_attribute("data-kind") == kind and query in li.inner_text()
+    page.locator("#search-results li.hit").first.click()
+    _wait_local(page, 42)
+    assert page.locator("#local .focus-item").inner_text() == f"id {ids[42]} · file {files[42]}"
+    open_explorer(page, base_url)  # a fresh view: no panel, no flight
+    hit = find_pickable(page, range(site["counts"]["I"] + 30, site["counts"]["I"] + 400))
+    page.mouse.move(hit["x"], hit["y"])
+    item = page.locator("#card .card-item")
+    item.wait_for(state="visible")
+    img = site["caption_image"][hit["i"] - site["counts"]["I"]]
+    assert item.inner_text() == f"id {ids[img]} · file {files[img]}"  # a caption shows its image's
     assert_clean(page, base_url)
 
 

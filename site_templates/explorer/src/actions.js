@@ -1,9 +1,9 @@
 /**
  * What the reader can do, as functions of the store: select a point (and fly to it), colour by
- * a field, search captions. Each keeps the URL hash in step (router.js).
+ * a field, search captions, labels, ids and file names. Each keeps the URL hash in step (router.js).
  */
 import { formatHash } from './router.js';
-import { matchCaptions } from './search.js';
+import { searchAll } from './search.js';
 import { loadBuffer } from './data/buffers.js';
 import { panelShift, readGeometry } from './ui/geometry.js';
 
@@ -73,8 +73,9 @@ export function createActions(app) {
     }
     await app.textReady;
     if (store.get().query !== query) return;
-    const matches = matchCaptions(ctx.captions.lowered(), query);
-    scene.setMatches(matches.map((c) => I + c));
+    const items = ctx.items ? ctx.items.lowered() : null;
+    const matches = searchAll({ I, captions: ctx.captions.lowered(), items }, query);
+    scene.setMatches(matches.map((m) => m.p));
     store.set({ matches });
     renderer.invalidate();
   }

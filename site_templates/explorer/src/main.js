@@ -5,7 +5,7 @@
  *
  * Load order (what the reader waits for): index.json -> manifest.json -> positions, modality,
  * category (8 bytes per point) -> first frame. Then, in the background: the caption mapping and
- * text, and — only when asked for — cluster colours and local-view shards.
+ * text, items.json (ids, file names, labels), and — only when asked for — cluster colours and local-view shards.
  */
 import './app.css';
 import { createStore, initialState } from './state.js';
@@ -13,6 +13,8 @@ import { loadIndex, loadManifest, SchemaError, resolveUrl } from './data/manifes
 import { loadBuffer, fetchArrayBuffer } from './data/buffers.js';
 import { createShardLoader } from './data/shards.js';
 import { createCaptions } from './data/captions.js';
+import { createItems } from './data/items.js';
+import { fetchJSON } from './data/fetch.js';
 import { createRenderer } from './gl/renderer.js';
 import { createCamera, project } from './gl/camera.js';
 import { createScene } from './gl/scene.js';
@@ -26,6 +28,7 @@ import { createLegend } from './ui/legend.js';
 import { createPreview } from './ui/preview.js';
 import { createLocalView } from './ui/local-view.js';
 import { createSearchBox } from './ui/search-box.js';
+import { matchText } from './ui/describe.js';
 import { attachHelp, datasetPicker, setStatus, showError } from './ui/chrome.js';
 
 const $ = (id) => document.getElementById(id);
@@ -60,6 +63,17 @@ async function loadGlobalView(view) {
     ['positions', 'modality', 'category'].map((name) => loadBuffer(manifest, baseUrl, name)));
   atlas.marks.data = performance.now();
   return { entry, manifest, baseUrl, positions, modality, category };
+}
+
+/** items.json (ids, file names, labels) where the dataset has one; null if absent or unreadable. */
+async function loadItems(manifest, baseUrl) {
+  if (!manifest.files || !manifest.files['items.json']) return null;
+  try {
+    return createItems(await fetchJSON(resolveUrl('items.json', baseUrl)));
+  } catch (err) {
+    console.warn('items.json:', err.message);
+    return null;
+  }
 }
 
 async function start() {
@@ -107,7 +121,7 @@ async function start() {
 
   // -- context shared by the UI ------------------------------------------------------------
   const legends = manifest.legends || {};
-  const ctx = { I, captions: null, category, categoryNames: legends.category && legends.category.names };
+  const ctx = { I, captions: null, items: null, category, categoryNames: legends.category && legends.category.names };
   const colorValues = { modality, category, cluster: null };
   const colorIndex = (p) => {
     const mode = store.get().colorBy;
@@ -152,8 +166,8 @@ async function start() {
   });
   const searchBox = createSearchBox({ input: $('search-input'), list: $('search-results'), count: $('search-count') }, {
     onQuery: search,
-    onPick: (c) => { searchBox.hide(); select(I + c); },
-    textOf: (c) => ctx.captions.text(c),
+    onPick: (p) => { searchBox.hide(); select(p); },
+    textOf: (m) => matchText(ctx, m),
   });
   attachInput({ ...app, preview }, { select, setColor, search });
   connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, colorValues, legendNames });
@@ -165,12 +179,14 @@ async function start() {
   // -- background loading, then restore the rest of the view from the URL ----------------------
   if (view.colorBy && view.colorBy !== 'modality') await setColor(view.colorBy);
   if (view.point >= 0) select(view.point, { push: false });
-  const [captionImage, offsets, text] = await Promise.all([
+  const [captionImage, offsets, text, items] = await Promise.all([
     loadBuffer(manifest, baseUrl, 'caption_image'),
     loadBuffer(manifest, baseUrl, 'caption_offsets'),
     fetchArrayBuffer(resolveUrl(manifest.texts.captions.file, baseUrl)),
+    loadItems(manifest, baseUrl),
   ]);
   ctx.captions = createCaptions(new Uint8Array(text), offsets, captionImage, I);
+  ctx.items = items;
   store.set({ textReady: true });
   resolveText(atlas);
   if (view.query) search(view.query);

@@ -1,43 +1,81 @@
 /**
- * Caption search: pure functions, unit-tested.
+ * Search: pure functions, unit-tested.
  *
- * A query is split into words; a caption matches when it contains every word (case-insensitive
- * substring), so "red cir" finds "a red circle". Results keep caption order.
+ * A query is split into words (runs of Unicode letters, digits and combining marks); a text
+ * matches when it contains every word as a whole word, case-insensitively: "red" finds
+ * "a red circle" and "Red square", not "checkered" or "reddish". Searched: caption texts, and
+ * per image its label values, dataset id and file name (an image counts once, by the first of
+ * those kinds that matches). Results list images (by label, id, file name) before captions, as
+ * they are fewer and would drop out of a long list; point order within each kind.
  */
 
+const WORD_CHAR = '[\\p{L}\\p{N}\\p{M}]';
+const WORD = new RegExp(`${WORD_CHAR}+`, 'gu');
+
+/** The query's words, lower-cased (NFC, so "café" typed either way is one word). */
 export function tokenize(query) {
-  return String(query || '')
-    .toLowerCase()
-    .split(/[\s,.;:!?"'()]+/u)
-    .filter(Boolean);
+  return String(query || '').normalize('NFC').toLowerCase().match(WORD) || [];
 }
 
-/** Indices of `lowered` (already lower-cased texts) that contain every token. */
+/** A regex for `word` (word characters only, so nothing to escape) standing as a whole word. */
+function wholeWord(word, flags) {
+  return new RegExp(`(?<!${WORD_CHAR})${word}(?!${WORD_CHAR})`, flags);
+}
+
+/** A test for lower-cased texts holding every word of `query`, or null for an empty query. */
+export function wordMatcher(query) {
+  const res = tokenize(query).map((t) => wholeWord(t, 'u'));
+  return res.length ? (lowered) => res.every((re) => re.test(lowered)) : null;
+}
+
+/** Indices of `lowered` (already lower-cased texts) that hold every word of `query`. */
 export function matchCaptions(lowered, query) {
-  const tokens = tokenize(query);
-  if (tokens.length === 0) return [];
+  const test = wordMatcher(query);
   const out = [];
-  for (let c = 0; c < lowered.length; c++) {
-    const text = lowered[c];
-    let ok = true;
-    for (const t of tokens) {
-      if (!text.includes(t)) { ok = false; break; }
-    }
-    if (ok) out.push(c);
-  }
+  if (test) for (let c = 0; c < lowered.length; c++) if (test(lowered[c])) out.push(c);
   return out;
 }
 
-/** Character ranges [start, end) in `text` where any token occurs, merged, for highlighting. */
+/** What can match, in the order the count line names them. */
+export const KINDS = [
+  { kind: 'caption', one: 'caption', many: 'captions' },
+  { kind: 'label', one: 'image by label', many: 'images by label' },
+  { kind: 'id', one: 'id', many: 'ids' },
+  { kind: 'file', one: 'file name', many: 'file names' },
+];
+
+/**
+ * Matches of `query`: [{p, kind}], images by kind first, then captions (points I + c).
+ * `index` = {I, captions: lowered caption texts, items: null or {labels, ids, files}: lowered
+ * texts per image}.
+ */
+export function searchAll(index, query) {
+  const test = wordMatcher(query);
+  if (!test) return [];
+  const byKind = { label: [], id: [], file: [] };
+  const items = index.items;
+  for (let i = 0; items && i < items.ids.length; i++) {
+    const kind = test(items.labels[i]) ? 'label' : test(items.ids[i]) ? 'id' : test(items.files[i]) ? 'file' : '';
+    if (kind) byKind[kind].push({ p: i, kind });
+  }
+  const captions = matchCaptions(index.captions, query).map((c) => ({ p: index.I + c, kind: 'caption' }));
+  return [...byKind.label, ...byKind.id, ...byKind.file, ...captions];
+}
+
+/** "12 captions · 4 images by label · 1 id", or "no matches". */
+export function countText(matches) {
+  const n = {};
+  for (const m of matches) n[m.kind] = (n[m.kind] || 0) + 1;
+  const parts = KINDS.filter((k) => n[k.kind])
+    .map((k) => `${n[k.kind].toLocaleString('en-US')} ${n[k.kind] === 1 ? k.one : k.many}`);
+  return parts.length ? parts.join(' · ') : 'no matches';
+}
+
+/** Character ranges [start, end) in `text` where a query word stands as a whole word, merged. */
 export function highlightRanges(text, query) {
-  const lower = text.toLowerCase();
   const ranges = [];
   for (const t of tokenize(query)) {
-    let i = lower.indexOf(t);
-    while (i !== -1) {
-      ranges.push([i, i + t.length]);
-      i = lower.indexOf(t, i + t.length);
-    }
+    for (const m of String(text).matchAll(wholeWord(t, 'giu'))) ranges.push([m.index, m.index + m[0].length]);
   }
   ranges.sort((a, b) => a[0] - b[0]);
   const merged = [];

@@ -31,6 +31,6 @@ export const initialState = {
   selected: -1, // clicked point (local view open)
   local: null, // {point, neighbours, local_xy, local_dist, local_evr} of `selected`
   query: '',
-  matches: null, // caption indices matching `query`, or null when no search
+  matches: null, // [{p, kind}] matching `query` (search.js), or null when no search
   textReady: false, // captions loaded
 };

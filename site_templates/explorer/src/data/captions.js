@@ -24,7 +24,7 @@ export function captionRange(captionImage, i) {
 
 /**
  * Text store over the raw bytes. Strings are decoded on demand (hover reads a handful);
- * `lowered()` decodes all of them once, lower-cased, for search.
+ * `lowered()` decodes all of them once, lower-cased (NFC), for search.
  */
 export function createCaptions(bytes, offsets, captionImage, imageCount) {
   const decoder = new TextDecoder('utf-8');
@@ -51,7 +51,7 @@ export function createCaptions(bytes, offsets, captionImage, imageCount) {
     lowered() {
       if (!lower) {
         lower = new Array(store.count);
-        for (let c = 0; c < store.count; c++) lower[c] = store.text(c).toLowerCase();
+        for (let c = 0; c < store.count; c++) lower[c] = store.text(c).normalize('NFC').toLowerCase();
       }
       return lower;
     },

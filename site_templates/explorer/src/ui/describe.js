@@ -35,3 +35,18 @@ export function pointText(ctx, p) {
   const caps = ctx.captions.ofImage(p);
   return caps.length ? ctx.captions.text(caps[0]) : '';
 }
+
+/** The text a search result shows: the caption, or the image's labels, id or file name. */
+export function matchText(ctx, { p, kind }) {
+  if (kind === 'caption') return ctx.captions ? ctx.captions.text(p - ctx.I) : '';
+  if (!ctx.items) return '';
+  return kind === 'label' ? ctx.items.labelText(p) : kind === 'id' ? ctx.items.id(p) : ctx.items.file(p);
+}
+
+/** "id demo-0-000012 · file images/demo-0-000012.png" for the image of point p ('' if unknown). */
+export function itemText(ctx, p) {
+  const img = pointImage(ctx, p);
+  if (!ctx.items || img < 0) return '';
+  const id = ctx.items.id(img), file = ctx.items.file(img);
+  return [id && `id ${id}`, file && `file ${file}`].filter(Boolean).join(' · ');
+}

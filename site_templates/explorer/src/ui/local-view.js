@@ -4,7 +4,7 @@
  * distances. Clicking a neighbour moves there; hovering one highlights it in the 3D view.
  */
 import { el, clear } from './dom.js';
-import { pointImage, pointLabel, pointText, categoryName } from './describe.js';
+import { pointImage, pointLabel, pointText, categoryName, itemText } from './describe.js';
 import { colorOf } from '../gl/palette.js';
 
 const pct = (x) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
@@ -99,6 +99,7 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
           el('div', { class: 'focus-label' }, [
             el('span', { class: `kind kind-${p < ctx.I ? 'image' : 'caption'}`, text: p < ctx.I ? 'image' : 'caption' }),
             ` ${pointLabel(ctx, p)}`, cat ? el('span', { class: 'cat', text: cat }) : null]),
+          itemText(ctx, p) ? el('div', { class: 'item-ref focus-item', text: itemText(ctx, p) }) : null,
           el('div', { class: 'focus-text', text: pointText(ctx, p) || (ctx.captions ? '' : 'loading captions…') }),
         ]),
       ]);

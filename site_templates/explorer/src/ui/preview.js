@@ -1,9 +1,9 @@
 /**
- * Hover card: the thumbnail and caption(s) of the point under the cursor. For an image, its
+ * Hover card: the thumbnail, dataset id, file name and caption(s) of the point under the cursor. For an image, its
  * captions; for a caption, its own text first (highlighted), then its image's other captions.
  */
 import { el, clear } from './dom.js';
-import { pointImage, pointLabel, categoryName } from './describe.js';
+import { pointImage, pointLabel, categoryName, itemText } from './describe.js';
 
 const MAX_CAPTIONS = 5;
 const THUMB_PX = 96;
@@ -11,8 +11,9 @@ const THUMB_PX = 96;
 export function createPreview(root, { thumbs, ctx }) {
   const thumb = thumbs.make(-1, THUMB_PX, 'thumb card-thumb');
   const label = el('div', { class: 'card-label' });
+  const ref = el('div', { class: 'item-ref card-item' }); // dataset id and file name
   const list = el('ul', { class: 'card-captions' });
-  clear(root).append(thumb, el('div', { class: 'card-body' }, [label, list]));
+  clear(root).append(thumb, el('div', { class: 'card-body' }, [label, ref, list]));
   let shown = -1;
 
   function fill(p) {
@@ -23,6 +24,8 @@ export function createPreview(root, { thumbs, ctx }) {
     clear(label).append(el('span', { class: `kind kind-${p < ctx.I ? 'image' : 'caption'}`, text: p < ctx.I ? 'image' : 'caption' }),
       ` ${pointLabel(ctx, p).replace(/^(image|caption) /, '#')}`,
       cat ? el('span', { class: 'cat', text: cat }) : null);
+    ref.textContent = itemText(ctx, p);
+    ref.hidden = !ref.textContent;
     clear(list);
     if (!ctx.captions) {
       list.append(el('li', { class: 'muted', text: 'loading captions…' }));

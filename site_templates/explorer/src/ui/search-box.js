@@ -1,12 +1,14 @@
 /**
- * Search box: typing (debounced) sets the query; results list the matching captions with the
- * matched words marked. Arrow keys move through results, Enter or click selects one.
+ * Search box: typing (debounced) sets the query; results list the matches (images by label, id
+ * or file name, then captions), each tagged with its kind and the matched words marked.
+ * Arrow keys move through results, Enter or click selects one.
  */
 import { el, clear, markedText } from './dom.js';
-import { highlightRanges } from '../search.js';
+import { highlightRanges, countText } from '../search.js';
 
 const SHOW = 100;
 const DEBOUNCE_MS = 150;
+const TAG = { caption: 'caption', label: 'label', id: 'id', file: 'file' };
 
 export function createSearchBox({ input, list, count }, { onQuery, onPick, textOf }) {
   let timer = 0;
@@ -28,7 +30,7 @@ export function createSearchBox({ input, list, count }, { onQuery, onPick, textO
       e.preventDefault();
       clearTimeout(timer);
       const target = items[Math.max(active, 0)];
-      if (target) onPick(Number(target.dataset.caption));
+      if (target) onPick(Number(target.dataset.point));
       else onQuery(input.value.trim());
     } else if (e.key === 'Escape') {
       input.value = '';
@@ -37,7 +39,7 @@ export function createSearchBox({ input, list, count }, { onQuery, onPick, textO
   });
 
   return {
-    /** Show `matches` (caption indices) for `query`; null hides the list. */
+    /** Show `matches` ([{p, kind}]) for `query`; null hides the list. */
     render(query, matches) {
       if (input.value.trim() !== query && document.activeElement !== input) input.value = query;
       clear(list);
@@ -48,16 +50,17 @@ export function createSearchBox({ input, list, count }, { onQuery, onPick, textO
         count.textContent = '';
         return;
       }
-      count.textContent = `${matches.length.toLocaleString('en-US')} match${matches.length === 1 ? '' : 'es'}`;
-      for (const c of matches.slice(0, SHOW)) {
-        const text = textOf(c);
-        const li = el('li', { dataset: { caption: String(c) }, onmousedown: (e) => { e.preventDefault(); onPick(c); } },
-          [markedText(text, highlightRanges(text, query))]);
+      count.textContent = countText(matches);
+      for (const m of matches.slice(0, SHOW)) {
+        const text = textOf(m);
+        const li = el('li', { class: `hit hit-${m.kind}`, dataset: { point: String(m.p), kind: m.kind },
+          onmousedown: (e) => { e.preventDefault(); onPick(m.p); } },
+        [el('span', { class: 'hit-kind', text: TAG[m.kind] }), markedText(text, highlightRanges(text, query))]);
         items.push(li);
         list.append(li);
       }
       if (matches.length > SHOW) list.append(el('li', { class: 'muted', text: `… ${matches.length - SHOW} more (refine the search)` }));
-      if (matches.length === 0) list.append(el('li', { class: 'muted', text: 'no caption matches' }));
+      if (matches.length === 0) list.append(el('li', { class: 'muted', text: 'no matches' }));
       list.hidden = false;
     },
     hide() { list.hidden = true; },
