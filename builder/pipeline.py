@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from builder import contract
 from builder.analyses import registry as analyses
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.clock import StageClock
+from builder.progress import progress_bar
 from builder.compute import clusters, local_views, metrics, neighbours, projection
 from builder.compute.embed import encode_image_batch, encode_texts
 from builder.config import Config
@@ -61,7 +61,7 @@ class Build:
         return self.clock.stages
 
     def bar(self, total: int, desc: str):
-        return tqdm(total=total, desc=desc, unit="it", disable=not self.progress, leave=False, dynamic_ncols=True)
+        return progress_bar(total=total, desc=desc, progress=self.progress)
 
 
 # -- stages ---------------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def compute_all(b: Build) -> dict:
     spec = resolve(cfg.model, cfg.base_dir)
     check_model_files(spec)  # a missing checkpoint fails before any dataset work
     with b.stage("collect") as e:
-        col = collect(cfg, b.cache.root)
+        col = collect(cfg, b.cache.root, progress=b.progress)
         e["items"] = col.read
     fail_if_strict(cfg, col)
     if not col.records:

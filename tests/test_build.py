@@ -238,3 +238,44 @@ def test_clamped_parameters_are_recorded_with_the_values_used(tmp_path):
     assert on_disk["parameters"] == report["parameters"]
     method = (tmp_path / "s" / "method.html").read_text(encoding="utf-8")
     assert "local.k 30 → 8, projection.n_neighbors 15 → 8, cluster.n_clusters 12 → 9" in method.replace("\\", "")
+
+
+def _build_stderr(tmp_path, name: str, *extra: str, tty: bool) -> str:
+    """stderr of a small real build, to a pseudo-terminal (`tty`) or to a pipe."""
+    import pty
+
+    args = [sys.executable, "-m", "builder", "build", "--demo-size", "40", "--workers", "0",
+            "--out", str(tmp_path / name), "--cache-dir", str(tmp_path / f"cache-{name}"), *extra]
+    if not tty:
+        return subprocess.run(args, capture_output=True, text=True, timeout=600, check=True).stderr
+    import fcntl
+    import struct
+    import termios
+
+    parent, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))  # a 120-column terminal
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=child)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(parent, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=600) == 0
+    os.close(parent)
+    return b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")  # the terminal's own line ends
+
+
+@pytest.mark.slow
+def test_progress_bars_only_on_a_terminal_and_never_with_no_progress(tmp_path):
+    on_tty = _build_stderr(tmp_path, "a", tty=True)
+    assert "demo world seed 0" in on_tty and "\r" in on_tty  # the bars are drawn on a terminal
+    quiet = _build_stderr(tmp_path, "b", "--no-progress", tty=True)
+    piped = _build_stderr(tmp_path, "c", tty=False)
+    for err in (quiet, piped):
+        assert "[collect]" in err and "[umap]" in err  # stage timings are still printed
+        assert "\r" not in err and "demo world seed" not in err and "img/s" not in err

@@ -12,15 +12,16 @@ from builder.config import Config
 from builder.records import Collection
 
 
-def collect(cfg: Config, cache_root: Path) -> Collection:
-    """Read the dataset named by `cfg.dataset` (the demo world is generated into the cache)."""
+def collect(cfg: Config, cache_root: Path, progress: bool = True) -> Collection:
+    """Read the dataset named by `cfg.dataset` (the demo world is generated into the cache, with
+    a progress bar unless `progress` is false)."""
     d = cfg.dataset
     if d.kind == "demo":
         from builder.datasets import demo
         from builder.datasets.manifest import collect_manifest
 
         root = cache_root / "demo-world" / f"seed{d.seed}-n{d.size}"
-        manifest = demo.materialise(root, size=d.size, seed=d.seed)
+        manifest = demo.materialise(root, size=d.size, seed=d.seed, progress=progress)
         col = collect_manifest(manifest, d.slug, d.limit, d.seed, label_prompts=demo.label_prompts(),
                                description=f"procedural demo world: {d.size} images, seed {d.seed}",
                                strict=cfg.strict)

@@ -299,7 +299,8 @@ def _write_one(args: tuple[Path, int, int, int]) -> dict:
             "box": meta["box"], "extra": {"word": meta["word"]}}
 
 
-def materialise(root: Path, size: int = 5000, seed: int = 0, image_size: int = 128, workers: int = 0) -> Path:
+def materialise(root: Path, size: int = 5000, seed: int = 0, image_size: int = 128, workers: int = 0,
+                progress: bool = True) -> Path:
     """Write `size` demo items of `seed` under `root`; returns root/manifest.jsonl.
 
     Writes root/images/<id>.png and root/manifest.jsonl (one JSON object per line: id, image
@@ -308,7 +309,7 @@ def materialise(root: Path, size: int = 5000, seed: int = 0, image_size: int = 1
     names and renamed, so an interrupted run never leaves a half-written file. `workers` > 1
     renders in that many processes (0: one process; on 2 cores the gain is small).
     """
-    from tqdm import tqdm
+    from builder.progress import progress_bar
 
     root = Path(root)
     manifest = root / "manifest.jsonl"
@@ -323,14 +324,14 @@ def materialise(root: Path, size: int = 5000, seed: int = 0, image_size: int = 1
             stale.unlink()
         partial.write_text(json.dumps(params))
     jobs = [(root, seed, i, image_size) for i in range(size)]
-    bar = dict(total=size, desc=f"demo world seed {seed}", unit="img")
+    bar = dict(total=size, desc=f"demo world seed {seed}", unit="img", progress=progress)
     if workers > 1:
         import multiprocessing as mp
 
         with mp.get_context("spawn").Pool(workers) as pool:
-            rows = list(tqdm(pool.imap(_write_one, jobs, chunksize=64), **bar))
+            rows = list(progress_bar(pool.imap(_write_one, jobs, chunksize=64), **bar))
     else:
-        rows = [_write_one(j) for j in tqdm(jobs, **bar)]
+        rows = [_write_one(j) for j in progress_bar(jobs, **bar)]
     tmp = manifest.with_name(manifest.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         for row in rows:

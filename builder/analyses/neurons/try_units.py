@@ -18,7 +18,7 @@ def write_unit_images(cfg: Config, out_dir: Path, progress: bool = True) -> tupl
     """One optimised image per unit of cfg.neurons (many units per batch); returns the rows of
     activations.json and the optimisation time in seconds."""
     from PIL import Image
-    from tqdm import tqdm
+    from builder.progress import progress_bar
 
     from builder.analyses.neurons.analysis import choose_units, recipe_for
     from builder.compute import neurons as N
@@ -31,7 +31,7 @@ def write_unit_images(cfg: Config, out_dir: Path, progress: bool = True) -> tupl
     recipe = recipe_for(lm, cfg.neurons)
     jobs = N.make_jobs(chosen, cfg.neurons.seed)
     total = len(N.plan_batches(jobs, cfg.neurons.batch_size)) * recipe.steps
-    with tqdm(total=total, desc=f"{len(jobs)} units", unit="step", disable=not progress) as bar:
+    with progress_bar(total=total, desc=f"{len(jobs)} units", unit="step", progress=progress) as bar:
         out = N.visualise(lm.model, probes_for(lm.model), jobs, recipe, cfg.neurons.batch_size, lm.device,
                           on_step=bar.update)
     images = N.to_uint8(out["images"])
