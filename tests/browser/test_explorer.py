@@ -245,3 +245,13 @@ def test_works_at_the_site_root_too(page, site):
         assert page.evaluate("window.__atlas.pointCount") == site["counts"]["N"]
         assert page.locator("a.home").get_attribute("href") == "../index.html"
         assert_clean(page, url)
+
+
+def test_opened_from_a_file_it_says_how_to_serve_it(page, site):
+    """file:// pages may not fetch their data; the explorer says in one sentence what to do."""
+    page.goto((site["root"] / "explorer" / "index.html").as_uri())
+    page.wait_for_function("window.__atlas && window.__atlas.error !== null", timeout=15_000)
+    error = page.locator("#error")
+    error.wait_for(state="visible")
+    text = error.inner_text()
+    assert "python -m builder serve" in text and "Failed to fetch" not in text

@@ -29,7 +29,7 @@ import { createPreview } from './ui/preview.js';
 import { createLocalView } from './ui/local-view.js';
 import { createSearchBox } from './ui/search-box.js';
 import { matchText } from './ui/describe.js';
-import { attachHelp, datasetPicker, setStatus, showError } from './ui/chrome.js';
+import { attachHelp, datasetPicker, setStatus, showError, startupError } from './ui/chrome.js';
 
 const $ = (id) => document.getElementById(id);
 const timings = { hover: [], click: [], clickParts: [], frame: [] };
@@ -196,7 +196,8 @@ start().catch((err) => {
   atlas.error = String(err && err.message ? err.message : err);
   store.set({ status: 'error', error: atlas.error });
   const schema = err instanceof SchemaError;
-  showError($('error'), schema ? 'This dataset cannot be shown' : 'The explorer failed to start', atlas.error);
+  const shown = startupError(location.protocol, atlas.error, schema);
+  showError($('error'), shown.title, shown.message);
   setStatus($('status'), 'error');
   if (schema) console.warn(atlas.error);
   else console.error(err);

@@ -42,3 +42,19 @@ export function showError(node, title, message) {
   clear(node).append(el('h2', { text: title }), el('p', { text: message }));
   node.hidden = false;
 }
+
+/**
+ * What to tell the reader when the explorer cannot start. Opened from file:// the browser
+ * refuses every fetch of the site's data ("Failed to fetch"): say, in one sentence, how to serve it.
+ */
+export function startupError(protocol, message, schema = false) {
+  if (protocol === 'file:') {
+    return {
+      title: 'This explorer needs to be served',
+      message: 'Browsers do not let a page opened from a file read its data: in the site folder run '
+        + '`python -m builder serve --dir .` (or any static server, e.g. `python -m http.server`) '
+        + 'and open the address it prints.',
+    };
+  }
+  return { title: schema ? 'This dataset cannot be shown' : 'The explorer failed to start', message };
+}
