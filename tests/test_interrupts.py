@@ -30,16 +30,31 @@ PROGRESS = re.compile(r"embed images:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 
 
 class Watched:
-    """A build in its own process group; a thread collects its stderr (progress bars included)."""
+    """A build in its own process group, its stderr on a pseudo-terminal (as a user's, so the
+    progress bars are drawn); a thread collects what it writes."""
 
     def __init__(self, args: list[str], env: dict | None = None) -> None:
+        import fcntl
+        import pty
+        import struct
+        import termios
+
+        self._master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
         self.proc = subprocess.Popen([sys.executable, "-m", "builder", "build", *args], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, start_new_session=True, env=env)
+                                     stderr=slave, start_new_session=True, env=env)
+        os.close(slave)
         self.text = ""
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        while chunk := os.read(self.proc.stderr.fileno(), 65536):
+        while True:
+            try:
+                chunk = os.read(self._master, 65536)
+            except OSError:  # the build closed the terminal
+                return
+            if not chunk:
+                return
             self.text += chunk.decode("utf-8", "replace")
 
     def wait_for(self, pred, timeout: float = 300) -> None:
