@@ -100,16 +100,16 @@ class Collection:
         have, ties going to the field that appears first. None when no field qualifies."""
         from builder.errors import ConfigError
 
-        fields = [f for f in self.label_fields() if len(self.label_counts(f)) >= 2]
+        counts = {f: self.label_counts(f) for f in self.label_fields()}
+        fields = [f for f, c in counts.items() if len(c) >= 2]
         if preferred:
             if preferred not in fields:
                 raise ConfigError(f"category_field = {preferred!r} is not a label field with at least two values in "
-                                  f"this dataset (label fields: {', '.join(self.label_fields()) or 'none'})")
+                                  f"this dataset (label fields: {', '.join(counts) or 'none'})")
             return preferred
         if not fields:
             return None
-        coverage = {f: sum(self.label_counts(f).values()) for f in fields}
-        return max(fields, key=lambda f: (coverage[f], -fields.index(f)))
+        return max(fields, key=lambda f: (sum(counts[f].values()), -fields.index(f)))
 
     def categories(self, field: str | None, none_bucket: bool = True) -> tuple[list[str], np.ndarray]:
         """(names, int64[I] index of each image's value).
