@@ -24,6 +24,8 @@ import torch
 from PIL import Image, ImageOps
 
 from builder.analyses import AnalysisContext, AnalysisOutput
+from builder.analyses import support as S
+from builder.analyses.saliency import claims as saliency_claims
 from builder.analyses.saliency import pages
 from builder.analyses.saliency.prompts import ROLE_NAMES, prompt_set, select_images
 from builder.compute import saliency as sal
@@ -73,6 +75,8 @@ def output(ctx: AnalysisContext, result: dict, cached: bool) -> AnalysisOutput:
     svg = pages.deletion_svg(index["metrics"])
     if svg:
         site_pages["saliency/deletion.svg"] = svg
+    claims = saliency_claims.claims(index, index["metrics"])
+    metrics["claims"] = S.claims_report(claims, dict.fromkeys(claims, "saliency/index.md"))
     return AnalysisOutput(files=files, buffers={"maps": maps, "tokens": tokens}, counts=counts, pages=site_pages,
                           metrics=metrics, cached=cached, bundled=PAGE_SCRIPTS)
 
