@@ -79,6 +79,7 @@ def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_
     stands before the artifacts' sizes are added to it."""
     from builder.render import pages
     from builder.render.docs import SITE_SCRIPTS, render_docs
+    from builder.render.home import home_page
     from builder.render.site import explorer_files, page_assets
 
     generated: dict = dict(pages.report_pages(report))
@@ -86,7 +87,9 @@ def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_
     for name, result in r["analyses"].items():
         generated.update(result.pages)
         generated.update(page_assets(result.bundled, cache_root))
-    writer.add_files(render_docs(CONTENT_DIR, generated, cfg.site.title))
+    home = CONTENT_DIR / "index.md"
+    replace = {"index.md": home_page(home.read_text(encoding="utf-8"), report)} if home.is_file() else {}
+    writer.add_files(render_docs(CONTENT_DIR, generated, cfg.site.title, replace=replace))
     slug = cfg.dataset.slug
     manifest = add_data(writer, cfg, r)
     report["artifacts"] = {"bytes_per_point_global": sum(
