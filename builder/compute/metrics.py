@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+VERSION = 1  # bump when retrieval_recall or the zero-shot scores change for the same inputs (the metrics stage is cached)
+
 
 def _topk_hits(scores: np.ndarray, relevant: list[np.ndarray] | np.ndarray, ks) -> dict[int, float]:
     """Share of rows whose top-k columns contain a relevant column, for each k."""

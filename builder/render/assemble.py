@@ -12,7 +12,7 @@ from builder import resources
 from builder.config import Config
 from builder.io.artifacts import DatasetArtifacts
 from builder.io.writer import SiteWriter
-from builder.render.thumbs import atlas_pages
+from builder.render.thumbs import COLS, ROWS, atlas_pages
 
 CONTENT_DIR = resources.content()
 
@@ -34,8 +34,8 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
     w.add_local_views({"neighbours": r["neighbours"], "local_xy": r["local_xy"].astype(np.float16),
                        "local_dist": r["local_dist"].astype(np.float16),
                        "local_evr": r["local_evr"].astype(np.float16)}, cfg.local.rows_per_shard)
-    cols = rows = 32
-    pages = atlas_pages(r["thumbs"], cols, rows)
+    cols, rows = COLS, ROWS
+    pages = r["atlas_pages"] if "atlas_pages" in r else atlas_pages(r["thumbs"], cols, rows)
     for i, page in enumerate(pages):
         w.add_file(f"thumbs/atlas-{i:03d}.webp", page)
     for name, result in r["analyses"].items():

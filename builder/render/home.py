@@ -47,11 +47,12 @@ def build_line(report: dict) -> str:
 
 def demo_note(report: dict) -> str:
     size = _get(report, "model", "image_size")
-    px = f", {size[0]}-pixel images" if isinstance(size, list) and size else ""
+    px = f"{size[0]}-pixel images" if isinstance(size, list) and size and isinstance(size[0], int) else ""
+    details = ", ".join(x for x in (_params(_get(report, "model", "params")), px) if x)
     return (
         '!!! note "A small demo model, not CLIP itself"\n'
-        f"    The model of this build is a small CLIP-style model ({_params(_get(report, 'model', 'params')) or 'small'}"
-        f"{px}) trained by this project on a procedural world of coloured shapes, some with a written word. "
+        f"    The model of this build is a small CLIP-style model{f' ({details})' if details else ''} "
+        "trained by this project on a procedural world of coloured shapes, some with a written word. "
         "It learnt what that world teaches, so behaviours of real CLIP models may be absent here: the "
         "list below says which of them this model shows. To look inside a real CLIP model, "
         f"[build with ViT-B-32/openai]({REAL_MODEL_LINK}).\n")
@@ -67,7 +68,7 @@ def claims_of(report: dict) -> list[dict]:
 
 def claims_section(report: dict) -> str:
     claims = claims_of(report)
-    out = ["## What this build shows\n",
+    out = [SECTION + "\n",
            "Insights reported by the earlier tools this site unites, each tested on this build's own "
            "measurements; the verdict follows from the number by a fixed rule, given on the page beside it.\n"]
     if not claims:
@@ -90,15 +91,25 @@ def this_build(report: dict) -> str:
     return "\n".join(parts)
 
 
+SECTION = "## What this build shows"
+PLACEHOLDER = "<!-- The build fills this section in"
+
+
 def home_page(content: str, report: dict) -> str:
     """content/index.md with this build's line (and demo note) under its first '# ' title, and the
-    claims section before its first '## ' heading (appended when it has none)."""
+    claims section in place of its "## What this build shows" heading and placeholder comment
+    (before its first '## ' heading when it has none)."""
     lines = content.splitlines(keepends=True)
     title = next((i for i, line in enumerate(lines) if line.startswith("# ")), -1)
     head, rest = lines[: title + 1], lines[title + 1:]
-    section = next((i for i, line in enumerate(rest) if line.startswith("## ")), len(rest))
-    intro, tail = "".join(rest[:section]), "".join(rest[section:])
-    block = this_build(report)
-    claims = claims_section(_dict(report))
-    return "".join(head) + "\n" + block + "\n" + intro.strip("\n") + "\n\n" + claims + "\n" + tail
+    at = next((i for i, line in enumerate(rest) if line.rstrip() == SECTION), None)
+    if at is None:
+        at = end = next((i for i, line in enumerate(rest) if line.startswith("## ")), len(rest))
+    else:
+        end = at + 1
+        while end < len(rest) and (not rest[end].strip() or rest[end].startswith(PLACEHOLDER)):
+            end += 1
+    intro, tail = "".join(rest[:at]).strip("\n"), "".join(rest[end:])
+    section = claims_section(_dict(report))
+    return "".join(head) + "\n" + this_build(report) + "\n" + intro + "\n\n" + section + "\n" + tail
 

@@ -64,7 +64,8 @@ def output(ctx: AnalysisContext, result: dict, cached: bool) -> AnalysisOutput:
     # index.json and the metrics are kept as their exact JSON text (floats unrounded)
     index = json.loads(result["index_json"].tobytes().decode("utf-8"))
     metrics = json.loads(result["metrics_json"].tobytes().decode("utf-8"))
-    files = {f"images/{n:03d}.webp": _webp(Image.fromarray(v)) for n, v in enumerate(result["views"])}
+    files, _ = ctx.cache.cached_files("saliency-images", VERSION, [hash_arrays(result["views"])], {}, lambda: {
+        f"images/{n:03d}.webp": _webp(Image.fromarray(v)) for n, v in enumerate(result["views"])})
     files["index.json"] = result["index_json"].tobytes()
     maps, tokens = result["maps"], result["tokens"]
     counts = {"M": len(maps), "GH": maps.shape[1], "GW": maps.shape[2], "TH": tokens.shape[1], "TW": tokens.shape[2]}
