@@ -50,7 +50,7 @@ export function attachInput({ store, scene, camera, renderer, canvas, preview, e
   window.addEventListener('popstate', () => {
     const v = parseHash(location.hash);
     if (v.dataset && v.dataset !== entry.name) return location.reload();
-    if ((v.colorBy || 'modality') !== store.get().colorBy) actions.setColor(v.colorBy || 'modality');
+    actions.restoreColour(v);
     if (v.query !== store.get().query) actions.search(v.query);
     actions.select(v.point, { push: false });
   });

@@ -5,11 +5,10 @@
  */
 import { el, clear } from './dom.js';
 import { pointImage, pointLabel, pointText, categoryName, itemText } from './describe.js';
-import { colorOf } from '../gl/palette.js';
 
 const pct = (x) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 
-export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHover, onClose }) {
+export function createLocalView(root, { thumbs, ctx, colorOfPoint, onSelect, onHover, onClose }) {
   function item(p, rank, dist) {
     const kind = p < ctx.I ? 'image' : 'caption';
     const text = pointText(ctx, p);
@@ -66,7 +65,7 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
         onmouseleave: () => onHover(-1),
       }, isImage && thumbs.available ? [thumbs.make(p, 30, 'thumb')] : []);
       Object.assign(node.style, at(view.local_xy[2 * j], view.local_xy[2 * j + 1]));
-      node.style.borderColor = colorOf(...colorIndex(p));
+      node.style.borderColor = colorOfPoint(p);
       box.append(node);
     }
     const centre = el('div', { class: 'pt pt-centre', title: 'the selected point' });
