@@ -9,21 +9,6 @@ import { el, clear } from './dom.js';
 
 export { countValues } from './legend-model.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
-
-/** An eye drawn with SVG nodes (no markup strings); CSS shows its slash when the value is hidden. */
-function eyeIcon() {
-  const node = (tag, attrs) => {
-    const n = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
-    return n;
-  };
-  const svg = node('svg', { viewBox: '0 0 16 16', 'aria-hidden': 'true', focusable: 'false' });
-  svg.append(node('path', { d: 'M1.5 8C3.3 5 5.5 3.5 8 3.5S12.7 5 14.5 8C12.7 11 10.5 12.5 8 12.5S3.3 11 1.5 8Z' }),
-    node('circle', { cx: '8', cy: '8', r: '2.1' }), node('path', { class: 'slash', d: 'M2.5 13.5L13.5 2.5' }));
-  return svg;
-}
-
 /**
  * `modes`: [{key, label}] (modes.js); `on`: {mode(key), hover(value or -1), isolate(value),
  * hide(value), showAll(), captionsGrey(bool)}.
@@ -63,7 +48,7 @@ export function createLegend(root, { modes, on }) {
     const eye = el('button', {
       type: 'button', class: 'legend-eye', 'aria-pressed': 'false', 'aria-label': `hide ${r.name}`, title: 'hide',
       onclick: () => on.hide(r.value),
-    }, [eyeIcon()]);
+    }, [el('span', { class: 'eye', 'aria-hidden': 'true' })]); // drawn by CSS; slashed when hidden
     return el('li', {
       class: 'legend-row', dataset: { value: String(r.value) },
       onmouseenter: () => on.hover(r.value),
