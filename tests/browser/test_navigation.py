@@ -139,6 +139,7 @@ def test_the_camera_is_in_the_url_and_a_link_restores_the_same_view(page, base_u
     after = _shot(other)
     differ = (np.abs(after - before).max(axis=2) > 24).mean()
     drawn = (np.abs(before - np.array([13, 16, 23])).max(axis=2) > 24).mean()
+    print(f"camera link: {differ:.4%} of the pixels differ, {drawn:.1%} drawn, v={url.split('v=')[1]}")
     assert drawn > 0.01 and differ < 0.002, f"{differ:.3%} of the pixels differ ({drawn:.1%} drawn)"
     other.close()
     assert_clean(page, base_url)
