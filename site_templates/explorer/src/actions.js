@@ -1,7 +1,8 @@
 /**
  * What the reader can do, as functions of the store: select a point (and fly to it), colour by
  * modality, cluster or a label field and work the legend (isolate, hide, captions grey), search
- * captions, labels, ids and file names. Each keeps the URL hash in step (router.js).
+ * captions, labels, ids and file names, go back to the starting view. Each keeps the URL hash in
+ * step (router.js, url.js).
  */
 import { formatHash } from './router.js';
 import { searchAll } from './search.js';
@@ -13,7 +14,7 @@ import { countValues, valueName } from './ui/legend-model.js';
 
 /**
  * `app`: {store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues,
- * colorTables, modes, defaultField, localViewOf, textReady, timings}.
+ * colorTables, modes, defaultField, localViewOf, textReady, timings, url}.
  */
 export function createActions(app) {
   const { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, timings } = app;
@@ -29,14 +30,14 @@ export function createActions(app) {
   /** Change the colouring's state; `record`: write it into the URL (not when restoring from it). */
   const setLegend = (patch, record = true) => {
     store.set(patch);
-    if (record) history.replaceState(null, '', hashOf());
+    if (record) app.url.replace(hashOf());
   };
   const shift = () => panelShift(canvas.clientWidth, canvas.clientHeight, readGeometry());
 
   /** Select point p (-1 closes the local view). `t0` is when the user acted, for timings. */
   async function select(p, { push = true, fly = true, t0 = performance.now() } = {}) {
     if (!(p >= -1 && p < N)) p = -1;
-    if (push && p !== store.get().selected) history.pushState(null, '', hashOf({ selected: p }));
+    if (push && p !== store.get().selected) app.url.push(hashOf({ selected: p }));
     store.set({ selected: p, local: null });
     if (p < 0) return;
     const t1 = performance.now();
@@ -113,7 +114,7 @@ export function createActions(app) {
 
   async function search(query) {
     store.set({ query, matches: null });
-    history.replaceState(null, '', hashOf());
+    app.url.replace(hashOf());
     if (!query) {
       scene.setMatches(null);
       renderer.invalidate();
@@ -128,5 +129,12 @@ export function createActions(app) {
     renderer.invalidate();
   }
 
-  return { select, setColor, search, isolate, hide, showAll, setCaptionsGrey, hoverValue, restoreColour };
+  /** Fly back to the starting view (a selected point's panel keeps its room). */
+  function resetView() {
+    camera.reset(performance.now(), 500, store.get().selected >= 0 ? shift() : [0, 0]);
+    scene.setMoving(true);
+    renderer.invalidate();
+  }
+
+  return { select, setColor, search, resetView, isolate, hide, showAll, setCaptionsGrey, hoverValue, restoreColour };
 }

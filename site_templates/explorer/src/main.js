@@ -20,7 +20,8 @@ import { createRenderer } from './gl/renderer.js';
 import { createCamera, project } from './gl/camera.js';
 import { createScene } from './gl/scene.js';
 import { createOverlay } from './gl/overlay.js';
-import { parseHash } from './router.js';
+import { parseHash, parseCamera } from './router.js';
+import { applyCamera, createUrl, initialHash, isFramed } from './url.js';
 import { colorModes } from './modes.js';
 import { colorTable, CAPTION_GREY } from './gl/palette.js';
 import { countValues } from './ui/legend-model.js';
@@ -34,6 +35,8 @@ import { createLocalView } from './ui/local-view.js';
 import { createSearchBox } from './ui/search-box.js';
 import { matchText } from './ui/describe.js';
 import { attachHelp, datasetPicker, setStatus, showError, startupError } from './ui/chrome.js';
+import { createFirstVisitHint, createNotice } from './ui/hints.js';
+import { panelShift, readGeometry } from './ui/geometry.js';
 
 const $ = (id) => document.getElementById(id);
 const timings = { hover: [], click: [], clickParts: [], frame: [] };
@@ -82,7 +85,11 @@ async function loadItems(manifest, baseUrl) {
 
 async function start() {
   attachHelp($('help-button'), $('help'));
-  const view = parseHash(location.hash);
+  const framed = isFramed();
+  const hash = initialHash(); // embedded without a view of its own: the docs page's
+  if (hash !== location.hash) history.replaceState(null, '', hash);
+  const view = parseHash(hash);
+  const startCamera = parseCamera(hash);
   // Start the downloads, then create the GL context while they are in flight: context
   // creation blocks the main thread but not the network.
   const loading = loadGlobalView(view);
@@ -91,6 +98,11 @@ async function start() {
   let scene = null;
   const renderer = createRenderer(canvas, { draw: (now) => scene.draw(now), timings });
   const camera = createCamera();
+  if (startCamera) {
+    const shift = view.point >= 0 ? panelShift(canvas.clientWidth, canvas.clientHeight, readGeometry()) : null;
+    applyCamera(camera, startCamera, canvas, shift);
+  }
+  const url = createUrl({ camera, canvas });
   atlas.marks.context = performance.now();
   const { entry, manifest, baseUrl, positions, modality, category } = await loading;
   const { I, N } = manifest.counts;
@@ -109,6 +121,7 @@ async function start() {
   let pickTimer = 0;
   renderer.onFrame = () => {
     overlay.renderer.renderNow();
+    url.cameraMoved();
     // Once the camera rests: draw every point again (in motion big sets draw a subset), then
     // bring the id buffer up to date so the next hover is instant.
     clearTimeout(pickTimer);
@@ -157,11 +170,14 @@ async function start() {
 
   // -- actions, UI, input, store -> views ----------------------------------------------------
   const app = { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, colorTables,
-    modes, defaultField, localViewOf, textReady, timings };
+    modes, defaultField, localViewOf, textReady, timings, url };
   const actions = createActions(app);
-  const { select, setColor, search } = actions;
+  const { select, setColor, search, resetView } = actions;
   atlas.select = select;
   atlas.colorOfPoint = colorOfPoint;
+  $('reset-view').addEventListener('click', resetView);
+  const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
+  atlas.hint = hint;
   const legend = createLegend($('legend'), { modes, on: { mode: setColor, hover: actions.hoverValue,
     isolate: actions.isolate, hide: actions.hide, showAll: actions.showAll, captionsGrey: actions.setCaptionsGrey } });
   const preview = createPreview($('card'), { thumbs, ctx });
@@ -176,7 +192,7 @@ async function start() {
     onPick: (p) => { searchBox.hide(); select(p); },
     textOf: (m) => matchText(ctx, m),
   });
-  attachInput({ ...app, preview }, actions);
+  attachInput({ ...app, preview, hint, notice: createNotice($('notice')), framed }, actions);
   connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, app });
   setStatus($('status'), `${N.toLocaleString('en-US')} points · ${I.toLocaleString('en-US')} images · ` +
     `${(N - I).toLocaleString('en-US')} captions`);
@@ -185,7 +201,8 @@ async function start() {
 
   // -- background loading, then restore the rest of the view from the URL ----------------------
   if (view.colorBy || view.field) await actions.restoreColour(view);
-  if (view.point >= 0) select(view.point, { push: false });
+  if (view.point >= 0) select(view.point, { push: false, fly: !startCamera });
+  url.announce();
   const [captionImage, offsets, text, items] = await Promise.all([
     loadBuffer(manifest, baseUrl, 'caption_image'),
     loadBuffer(manifest, baseUrl, 'caption_offsets'),

@@ -89,7 +89,7 @@ test('the hash round-trips a view', () => {
     { dataset: '', point: -1, colorBy: '', query: '', field: '', grey: false, value: '' });
   // a label field by its name (dataset text, encoded), captions grey, an isolated value
   const field = { ...view, colorBy: '', field: 'super category & <b>', grey: true, value: 'a/b=c' };
-  assert.equal(formatHash(field), '#d=demo&p=123&q=red+circle&f=super+category+%26+%3Cb%3E&g=1&v=a%2Fb%3Dc');
+  assert.equal(formatHash(field), '#d=demo&p=123&q=red+circle&f=super+category+%26+%3Cb%3E&g=1&i=a%2Fb%3Dc');
   assert.deepEqual(parseHash(formatHash(field)), field);
 });
 
