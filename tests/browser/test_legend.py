@@ -176,10 +176,10 @@ def test_hover_highlights_click_isolates_eye_hides(page, demo):
     isolated = pixels(page)
     assert near(isolated, a["rgb"]) < base_a * 0.05 and near(isolated, b["rgb"]) > base_b
     assert row(b).locator(".legend-value").get_attribute("aria-pressed") == "true"
-    assert f"v={b['name']}" in page.evaluate("location.hash")
+    assert f"i={b['name']}" in page.evaluate("location.hash")
     page.locator("#legend .show-all").click()
     page.wait_for_function("window.__atlas.state.isolated === -1")
-    assert page.locator("#legend .show-all").is_hidden() and "v=" not in page.evaluate("location.hash")
+    assert page.locator("#legend .show-all").is_hidden() and "i=" not in page.evaluate("location.hash")
 
     row(a).locator(".legend-eye").click()  # hide a: its points are neither drawn nor picked
     page.mouse.move(1250, 740)
@@ -239,14 +239,14 @@ def test_captions_grey_and_an_isolated_value_with_its_captions(page, demo):
 
 def test_the_url_restores_field_grey_and_isolated_value(page, demo):
     url = demo["url"]
-    open_explorer(page, url, "#f=background&g=1&v=striped")
+    open_explorer(page, url, "#f=background&g=1&i=striped")
     page.wait_for_function("window.__atlas.state.isolated >= 0")
     assert page.locator("#color-by").input_value() == "label_3"
     assert page.locator("#legend .legend-field").inner_text() == "background"
     assert page.locator("#captions-grey").is_checked()
     assert page.locator("#legend .legend-row.is-isolated .name").inner_text() == "striped"
     colour_by(page, "size")
-    assert re.search(r"[#&]f=size(&|$)", page.evaluate("location.hash")) and "v=" not in page.evaluate("location.hash")
+    assert re.search(r"[#&]f=size(&|$)", page.evaluate("location.hash")) and "i=" not in page.evaluate("location.hash")
     page.reload()
     page.wait_for_function("window.__atlas && window.__atlas.state.colorBy === 'label_2'")
     assert page.locator("#legend .legend-field").inner_text() == "size"
