@@ -237,6 +237,10 @@ def compute_all(b: Build) -> dict:
     field_name = col.category_field(cfg.site.category_field)
     names, index = col.categories(field_name)
     img_cat = index.astype(np.uint8) if field_name else np.full(len(col.records), 255, np.uint8)
+    fields = col.label_codes(contract.MAX_LABEL_FIELDS)
+    if len(col.label_fields()) > len(fields):
+        b.log(f"note: the explorer colours by the first {len(fields)} label fields; left out: "
+              f"{', '.join(col.label_fields()[len(fields):])}")
     analyses_out = run_analyses(b, AnalysisContext(cfg, col, lm, img_emb, txt_emb, captions, caption_image,
                                                    b.cache, b.bar, b.log))
     return {
@@ -246,6 +250,7 @@ def compute_all(b: Build) -> dict:
         "local_dist": knn["dist"][:, 1 : k_local + 1], "local_xy": local["xy"], "local_evr": local["evr"],
         "clusters": cluster_labels, "category_field": field_name, "category_names": names,
         "category": np.concatenate([img_cat, img_cat[caption_image]]),
+        "label_fields": [(f, names_f, np.concatenate([codes, codes[caption_image]])) for f, names_f, codes in fields],
         "loaded_model": lm, "img_emb": img_emb, "txt_emb": txt_emb, "parameters": used,
     }
 

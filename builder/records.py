@@ -135,6 +135,16 @@ class Collection:
         idx = [index.get(str(r.labels[field]), other) if field in r.labels else absent for r in self.records]
         return names, np.array(idx, dtype=np.int64)
 
+    def label_codes(self, max_fields: int | None = None) -> list[tuple[str, list[str], np.ndarray]]:
+        """[(field, names, uint8[I] index of each image's value, 255 = no value)] for every label
+        field in `label_fields` order (the first `max_fields` of them when given). Names as in
+        `categories`, without a "(none)" entry."""
+        out = []
+        for f in self.label_fields()[:max_fields]:
+            names, idx = self.categories(f, none_bucket=False)
+            out.append((f, names, np.where(idx < 0, 255, idx).astype(np.uint8)))
+        return out
+
     def class_prompts(self, field: str, values: list[str]) -> tuple[list[str], list[int]]:
         """Zero-shot prompts of `values` of `field`: (prompts, owner class index of each). The
         dataset's own prompts when it has them, else "a photo of a {value}."."""

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from builder import config
 from builder.cli import cli
+from builder.datasets import collect
 from builder.io.writer import SiteWriter
 from builder.pipeline import build
 
@@ -109,6 +110,26 @@ def test_neighbours_share_attributes(demo_build):
             agree += sum(labels[q]["colour"] == labels[p]["colour"] for q in imgs)
             total += len(imgs)
     assert total > 0 and agree / total > 0.6
+
+
+def test_each_demo_field_has_a_buffer_holding_each_points_value(demo_build):
+    """One uint8 buffer per label field of the demo world, named in legends.fields; an image's
+    value indexes the field's names, and its captions carry the same value."""
+    root, cache, _ = demo_build
+    data = root / "site" / "data" / "demo"
+    m = json.loads((data / "manifest.json").read_text())
+    records = collect(_cfg(cache), cache).records
+    fields = m["legends"]["fields"]
+    assert [f["field"] for f in fields] == ["shape", "colour", "size", "background", "position"]
+    caption_image = np.fromfile(data / "caption_image.bin", "<u4")
+    for f in fields:
+        values = np.fromfile(data / m["buffers"][f["buffer"]]["file"], np.uint8)
+        assert len(values) == 3 * SIZE and f["names"] == sorted({r.labels[f["field"]] for r in records})
+        for i in (0, 7, 101, SIZE - 1):
+            assert f["names"][values[i]] == records[i].labels[f["field"]]
+            assert (values[SIZE + np.flatnonzero(caption_image == i)] == values[i]).all()
+    default = next(f for f in fields if f["field"] == m["legends"]["category"]["field"])
+    assert (np.fromfile(data / "category.bin", np.uint8) == np.fromfile(data / f"{default['buffer']}.bin", np.uint8)).all()
 
 
 def test_rebuild_is_cached_and_byte_identical(demo_build, tmp_path):

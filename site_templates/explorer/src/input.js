@@ -82,7 +82,7 @@ export function attachInput(app, actions) {
   window.addEventListener('popstate', () => {
     const v = parseHash(location.hash);
     if (v.dataset && v.dataset !== entry.name) return location.reload();
-    if ((v.colorBy || 'modality') !== store.get().colorBy) actions.setColor(v.colorBy || 'modality');
+    actions.restoreColour(v);
     if (v.query !== store.get().query) actions.search(v.query);
     const cam = parseCamera(location.hash);
     if (cam) {

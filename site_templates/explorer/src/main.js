@@ -5,7 +5,8 @@
  *
  * Load order (what the reader waits for): index.json -> manifest.json -> positions, modality,
  * category (8 bytes per point) -> first frame. Then, in the background: the caption mapping and
- * text, items.json (ids, file names, labels), and — only when asked for — cluster colours and local-view shards.
+ * text, items.json (ids, file names, labels), and — only when asked for — cluster and label
+ * field values (one byte per point each) and local-view shards.
  */
 import './app.css';
 import { createStore, initialState } from './state.js';
@@ -19,8 +20,11 @@ import { createRenderer } from './gl/renderer.js';
 import { createCamera, project } from './gl/camera.js';
 import { createScene } from './gl/scene.js';
 import { createOverlay } from './gl/overlay.js';
-import { parseHash, parseCamera, COLOR_MODES } from './router.js';
+import { parseHash, parseCamera } from './router.js';
 import { applyCamera, createUrl, initialHash, isFramed } from './url.js';
+import { colorModes } from './modes.js';
+import { colorTable, CAPTION_GREY } from './gl/palette.js';
+import { countValues } from './ui/legend-model.js';
 import { createActions } from './actions.js';
 import { attachInput } from './input.js';
 import { connectViews } from './views.js';
@@ -102,7 +106,7 @@ async function start() {
   atlas.marks.context = performance.now();
   const { entry, manifest, baseUrl, positions, modality, category } = await loading;
   const { I, N } = manifest.counts;
-  scene = createScene(renderer, camera, { positions, modality, category });
+  scene = createScene(renderer, camera, { positions, modality });
   atlas.marks.scene = performance.now();
   renderer.start();
   atlas.renderer = renderer;
@@ -135,21 +139,21 @@ async function start() {
   // -- context shared by the UI ------------------------------------------------------------
   const legends = manifest.legends || {};
   const ctx = { I, captions: null, items: null, category, categoryNames: legends.category && legends.category.names };
-  const colorValues = { modality, category, cluster: null };
-  const colorIndex = (p) => {
-    const mode = store.get().colorBy;
-    const values = colorValues[mode] || modality;
-    return [colorValues[mode] ? mode : 'modality', values[p]];
+  const colorValues = { modality, category };
+  const modalityCounts = countValues(modality);
+  const colorTables = { modality: { ...colorTable('modality', modalityCounts), counts: modalityCounts } };
+  /** The colour point p has on the map now (the local view borders its neighbours with it). */
+  const colorOfPoint = (p) => {
+    const s = store.get();
+    if (s.captionsGrey && p >= I) return CAPTION_GREY;
+    const key = colorTables[s.colorBy] ? s.colorBy : 'modality';
+    return colorTables[key].colors[colorValues[key][p]];
   };
   const thumbs = createThumbs(manifest, baseUrl);
   atlas.thumbs = thumbs; // tests compare a shown thumbnail with its image
   const localViewOf = createShardLoader(manifest, baseUrl);
-  const modes = COLOR_MODES.filter((m) => m !== 'cluster' || manifest.buffers.cluster);
-  const legendNames = {
-    modality: legends.modality || ['image', 'caption'],
-    category: (legends.category && legends.category.names) || [],
-    cluster: (legends.cluster && legends.cluster.names) || [],
-  };
+  const modes = colorModes(manifest);
+  const defaultField = (legends.category && legends.category.field) || '';
 
   const stageRect = () => canvas.getBoundingClientRect();
   /** Where point i is on the page; `onCanvas`: visible and not covered by a panel. */
@@ -165,17 +169,20 @@ async function start() {
   };
 
   // -- actions, UI, input, store -> views ----------------------------------------------------
-  const app = { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, modes,
-    localViewOf, textReady, timings, url };
-  const { select, setColor, search, resetView } = createActions(app);
+  const app = { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, colorTables,
+    modes, defaultField, localViewOf, textReady, timings, url };
+  const actions = createActions(app);
+  const { select, setColor, search, resetView } = actions;
   atlas.select = select;
+  atlas.colorOfPoint = colorOfPoint;
   $('reset-view').addEventListener('click', resetView);
   const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
   atlas.hint = hint;
-  const legend = createLegend($('legend'), { modes, onMode: setColor });
+  const legend = createLegend($('legend'), { modes, on: { mode: setColor, hover: actions.hoverValue,
+    isolate: actions.isolate, hide: actions.hide, showAll: actions.showAll, captionsGrey: actions.setCaptionsGrey } });
   const preview = createPreview($('card'), { thumbs, ctx });
   const local = createLocalView($('local'), {
-    thumbs, ctx, colorIndex,
+    thumbs, ctx, colorOfPoint,
     onSelect: (p) => select(p),
     onHover: (p) => store.set({ hover: p }),
     onClose: () => select(-1),
@@ -185,15 +192,15 @@ async function start() {
     onPick: (p) => { searchBox.hide(); select(p); },
     textOf: (m) => matchText(ctx, m),
   });
-  attachInput({ ...app, preview, hint, notice: createNotice($('notice')), framed }, { select, setColor, search, resetView });
-  connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, colorValues, legendNames });
+  attachInput({ ...app, preview, hint, notice: createNotice($('notice')), framed }, actions);
+  connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, app });
   setStatus($('status'), `${N.toLocaleString('en-US')} points · ${I.toLocaleString('en-US')} images · ` +
     `${(N - I).toLocaleString('en-US')} captions`);
   store.set({ status: 'ready', dataset: entry.name });
   resolveReady(atlas);
 
   // -- background loading, then restore the rest of the view from the URL ----------------------
-  if (view.colorBy && view.colorBy !== 'modality') await setColor(view.colorBy);
+  if (view.colorBy || view.field) await actions.restoreColour(view);
   if (view.point >= 0) select(view.point, { push: false, fly: !startCamera });
   url.announce();
   const [captionImage, offsets, text, items] = await Promise.all([

@@ -1,5 +1,6 @@
 /**
- * The view in the URL hash: #d=<dataset>&p=<point>&c=<colour mode>&q=<search>.
+ * The view in the URL hash: #d=<dataset>&p=<point>&c=<colour mode>&q=<search>, and for a label
+ * field f=<field name>, g=1 (captions grey), i=<isolated value name>; the camera in v= (below).
  * Any view is a shareable link; selections push history entries so back/forward work.
  */
 
@@ -15,15 +16,21 @@ export function parseHash(hash) {
     point,
     colorBy: COLOR_MODES.includes(c) ? c : '',
     query: params.get('q') || '',
+    field: params.get('f') || '',
+    grey: params.get('g') === '1',
+    value: params.get('i') || '',
   };
 }
 
-export function formatHash({ dataset, point, colorBy, query }) {
+export function formatHash({ dataset, point, colorBy, query, field, grey, value }) {
   const params = new URLSearchParams();
   if (dataset) params.set('d', dataset);
   if (point >= 0) params.set('p', String(point));
   if (colorBy && colorBy !== 'modality') params.set('c', colorBy);
   if (query) params.set('q', query);
+  if (field) params.set('f', field);
+  if (grey) params.set('g', '1');
+  if (value) params.set('i', value);
   return '#' + params.toString();
 }
 

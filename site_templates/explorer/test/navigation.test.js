@@ -14,7 +14,13 @@ test('the camera round-trips through the hash and draws the same picture', () =>
   const v = formatCamera(cam.getView(), 1280, 748);
   assert.match(v, /^[\d.,-]+$/); // short and needs no escaping
   const hash = withCamera(formatHash({ dataset: 'demo', point: 5, colorBy: 'category', query: 'red circle' }), v);
-  assert.deepEqual(parseHash(hash), { dataset: 'demo', point: 5, colorBy: 'category', query: 'red circle' });
+  assert.deepEqual(parseHash(hash), { dataset: 'demo', point: 5, colorBy: 'category', query: 'red circle',
+    field: '', grey: false, value: '' });
+  // the legend's keys (f, g, i) and the camera's (v) live side by side
+  const both = withCamera(formatHash({ dataset: 'demo', point: -1, field: 'shape', grey: true, value: 'star' }), v);
+  assert.deepEqual(parseCamera(both), parseCamera(hash));
+  assert.deepEqual([parseHash(both).field, parseHash(both).grey, parseHash(both).value], ['shape', true, 'star']);
+  assert.ok(hasView('#f=shape') && hasView('#g=1') && hasView('#i=star'));
   const back = parseCamera(hash);
   const restored = createCamera();
   restored.setView({ ...back, offset: [back.offset[0] * 1280, back.offset[1] * 748] });

@@ -5,12 +5,11 @@
  */
 import { el, clear } from './dom.js';
 import { pointImage, pointLabel, pointText, categoryName, itemText } from './describe.js';
-import { colorOf } from '../gl/palette.js';
 import { groupCoincident, plotFrame } from './plot-layout.js';
 
 const pct = (x) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 
-export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHover, onClose }) {
+export function createLocalView(root, { thumbs, ctx, colorOfPoint, onSelect, onHover, onClose }) {
   let shownPoint = -1; // a new point opens at the top of the panel
   function item(p, rank, dist) {
     const kind = p < ctx.I ? 'image' : 'caption';
@@ -81,7 +80,7 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
       }, [isImage && thumbs.available ? thumbs.make(p, 30, 'thumb') : null,
         n > 1 ? el('span', { class: 'pt-count', text: `×${n}` }) : null]);
       Object.assign(node.style, pos(frame.at(x, y)));
-      node.style.borderColor = colorOf(...colorIndex(p));
+      node.style.borderColor = colorOfPoint(p);
       box.append(node);
     }
     const centre = el('div', { class: 'pt pt-centre', title: 'the selected point' });
