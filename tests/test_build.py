@@ -149,7 +149,7 @@ def test_killed_build_leaves_previous_site_and_resumes_identically(demo_build, t
     assert (site / "index.html").read_text() == "previous"  # untouched
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "[embed-images]" in done.stderr and "(cached)" in done.stderr.split("[embed-images]")[2]
+    assert "[embed-images]" in done.stderr and f"(all {SIZE} images from cache)" in done.stderr.split("[embed-images]")[2]
     assert _tree_hashes(site) == _tree_hashes(root / "site")
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")]  # no staging, tmp or old
 
