@@ -87,8 +87,8 @@ def test_metrics_page_has_labelled_tables_and_both_retrievals(tmp_path):
     assert "Pointing game: accuracy 92.0 % share of pairs whose map peaks inside the named object's box" in text
     assert "Modality gap 0.131 distance between the mean image vector" in text
     report_text = _text((tmp_path / "build-report.html").read_text("utf-8"))
-    assert "Inside the analyses" in report_text and "neurons optimise seconds 15.70" in report_text
-    assert "neurons cached: optimised from cache" in report_text
+    assert "Inside the analyses" in report_text and "neurons optimise seconds 15.70 s" in report_text
+    assert "neurons cached: optimised from cache" in report_text and "saliency maps per second 59.2 maps/s" in report_text
 
 
 def _issues(n_missing: int) -> list[dict]:

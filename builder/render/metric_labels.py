@@ -170,14 +170,23 @@ def measurement_rows(analysis: str, metrics: dict) -> list[list[str]]:
     return [row for _, row in sorted(ranked, key=lambda r: r[0])] + extra
 
 
-def timing_rows(metrics: dict) -> list[tuple[str, str, str]]:
-    """(analysis, part, value) for every timing or cache flag in the analyses' metrics."""
+def timing_rows(metrics: dict) -> list[list[str]]:
+    """[analysis, part, value] (safe markdown) for every timing or cache flag in the analyses'
+    metrics: "12.30 s", "40.1 maps/s", "from cache" or "computed"."""
     out = []
     for analysis, m in (metrics or {}).items():
         if analysis not in LABELS or not isinstance(m, dict):
             continue
         for key, value in _flatten(m):
-            if is_timing(key) and key != "device":
-                shown = ("from cache" if value else "computed") if isinstance(value, bool) else value
-                out.append((analysis, key.replace("_", " ").replace(".", ": "), shown))
+            if not is_timing(key) or key == "device":
+                continue
+            if isinstance(value, bool):
+                shown = "from cache" if value else "computed"
+            elif _num(value) is None:
+                shown = fmt_value(value)
+            elif key.endswith("per_second"):
+                shown = f"{value:.1f} {key[: -len('_per_second')]}/s"
+            else:
+                shown = f"{value:.2f} s"
+            out.append([md_text(analysis), md_text(key.replace("_", " ").replace(".", ": ")), shown])
     return out

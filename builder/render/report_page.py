@@ -152,9 +152,9 @@ def analysis_timings_section(report: dict) -> list[str]:
     if not rows:
         return []
     return ["### Inside the analyses\n",
-            md_table(["Analysis", "Part", "Seconds"], [
-                [md_text(a), md_text(p), fmt_float(v, 2) if _num(v) is not None else md_text(v)] for a, p, v in rows],
-                "llr")]
+            "Where the analyses' stages spent their time, as each measured it, and what they took from the "
+            "cache.\n",
+            md_table(["Analysis", "Part", "Time"], rows, "llr")]
 
 
 def build_report_page(report: dict, max_issues: int = MAX_PER_KIND, pending: tuple[str, ...] = ()) -> str:
