@@ -65,6 +65,7 @@ class Collection:
     sampled_out: int = 0  # good items left out by `limit` sampling
     label_prompts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     prompt_rule: str = "mean"  # how a class's prompts combine: see compute.metrics.zero_shot_scores
+    notes: tuple[str, ...] = ()  # the adapter's diagnosis of a dataset that gives no usable item, a line each
 
     @property
     def skipped(self) -> list[Issue]:
@@ -169,3 +170,12 @@ class Collection:
 
 class BadItem(Exception):
     """Raised by readers for one unusable item; the adapter turns it into an `Issue`."""
+
+
+class MissingFile(BadItem):
+    """An item whose image file is not there: `relative` as the dataset names it, `looked_at`
+    the path it was looked for at."""
+
+    def __init__(self, message: str, relative: str, looked_at: Path):
+        super().__init__(message)
+        self.relative, self.looked_at = relative, looked_at

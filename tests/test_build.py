@@ -57,6 +57,11 @@ def test_report_has_everything_the_issue_names(demo_build):
     r = on_disk["metrics"]["retrieval"]
     assert set(r) == {f"{d}@{k}" for d in ("i2t", "t2i") for k in (1, 5, 10)}
     assert r["i2t@10"] >= r["i2t@5"] >= r["i2t@1"] > 0.1
+    same = on_disk["metrics"]["retrieval_same_text"]  # the demo world's captions share texts
+    assert set(same) == set(r) and all(same[k] >= r[k] for k in r) and same["i2t@1"] > r["i2t@1"]
+    texts = on_disk["metrics"]["caption_texts"]
+    assert texts["captions"] == c["captions"] and 0 < texts["shared"] <= texts["captions"]
+    assert texts["distinct"] < texts["captions"]
     zs = on_disk["metrics"]["zero_shot"]
     assert zs["colour"]["accuracy"] >= 0.95 and zs["shape"]["accuracy"] >= 0.5  # chance 1/8
     assert 0.5 < on_disk["metrics"]["umap_trustworthiness"]["value"] <= 1.0
@@ -170,7 +175,7 @@ def test_killed_build_leaves_previous_site_and_resumes_identically(demo_build, t
     assert (site / "index.html").read_text() == "previous"  # untouched
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "[embed-images]" in done.stderr and "(cached)" in done.stderr.split("[embed-images]")[2]
+    assert "[embed-images]" in done.stderr and f"(all {SIZE} images from cache)" in done.stderr.split("[embed-images]")[2]
     assert _tree_hashes(site) == _tree_hashes(root / "site")
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")]  # no staging, tmp or old
 
@@ -224,6 +229,11 @@ def test_metrics_page_shows_the_reports_figures(demo_build):
     for field, entry in on_disk["metrics"]["zero_shot"].items():
         assert f"{field} {100 * entry['accuracy']:.1f} %" in text, field
     assert "best-matching sentence" in text  # the demo world's rule is explained
+    for key, name in (("retrieval", "strict"), ("retrieval_same_text", "same text")):
+        r = on_disk["metrics"][key]
+        assert f"Image → text, {name} " + " ".join(f"{100 * r[f'i2t@{k}']:.1f} %" for k in (1, 5, 10)) in text
+    t = on_disk["metrics"]["caption_texts"]
+    assert f"Here {t['shared']:,} of the {t['captions']:,} captions" in text
     assert f"Trustworthiness: {on_disk['metrics']['umap_trustworthiness']['value']:.3f}" in text
 
 

@@ -78,14 +78,16 @@ def build_meta(cfg: Config, used: dict) -> dict:
             "clusters": {"method": "k-means", **value("cluster.n_clusters", "k")}}
 
 
-def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_root: Path | None = None) -> None:
+def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_root: Path | None = None,
+                  pending: tuple[str, ...] = ()) -> None:
     """Docs pages, data buffers and the explorer, into `writer`. The docs show the report as it
-    stands before the artifacts' sizes are added to it."""
+    stands before the artifacts' sizes are added to it; `pending` names the stages still running
+    (their times are filled in later by `report_page.fill_stage_times`)."""
     from builder.render import pages
     from builder.render.docs import SITE_SCRIPTS, render_docs
     from builder.render.site import explorer_files, page_assets
 
-    generated: dict = dict(pages.report_pages(report))
+    generated: dict = dict(pages.report_pages(report, pending))
     generated.update(page_assets(SITE_SCRIPTS, cache_root))
     for name, result in r["analyses"].items():
         generated.update(result.pages)
