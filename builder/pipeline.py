@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from builder import contract
 from builder.analyses import registry as analyses
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.clock import StageClock, reuse_note
