@@ -42,9 +42,9 @@ def index_page(slug: str, index: dict, metrics: dict) -> str:
 def deletion_svg(metrics: dict) -> bytes | None:
     """The mean deletion curves as a line chart (None if not measured)."""
     de = _g(metrics, "deletion") or {}
-    curves = [(de.get("curve_salient"), "#3b528b", "most salient first (gradients)", False),
-              (de.get("curve_tokens"), "#21918c", "most salient first (token map)", False),
-              (de.get("curve_random"), "#777777", "random order", True)]
+    curves = [(de.get("curve_salient"), "#3b528b", "most salient first (gradients)", False),  # the table's order
+              (de.get("curve_random"), "#777777", "random order", True),
+              (de.get("curve_tokens"), "#21918c", "most salient first (token map)", False)]
     curves = [c for c in curves if isinstance(c[0], list) and len(c[0]) >= 2]
     if not curves:
         return None
