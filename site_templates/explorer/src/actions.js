@@ -1,6 +1,7 @@
 /**
  * What the reader can do, as functions of the store: select a point (and fly to it), colour by
- * a field, search captions, labels, ids and file names. Each keeps the URL hash in step (router.js).
+ * a field, search captions, labels, ids and file names, go back to the starting view. Each keeps
+ * the URL hash in step (router.js, url.js).
  */
 import { formatHash } from './router.js';
 import { searchAll } from './search.js';
@@ -9,7 +10,7 @@ import { panelShift, readGeometry } from './ui/geometry.js';
 
 /**
  * `app`: {store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues,
- * modes, localViewOf, textReady, timings}.
+ * modes, localViewOf, textReady, timings, url}.
  */
 export function createActions(app) {
   const { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, timings } = app;
@@ -24,7 +25,7 @@ export function createActions(app) {
   /** Select point p (-1 closes the local view). `t0` is when the user acted, for timings. */
   async function select(p, { push = true, fly = true, t0 = performance.now() } = {}) {
     if (!(p >= -1 && p < N)) p = -1;
-    if (push && p !== store.get().selected) history.pushState(null, '', hashOf({ selected: p }));
+    if (push && p !== store.get().selected) app.url.push(hashOf({ selected: p }));
     store.set({ selected: p, local: null });
     if (p < 0) return;
     const t1 = performance.now();
@@ -60,12 +61,12 @@ export function createActions(app) {
     if (!colorValues[mode]) colorValues[mode] = await loadBuffer(manifest, baseUrl, mode);
     scene.setColor(mode, colorValues[mode]);
     store.set({ colorBy: mode });
-    history.replaceState(null, '', hashOf());
+    app.url.replace(hashOf());
   }
 
   async function search(query) {
     store.set({ query, matches: null });
-    history.replaceState(null, '', hashOf());
+    app.url.replace(hashOf());
     if (!query) {
       scene.setMatches(null);
       renderer.invalidate();
@@ -80,5 +81,12 @@ export function createActions(app) {
     renderer.invalidate();
   }
 
-  return { select, setColor, search };
+  /** Fly back to the starting view (a selected point's panel keeps its room). */
+  function resetView() {
+    camera.reset(performance.now(), 500, store.get().selected >= 0 ? shift() : [0, 0]);
+    scene.setMoving(true);
+    renderer.invalidate();
+  }
+
+  return { select, setColor, search, resetView };
 }

@@ -19,7 +19,8 @@ import { createRenderer } from './gl/renderer.js';
 import { createCamera, project } from './gl/camera.js';
 import { createScene } from './gl/scene.js';
 import { createOverlay } from './gl/overlay.js';
-import { parseHash, COLOR_MODES } from './router.js';
+import { parseHash, parseCamera, COLOR_MODES } from './router.js';
+import { applyCamera, createUrl, initialHash, isFramed } from './url.js';
 import { createActions } from './actions.js';
 import { attachInput } from './input.js';
 import { connectViews } from './views.js';
@@ -30,6 +31,8 @@ import { createLocalView } from './ui/local-view.js';
 import { createSearchBox } from './ui/search-box.js';
 import { matchText } from './ui/describe.js';
 import { attachHelp, datasetPicker, setStatus, showError, startupError } from './ui/chrome.js';
+import { createFirstVisitHint, createNotice } from './ui/hints.js';
+import { panelShift, readGeometry } from './ui/geometry.js';
 
 const $ = (id) => document.getElementById(id);
 const timings = { hover: [], click: [], clickParts: [], frame: [] };
@@ -78,7 +81,11 @@ async function loadItems(manifest, baseUrl) {
 
 async function start() {
   attachHelp($('help-button'), $('help'));
-  const view = parseHash(location.hash);
+  const framed = isFramed();
+  const hash = initialHash(); // embedded without a view of its own: the docs page's
+  if (hash !== location.hash) history.replaceState(null, '', hash);
+  const view = parseHash(hash);
+  const startCamera = parseCamera(hash);
   // Start the downloads, then create the GL context while they are in flight: context
   // creation blocks the main thread but not the network.
   const loading = loadGlobalView(view);
@@ -87,6 +94,11 @@ async function start() {
   let scene = null;
   const renderer = createRenderer(canvas, { draw: (now) => scene.draw(now), timings });
   const camera = createCamera();
+  if (startCamera) {
+    const shift = view.point >= 0 ? panelShift(canvas.clientWidth, canvas.clientHeight, readGeometry()) : null;
+    applyCamera(camera, startCamera, canvas, shift);
+  }
+  const url = createUrl({ camera, canvas });
   atlas.marks.context = performance.now();
   const { entry, manifest, baseUrl, positions, modality, category } = await loading;
   const { I, N } = manifest.counts;
@@ -105,6 +117,7 @@ async function start() {
   let pickTimer = 0;
   renderer.onFrame = () => {
     overlay.renderer.renderNow();
+    url.cameraMoved();
     // Once the camera rests: draw every point again (in motion big sets draw a subset), then
     // bring the id buffer up to date so the next hover is instant.
     clearTimeout(pickTimer);
@@ -153,9 +166,12 @@ async function start() {
 
   // -- actions, UI, input, store -> views ----------------------------------------------------
   const app = { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, modes,
-    localViewOf, textReady, timings };
-  const { select, setColor, search } = createActions(app);
+    localViewOf, textReady, timings, url };
+  const { select, setColor, search, resetView } = createActions(app);
   atlas.select = select;
+  $('reset-view').addEventListener('click', resetView);
+  const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
+  atlas.hint = hint;
   const legend = createLegend($('legend'), { modes, onMode: setColor });
   const preview = createPreview($('card'), { thumbs, ctx });
   const local = createLocalView($('local'), {
@@ -169,7 +185,7 @@ async function start() {
     onPick: (p) => { searchBox.hide(); select(p); },
     textOf: (m) => matchText(ctx, m),
   });
-  attachInput({ ...app, preview }, { select, setColor, search });
+  attachInput({ ...app, preview, hint, notice: createNotice($('notice')), framed }, { select, setColor, search, resetView });
   connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, colorValues, legendNames });
   setStatus($('status'), `${N.toLocaleString('en-US')} points · ${I.toLocaleString('en-US')} images · ` +
     `${(N - I).toLocaleString('en-US')} captions`);
@@ -178,7 +194,8 @@ async function start() {
 
   // -- background loading, then restore the rest of the view from the URL ----------------------
   if (view.colorBy && view.colorBy !== 'modality') await setColor(view.colorBy);
-  if (view.point >= 0) select(view.point, { push: false });
+  if (view.point >= 0) select(view.point, { push: false, fly: !startCamera });
+  url.announce();
   const [captionImage, offsets, text, items] = await Promise.all([
     loadBuffer(manifest, baseUrl, 'caption_image'),
     loadBuffer(manifest, baseUrl, 'caption_offsets'),
