@@ -1,8 +1,9 @@
 """One clock for timed work: named stages for the build report, laps inside a stage.
 
     clock = StageClock(log=print)
-    with clock.stage("knn") as entry:      # logs "[knn] ..." and "[knn] 1.23s"
-        entry["cached"] = True             # a stage may annotate its entry
+    with clock.stage("knn") as entry:      # logs "[knn] ..." and "[knn] 1.23s (cached)"
+        entry["cached"] = True             # a stage may annotate its entry; its "note" (e.g.
+                                           # "embedded 5 of 84 images (79 from cache)") is logged
     clock.stages                           # [{"name": "knn", "seconds": 1.23, "cached": True}]
     clock.lap("diagrams")                  # adds the seconds since the previous lap to clock.laps
 """
@@ -30,7 +31,8 @@ class StageClock:
         finally:
             entry["seconds"] = round(time.perf_counter() - start, 3)
             self.stages.append(entry)
-            self._say(f"[{name}] {entry['seconds']:.2f}s{' (cached)' if entry['cached'] else ''}")
+            note = entry.get("note") or ("cached" if entry["cached"] else "")
+            self._say(f"[{name}] {entry['seconds']:.2f}s{f' ({note})' if note else ''}")
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -40,3 +42,15 @@ class StageClock:
     def _say(self, message: str) -> None:
         if self.log is not None:
             self.log(message)
+
+
+def reuse_note(noun: str, computed: int, total: int) -> str:
+    """What a stage that computes only what the cache lacks did: "embedded 5 of 84 images (79
+    from cache)", "all 84 images from cache", "embedded all 84 images" ('' when there were none)."""
+    if total <= 0:
+        return ""
+    if computed <= 0:
+        return f"all {total:,} {noun} from cache"
+    if computed >= total:
+        return f"embedded all {total:,} {noun}"
+    return f"embedded {computed:,} of {total:,} {noun} ({total - computed:,} from cache)"

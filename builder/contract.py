@@ -13,6 +13,14 @@ Counts:
 
 Point p < I is image p; point I + c is caption c, which belongs to image caption_image[c].
 
+Label fields: every label field of the dataset (the demo world's shape, colour, size,
+background, position; COCO's category and supercategory; a folder dataset's folder) gets one
+uint8[N] buffer `label_<f>`, f being the field's place in manifest.legends.fields: the index of
+each point's value in that field's `names` (values sorted; beyond 254 the rarest share "other"),
+captions taking their image's value, 255 = the image has no value for the field. The explorer
+loads one only when the reader colours by its field. `category` is the default field's buffer
+(with a "(none)" entry instead of 255), kept for the first frame's hover card.
+
 Buffers are little-endian raw arrays. Per-point local views are *sharded*: rows
 [s*R, (s+1)*R) of every local buffer live together in shard s, one file per shard, so a click
 fetches one small file. A shard file is the concatenation, in the order of LOCAL_FIELDS, of each
@@ -21,6 +29,7 @@ field's rows for that shard.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 SCHEMA_VERSION = 1
@@ -56,6 +65,30 @@ GLOBAL_BUFFERS: dict[str, BufferSpec] = {
         BufferSpec("caption_offsets", "uint32", ("C+1",), "UTF-8 byte offsets into captions.txt"),
     ]
 }
+# One per label field, named label_<f> (see the module docstring); at most MAX_LABEL_FIELDS.
+LABEL_BUFFER = BufferSpec("label_<f>", "uint8", ("N",),
+                          "value of label field f: index into manifest.legends.fields[f].names (255 = none)")
+MAX_LABEL_FIELDS = 32
+_LABEL_NAME = re.compile(r"^label_(0|[1-9][0-9]?)$")
+
+
+def label_buffer(f: int) -> str:
+    """The buffer name of label field f (its index in manifest.legends.fields)."""
+    if not 0 <= f < MAX_LABEL_FIELDS:
+        raise ValueError(f"label field index {f} is outside 0..{MAX_LABEL_FIELDS - 1}")
+    return f"label_{f}"
+
+
+def global_spec(name: str) -> BufferSpec | None:
+    """The spec of global buffer `name` (a label_<f> buffer included), or None if unknown."""
+    if name in GLOBAL_BUFFERS:
+        return GLOBAL_BUFFERS[name]
+    m = _LABEL_NAME.match(name)
+    if m and int(m.group(1)) < MAX_LABEL_FIELDS:
+        return BufferSpec(name, LABEL_BUFFER.dtype, LABEL_BUFFER.shape, LABEL_BUFFER.description)
+    return None
+
+
 REQUIRED_GLOBAL = ("positions", "modality", "category", "cluster", "caption_image",
                    "caption_offsets")
 
@@ -106,7 +139,9 @@ def resolve_shape(shape: tuple, counts: dict[str, int]) -> tuple[int, ...]:
 #   local           {rows_per_shard, shards, file_pattern, fields: [{name, dtype, row_shape}], sha256: [...], bytes: [...]}
 #   files           {relpath: {bytes, sha256}} for every other file (atlas pages, JSON)
 #   legends         {"category": {"field": str, "names": [str]}, "cluster": {"names": [str]},
-#                    "modality": ["image", "caption"]}
+#                    "modality": ["image", "caption"],
+#                    "fields": [{"field": str, "buffer": "label_<f>", "names": [str]}] (one per label
+#                    field, in the order fields first appear in the records)}
 #   atlas           {"cell": px, "cols": int, "rows": int, "pages": [relpath], "count": I}
 #                   thumbnail of image i is cell (i % (cols*rows)) of page i // (cols*rows),
 #                   row-major from the top-left

@@ -18,8 +18,9 @@ import torch
 from builder import contract
 from builder.analyses import registry as analyses
 from builder.analyses import AnalysisContext, AnalysisOutput
-from builder.clock import StageClock
+from builder.clock import StageClock, reuse_note
 from builder.progress import progress_bar
+from builder.public_paths import PublicPaths
 from builder.compute import clusters, local_views, metrics, neighbours, projection
 from builder.compute.embed import encode_image_batch, encode_texts
 from builder.config import Config
@@ -28,11 +29,11 @@ from builder.io.cache import Cache, default_cache_dir, hash_arrays, hash_json, t
 from builder.io.image_dataset import ImageFiles, image_loader, stop_workers
 from builder.io.images import file_sha256
 from builder.models.loading import LoadedModel, check_model_files, load_model
-from builder.models.registry import published_figures, resolve
+from builder.models.registry import resolve
 from builder.records import Collection, Issue
+from builder.report import make_report, no_usable_item, public_paths
 from builder.signals import reraise
 
-REPORT_SCHEMA_VERSION = 1
 SAVE_EVERY = 512  # images embedded between two cache saves
 
 
@@ -49,6 +50,7 @@ class Build:
     log: object = print
     metrics: dict = field(default_factory=dict)
     clock: StageClock = None
+    public: PublicPaths = field(default_factory=lambda: PublicPaths([]))  # paths as the report shows them
 
     def __post_init__(self) -> None:
         self.clock = self.clock or StageClock(self.log)
@@ -68,16 +70,16 @@ class Build:
 
 def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tuple[np.ndarray, np.ndarray]:
     """Image embeddings float32[I, D] and thumbnails uint8[I, t, t, 3]; decodes only what the
-    cache lacks, saved every SAVE_EVERY images and when interrupted (so a rerun resumes).
-    Unreadable images are removed from `col` and reported."""
+    cache lacks (entry "computed" of "total", and a "note" saying so), saved every SAVE_EVERY
+    images and when interrupted (so a rerun resumes). Unreadable images are removed from `col`
+    and reported."""
     t = b.cfg.site.thumb_size
     keys = [file_sha256(r.image) for r in col.records]
     emb_ns, thumb_ns = f"image-embedding/{lm.fingerprint}", f"thumbnail/{t}"
     embs = b.cache.load_items(emb_ns, keys)
     thumbs = b.cache.load_items(thumb_ns, keys)
     todo = sorted({i for i, k in enumerate(keys) if k not in embs or k not in thumbs})
-    entry["cached"] = not todo
-    entry["computed"] = len(todo)
+    entry.update(cached=not todo, computed=len(todo), total=len(keys), note=reuse_note("images", len(todo), len(keys)))
     bad: dict[int, str] = {}
     if todo:
         ds = ImageFiles([col.records[i].image for i in todo], lm.preprocess, t)
@@ -119,19 +121,22 @@ def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tup
         col.records[:] = [col.records[i] for i in keep]
         keys = [keys[i] for i in keep]
     if not col.records:
-        raise BuildError("no usable image is left in the dataset; see the issues in the build report")
+        raise no_usable_item(col, "image, none could be decoded")
     return np.stack([embs[k] for k in keys]).astype(np.float32), np.stack([thumbs[k] for k in keys])
 
 
 def embed_captions(b: Build, lm: LoadedModel, texts: list[str], entry: dict, what: str = "captions") -> np.ndarray:
-    """Text embeddings float32[len(texts), D]; only texts the cache lacks are encoded, and
-    entry["computed"] counts them (summed over calls in one stage)."""
+    """Text embeddings float32[len(texts), D]; only texts the cache lacks are encoded:
+    entry["computed"] counts them and entry["total"] the distinct texts (both summed over the
+    calls in one stage), entry["note"] says so ("embedded 5 of 84 caption texts (79 from cache)")."""
     ns = f"text-embedding/{lm.fingerprint}"
     keys = [text_key(t) for t in texts]
     found = b.cache.load_items(ns, keys)
     todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
     entry["computed"] = entry.get("computed", 0) + len(todo)
+    entry["total"] = entry.get("total", 0) + len(set(keys))
     entry["cached"] = entry["computed"] == 0
+    entry["note"] = reuse_note("caption texts" if what == "captions" else "prompts", entry["computed"], entry["total"])
     if todo:
         with b.bar(len(todo), f"embed {what}") as bar:
             new = encode_texts(lm.model, lm.tokenizer, [texts[i] for i in todo], lm.device, progress=bar)
@@ -207,7 +212,7 @@ def compute_all(b: Build) -> dict:
         e["items"] = col.read
     fail_if_strict(cfg, col)
     if not col.records:
-        raise BuildError(f"the dataset has no usable item ({col.read} read); see the issues in the build report")
+        raise no_usable_item(col)
     with b.stage("model") as e:
         lm = load_model(spec, cfg.embed.device)
     with b.stage("embed-images") as e:
@@ -220,13 +225,20 @@ def compute_all(b: Build) -> dict:
     joint = np.concatenate([img_emb, txt_emb]).astype(np.float32)
     emb_hash = hash_arrays(joint)
     with b.stage("metrics") as e:
+        def figures() -> dict:
+            text_id = metrics.text_ids(captions)
+            same, same_text = metrics.retrieval_recall_both(img_emb, txt_emb, caption_image, text_id)
+            return {"retrieval": same, "retrieval_same_text": same_text,
+                    "caption_texts": {"captions": len(captions), "distinct": int(text_id.max(initial=-1)) + 1,
+                                      "shared": metrics.shared_text_captions(text_id, caption_image)},
+                    "zero_shot": zero_shot(b, lm, col, img_emb, e)}
+
         found = cached_stage(b, "metrics", metrics.VERSION, [emb_hash, hash_arrays(caption_image), lm.fingerprint,
-                                                            hash_json(zero_shot_inputs(col))], {}, e, lambda: {
-            "retrieval": metrics.retrieval_recall(img_emb, txt_emb, caption_image),
-            "zero_shot": zero_shot(b, lm, col, img_emb, e)})
+                                                            hash_json([captions, zero_shot_inputs(col)])], {}, e, figures)
         by_k = lambda kv: (int(kv[0].rpartition("@")[2]), kv[0])  # noqa: E731  i2t@1, t2i@1, i2t@5, ...
-        b.metrics["retrieval"] = dict(sorted(found["retrieval"].items(), key=by_k))
-        b.metrics["zero_shot"] = found["zero_shot"]
+        for key in ("retrieval", "retrieval_same_text"):  # in their order (the cache returns sorted keys)
+            b.metrics[key] = dict(sorted(found[key].items(), key=by_k))
+        b.metrics["caption_texts"], b.metrics["zero_shot"] = found["caption_texts"], found["zero_shot"]
     used = parameters_used(cfg, len(joint))
     k_local = used["local.k"]["used"]
     kk = max(cfg.projection.n_neighbors, k_local + 1)
@@ -252,17 +264,30 @@ def compute_all(b: Build) -> dict:
     field_name = col.category_field(cfg.site.category_field)
     names, index = col.categories(field_name)
     img_cat = index.astype(np.uint8) if field_name else np.full(len(col.records), 255, np.uint8)
+    fields = col.label_codes(contract.MAX_LABEL_FIELDS)
+    if len(col.label_fields()) > len(fields):
+        b.log(f"note: the explorer colours by the first {len(fields)} label fields; left out: "
+              f"{', '.join(col.label_fields()[len(fields):])}")
     analyses_out = run_analyses(b, AnalysisContext(cfg, col, lm, img_emb, txt_emb, captions, caption_image,
                                                    b.cache, b.bar, b.log))
     return {
         "analyses": analyses_out,
-        "collection": col, "model": lm.info(), "thumbs": thumbs, "captions": captions,
+        "collection": col, "model": public_model_info(lm, b.public), "thumbs": thumbs, "captions": captions,
         "caption_image": caption_image, "positions": pos, "neighbours": nb.astype(np.uint32),
         "local_dist": knn["dist"][:, 1 : k_local + 1], "local_xy": local["xy"], "local_evr": local["evr"],
         "clusters": cluster_labels, "category_field": field_name, "category_names": names,
         "category": np.concatenate([img_cat, img_cat[caption_image]]),
+        "label_fields": [(f, names_f, np.concatenate([codes, codes[caption_image]])) for f, names_f, codes in fields],
         "loaded_model": lm, "img_emb": img_emb, "txt_emb": txt_emb, "parameters": used,
     }
+
+
+def public_model_info(lm: LoadedModel, public) -> dict:
+    """lm.info() with a checkpoint's path as the site may show it (relative, or its name)."""
+    info = lm.info()
+    if lm.spec.source == "checkpoint":
+        info["weights_source"] = f"local checkpoint {public.path(lm.spec.weights)}"
+    return public.scrub(info)
 
 
 def parameters_used(cfg: Config, n: int) -> dict:
@@ -295,17 +320,19 @@ def _build_into(cfg: Config, out: Path, progress: bool, log) -> dict:
     from builder.io.output import staging_folder
     from builder.io.writer import SiteWriter
     from builder.render.assemble import assemble_site
+    from builder.render.report_page import fill_stage_times
 
     cache = Cache(cfg.resolve(cfg.cache_dir) if cfg.cache_dir else default_cache_dir())
-    b = Build(cfg, cache, progress, log)
+    b = Build(cfg, cache, progress, log, public=public_paths(cfg, cache.root))
     started = time.perf_counter()
     torch.manual_seed(0)
     result = compute_all(b)
-    report = make_report(cfg, result, b)
+    report = make_report(cfg, result, b.stages, b.metrics, b.public)
     site = SiteWriter()
-    with b.stage("render"):
+    with b.stage("render"):  # the report page is made inside: its time goes in once it has ended
         result["atlas_pages"] = cached_atlas(cache, result["thumbs"])
-        assemble_site(site, cfg, result, report, cache.root)
+        assemble_site(site, cfg, result, report, cache.root, pending=("render",))
+    fill_stage_times(site.files, report["stages"])
     report["seconds_total"] = round(time.perf_counter() - started, 3)
     site.add_files({"build-report.json": json.dumps(report, indent=1, ensure_ascii=False, default=str)})
     with staging_folder(out) as staging:
@@ -322,31 +349,3 @@ def cached_atlas(cache: Cache, thumbs: np.ndarray) -> list[bytes]:
                                   lambda: {f"{i:03d}": p for i, p in enumerate(T.atlas_pages(thumbs, T.COLS, T.ROWS))})
     return list(files.values())
 
-
-def make_report(cfg: Config, result: dict, b: Build) -> dict:
-    """The build report (without the artifacts' sizes and the total time, added while rendering)."""
-    col: Collection = result["collection"]
-    report = {
-        "schema_version": REPORT_SCHEMA_VERSION,
-        "artifact_schema_version": contract.SCHEMA_VERSION,
-        "config": cfg.as_dict(),
-        "model": result["model"],
-        "dataset": {"name": col.name, "description": col.description, "counts": col.counts(),
-                    "labels": {f: col.label_counts(f) for f in sorted(col.label_fields())}},
-        "parameters": result["parameters"],  # the values used where the dataset is too small for the config's
-        "stages": b.stages,
-        "issues": [i.as_dict() for i in col.issues],
-        "metrics": b.metrics,
-    }
-    published = published_figures(result["model"]["name"], dataset_key(cfg))
-    if published:
-        report["published"] = published
-    return report
-
-
-def dataset_key(cfg: Config) -> str:
-    """A key naming a standard evaluation set, for published figures ('' when not standard)."""
-    d = cfg.dataset
-    if d.kind == "coco" and d.karpathy and d.split == "test" and not d.limit:
-        return "coco-karpathy-test"
-    return ""

@@ -65,6 +65,7 @@ class Collection:
     sampled_out: int = 0  # good items left out by `limit` sampling
     label_prompts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     prompt_rule: str = "mean"  # how a class's prompts combine: see compute.metrics.zero_shot_scores
+    notes: tuple[str, ...] = ()  # the adapter's diagnosis of a dataset that gives no usable item, a line each
 
     @property
     def skipped(self) -> list[Issue]:
@@ -135,6 +136,16 @@ class Collection:
         idx = [index.get(str(r.labels[field]), other) if field in r.labels else absent for r in self.records]
         return names, np.array(idx, dtype=np.int64)
 
+    def label_codes(self, max_fields: int | None = None) -> list[tuple[str, list[str], np.ndarray]]:
+        """[(field, names, uint8[I] index of each image's value, 255 = no value)] for every label
+        field in `label_fields` order (the first `max_fields` of them when given). Names as in
+        `categories`, without a "(none)" entry."""
+        out = []
+        for f in self.label_fields()[:max_fields]:
+            names, idx = self.categories(f, none_bucket=False)
+            out.append((f, names, np.where(idx < 0, 255, idx).astype(np.uint8)))
+        return out
+
     def class_prompts(self, field: str, values: list[str]) -> tuple[list[str], list[int]]:
         """Zero-shot prompts of `values` of `field`: (prompts, owner class index of each). The
         dataset's own prompts when it has them, else "a photo of a {value}."."""
@@ -159,3 +170,12 @@ class Collection:
 
 class BadItem(Exception):
     """Raised by readers for one unusable item; the adapter turns it into an `Issue`."""
+
+
+class MissingFile(BadItem):
+    """An item whose image file is not there: `relative` as the dataset names it, `looked_at`
+    the path it was looked for at."""
+
+    def __init__(self, message: str, relative: str, looked_at: Path):
+        super().__init__(message)
+        self.relative, self.looked_at = relative, looked_at

@@ -10,6 +10,7 @@ Models
                      tests need the ViT variants VIT_VARIANTS and a ResNet, RESNET).
 Datasets
   write_colour_dataset  solid-colour images with captions, as a manifest.
+  write_tagged_dataset  images with two label fields, one with many values, as a manifest.
   write_images          the same kind of images as Records, one colour named by a hostile string.
   write_shapes          shapes on grey with boxes and written words, as a manifest.
 Contexts
@@ -124,6 +125,28 @@ def write_colour_dataset(root: Path, n: int = 30, seed: int = 0) -> Path:
         Image.fromarray(arr).save(root / "images" / f"{i:03d}.png")
         lines.append(json.dumps({"id": f"item{i}", "image": f"images/{i:03d}.png",
                                  "captions": [f"a {name} square", f"something {name}"], "labels": {"colour": name}}))
+    manifest = root / "manifest.jsonl"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return manifest
+
+
+def write_tagged_dataset(root: Path, n: int, tags: int, seed: int = 0) -> Path:
+    """n small images in `tags` hues, as a manifest with two label fields: "tag" (tag-00 ..,
+    image i has tag i % tags) and "group" (warm / cool; every fifth image has none).
+    Returns the manifest path."""
+    rng = np.random.default_rng(seed)
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i in range(n):
+        t = i % tags
+        hue = np.array([np.cos(t * 2.4), np.cos(t * 2.4 + 2.1), np.cos(t * 2.4 + 4.2)]) * 100 + 128
+        arr = np.clip(hue + rng.integers(-20, 20, (32, 32, 3)), 0, 255).astype(np.uint8)
+        Image.fromarray(arr).save(root / "images" / f"{i:04d}.png")
+        labels = {"tag": f"tag-{t:02d}"}
+        if i % 5:
+            labels["group"] = "warm" if t % 2 else "cool"
+        lines.append(json.dumps({"id": f"img{i}", "image": f"images/{i:04d}.png",
+                                 "captions": [f"picture {i} of tag {t}", f"tag {t} image"], "labels": labels}))
     manifest = root / "manifest.jsonl"
     manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return manifest

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from builder import config
 from builder.cli import cli
+from builder.datasets import collect
 from builder.io.writer import SiteWriter
 from builder.pipeline import build
 from support import CORE_ONLY, NO_ANALYSES
@@ -58,6 +59,11 @@ def test_report_has_everything_the_issue_names(demo_build):
     r = on_disk["metrics"]["retrieval"]
     assert set(r) == {f"{d}@{k}" for d in ("i2t", "t2i") for k in (1, 5, 10)}
     assert r["i2t@10"] >= r["i2t@5"] >= r["i2t@1"] > 0.1
+    same = on_disk["metrics"]["retrieval_same_text"]  # the demo world's captions share texts
+    assert set(same) == set(r) and all(same[k] >= r[k] for k in r) and same["i2t@1"] > r["i2t@1"]
+    texts = on_disk["metrics"]["caption_texts"]
+    assert texts["captions"] == c["captions"] and 0 < texts["shared"] <= texts["captions"]
+    assert texts["distinct"] < texts["captions"]
     zs = on_disk["metrics"]["zero_shot"]
     assert zs["colour"]["accuracy"] >= 0.95 and zs["shape"]["accuracy"] >= 0.5  # chance 1/8
     assert 0.5 < on_disk["metrics"]["umap_trustworthiness"]["value"] <= 1.0
@@ -113,6 +119,26 @@ def test_neighbours_share_attributes(demo_build):
     assert total > 0 and agree / total > 0.6
 
 
+def test_each_demo_field_has_a_buffer_holding_each_points_value(demo_build):
+    """One uint8 buffer per label field of the demo world, named in legends.fields; an image's
+    value indexes the field's names, and its captions carry the same value."""
+    root, cache, _ = demo_build
+    data = root / "site" / "data" / "demo"
+    m = json.loads((data / "manifest.json").read_text())
+    records = collect(_cfg(cache), cache).records
+    fields = m["legends"]["fields"]
+    assert [f["field"] for f in fields] == ["shape", "colour", "size", "background", "position"]
+    caption_image = np.fromfile(data / "caption_image.bin", "<u4")
+    for f in fields:
+        values = np.fromfile(data / m["buffers"][f["buffer"]]["file"], np.uint8)
+        assert len(values) == 3 * SIZE and f["names"] == sorted({r.labels[f["field"]] for r in records})
+        for i in (0, 7, 101, SIZE - 1):
+            assert f["names"][values[i]] == records[i].labels[f["field"]]
+            assert (values[SIZE + np.flatnonzero(caption_image == i)] == values[i]).all()
+    default = next(f for f in fields if f["field"] == m["legends"]["category"]["field"])
+    assert (np.fromfile(data / "category.bin", np.uint8) == np.fromfile(data / f"{default['buffer']}.bin", np.uint8)).all()
+
+
 def test_rebuild_is_cached_and_byte_identical(demo_build, tmp_path):
     root, cache, _ = demo_build
     report = build(_cfg(cache), tmp_path / "again", progress=False, log=lambda m: None)
@@ -151,7 +177,7 @@ def test_killed_build_leaves_previous_site_and_resumes_identically(demo_build, t
     assert (site / "index.html").read_text() == "previous"  # untouched
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "[embed-images]" in done.stderr and "(cached)" in done.stderr.split("[embed-images]")[2]
+    assert "[embed-images]" in done.stderr and f"(all {SIZE} images from cache)" in done.stderr.split("[embed-images]")[2]
     assert _tree_hashes(site) == _tree_hashes(root / "site")
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")]  # no staging, tmp or old
 
@@ -205,6 +231,11 @@ def test_metrics_page_shows_the_reports_figures(demo_build):
     for field, entry in on_disk["metrics"]["zero_shot"].items():
         assert f"{field} {100 * entry['accuracy']:.1f} %" in text, field
     assert "best-matching sentence" in text  # the demo world's rule is explained
+    for key, name in (("retrieval", "strict"), ("retrieval_same_text", "same text")):
+        r = on_disk["metrics"][key]
+        assert f"Image → text, {name} " + " ".join(f"{100 * r[f'i2t@{k}']:.1f} %" for k in (1, 5, 10)) in text
+    t = on_disk["metrics"]["caption_texts"]
+    assert f"Here {t['shared']:,} of the {t['captions']:,} captions" in text
     assert f"Trustworthiness: {on_disk['metrics']['umap_trustworthiness']['value']:.3f}" in text
 
 

@@ -72,6 +72,41 @@ def test_retrieval_and_zero_shot_known_answers():
     assert metrics.zero_shot_accuracy(np.eye(4, dtype=np.float32), cls, np.array([0, 0, 1, 1])) == 1.0
 
 
+def test_retrieval_counting_captions_with_the_same_text():
+    """Two images share the caption text "a cat": strict recall marks the image that ranks the
+    other's caption first wrong; counting the same text, it is right. Known answers, then
+    against a brute-force loop on random data."""
+    img = np.eye(3, dtype=np.float32)
+    txt = np.eye(3, dtype=np.float32)[[0, 0, 2]]  # captions 0, 1 (same text, images 0, 1), 2 (image 2)
+    owner, ids = np.array([0, 1, 2]), metrics.text_ids(["a cat", "a cat", "a dog"])
+    strict, same = metrics.retrieval_recall_both(img, txt, owner, ids, ks=(1,))
+    # image 1 ties with every caption and gets caption 0 (ties: lower index); caption 1 gets image 0
+    assert strict == {"i2t@1": pytest.approx(2 / 3), "t2i@1": pytest.approx(2 / 3)}
+    assert same == {"i2t@1": 1.0, "t2i@1": 1.0}
+    assert metrics.shared_text_captions(ids, owner) == 2
+    assert metrics.shared_text_captions(metrics.text_ids(["a", "a"]), np.array([0, 0])) == 0  # one image
+
+    rng = np.random.default_rng(0)
+    unit = lambda a: (a / np.linalg.norm(a, axis=1, keepdims=True)).astype(np.float32)  # noqa: E731
+    img, txt = unit(rng.normal(size=(40, 6))), unit(rng.normal(size=(90, 6)))
+    owner = np.sort(rng.integers(0, 40, 90))
+    texts = [f"t{v}" for v in rng.integers(0, 45, 90)]
+    strict, same = metrics.retrieval_recall_both(img, txt, owner, metrics.text_ids(texts), ks=(1, 5), block=7)
+    sim = img @ txt.T
+    own = [{texts[c] for c in np.flatnonzero(owner == i)} for i in range(40)]
+    for k in (1, 5):
+        top_t = [np.argsort(-sim[i], kind="stable")[:k] for i in range(40)]
+        top_i = [np.argsort(-sim[:, c], kind="stable")[:k] for c in range(90)]
+        assert strict[f"i2t@{k}"] == pytest.approx(np.mean([np.isin(top_t[i], np.flatnonzero(owner == i)).any()
+                                                            for i in range(40)]))
+        assert strict[f"t2i@{k}"] == pytest.approx(np.mean([owner[c] in top_i[c] for c in range(90)]))
+        assert same[f"i2t@{k}"] == pytest.approx(np.mean([bool({texts[c] for c in top_t[i]} & own[i])
+                                                          for i in range(40)]))
+        assert same[f"t2i@{k}"] == pytest.approx(np.mean([any(texts[c] in own[j] for j in top_i[c])
+                                                          for c in range(90)]))
+        assert same[f"i2t@{k}"] >= strict[f"i2t@{k}"] and same[f"t2i@{k}"] >= strict[f"t2i@{k}"]
+
+
 def test_cache_round_trip_and_damage(tmp_path):
     c = Cache(tmp_path)
     c.save_items("ns", ["a", "b"], np.arange(6, dtype=np.float32).reshape(2, 3))

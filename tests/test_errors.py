@@ -99,9 +99,75 @@ def test_missing_demo_weights(tmp_path):
 
 
 def test_no_usable_item(tmp_path):
-    (tmp_path / "m.jsonl").write_text(json.dumps({"id": "a", "image": "gone.png", "captions": ["x"]}) + "\n")
-    _fails(["build", "--dataset", "manifest", "--data", tmp_path / "m.jsonl", "--out", tmp_path / "s",
-            "--cache-dir", tmp_path / "c", "--no-progress"], "no usable item")
+    """The error groups the issues by kind (a line each, with an example) and says where the first
+    missing file was looked for; the model is never loaded and the output folder not made."""
+    rows = [{"id": f"a{i}", "image": f"img/gone{i}.png", "captions": ["x"]} for i in range(3)]
+    (tmp_path / "m.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows) + "oops\n")
+    out = _fails(["build", "--dataset", "manifest", "--data", tmp_path / "m.jsonl", "--out", tmp_path / "s",
+                  "--cache-dir", tmp_path / "c", "--no-progress"],
+                 "the dataset has no usable item (4 read, 4 skipped):",
+                 "  3 skipped: missing file … (e.g. m.jsonl:1: missing file 'img/gone0.png')",
+                 "  1 skipped: invalid JSON: Expecting value (e.g. m.jsonl:4: invalid JSON: Expecting value)",
+                 f"  3 of the 4 rows of m.jsonl name an image file that does not exist: e.g. 'img/gone0.png', "
+                 f"looked for at '{tmp_path / 'img' / 'gone0.png'}'")
+    assert "see the issues in the build report" not in out and "[model]" not in out and not (tmp_path / "s").exists()
+
+
+def test_csv_without_a_caption_column_names_the_columns_found(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"x")
+    (tmp_path / "m.csv").write_text("image,text\na.png,a cat\na.png,a dog\n")
+    _fails(_build_args(tmp_path, "--dataset", "manifest", "--data", tmp_path / "m.csv"),
+           "no usable item (1 read, 1 skipped):", "1 skipped: no usable caption",
+           "m.csv has no 'caption' column; columns found: 'image', 'text'.")
+
+
+def test_jsonl_without_a_caption_field_names_the_fields_found(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"x")
+    (tmp_path / "m.jsonl").write_text(json.dumps({"image": "a.png", "text": "a cat", "labels": {}}) + "\n")
+    _fails(_build_args(tmp_path, "--dataset", "manifest", "--data", tmp_path / "m.jsonl"),
+           "no line of m.jsonl has a 'captions' (a list of texts) or 'caption' (a text) field; "
+           "fields found: 'image', 'text', 'labels'")
+
+
+def test_coco_captions_whose_images_match_no_file(tmp_path):
+    (tmp_path / "val").mkdir()
+    images = [{"id": i, "file_name": f"COCO_{i:06d}.jpg"} for i in (3, 1, 2)]
+    caps = {"images": images, "annotations": [{"id": i, "image_id": i, "caption": "a cat"} for i in (1, 2, 3)]}
+    (tmp_path / "captions.json").write_text(json.dumps(caps))
+    (tmp_path / "c.toml").write_text('[dataset]\nkind = "coco"\npath = "val"\ncaptions = "captions.json"\n')
+    _fails(_build_args(tmp_path, "--config", tmp_path / "c.toml"), "3 skipped: missing file …",
+           "3 of the 3 image ids looked up in captions.json name an image file that does not exist: "
+           f"e.g. 'COCO_000001.jpg', looked for at '{tmp_path / 'val' / 'COCO_000001.jpg'}'")
+
+
+def test_folder_without_images_says_what_was_looked_for(tmp_path):
+    (tmp_path / "pics").mkdir()
+    (tmp_path / "pics" / "notes.txt").write_text("x")
+    _fails(_build_args(tmp_path, "--dataset", "folder", "--data", tmp_path / "pics"),
+           "no usable item (0 read, 0 skipped)",
+           f"no image file in '{tmp_path / 'pics'}' or its sub-folders (looked for .bmp, .gif, .jpeg, .jpg, .png, "
+           ".tif, .tiff, .webp;")
+
+
+def test_folder_without_caption_files_says_how_to_name_them(tmp_path):
+    (tmp_path / "pics").mkdir()
+    for name in ("a.png", "b.png"):
+        (tmp_path / "pics" / name).write_bytes(b"x")
+    _fails(_build_args(tmp_path, "--dataset", "folder", "--data", tmp_path / "pics"),
+           "2 skipped: no caption file … (e.g. a.png: no caption file a.txt)",
+           "every image needs a caption file beside it, with the same name ending in .txt")
+
+
+def test_no_image_decodes(tmp_path):
+    """Every file is there but none is an image: found while embedding, said the same way."""
+    (tmp_path / "a.png").write_bytes(b"not an image")
+    (tmp_path / "b.png").write_bytes(b"")
+    rows = [{"id": n, "image": f"{n}.png", "captions": ["x"]} for n in ("a", "b")]
+    (tmp_path / "m.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _fails(_build_args(tmp_path, "--dataset", "manifest", "--data", tmp_path / "m.jsonl"),
+           "the dataset has no usable image, none could be decoded (2 read, 2 skipped):",
+           "1 skipped: not an image file (e.g. a.png: not an image file)",
+           "1 skipped: zero-byte file (e.g. b.png: zero-byte file)")
 
 
 def test_output_folder_not_ours(tmp_path):

@@ -142,3 +142,9 @@ def test_analyses_option_switches_them_on_and_off():
     assert [a.name for a in ANALYSES if getattr(cfg, a.name).enabled] == ["saliency", "topology"]
     assert not any(getattr(config.load(None, **analysis_switches("none")), a.name).enabled for a in ANALYSES)
     assert analysis_switches(None) == {}
+
+
+def test_claims_are_not_repeated_as_raw_values_on_the_metrics_page(full_site):
+    site, _ = full_site
+    text = _text((site / "metrics.html").read_text(encoding="utf-8"))
+    assert "Modality gap" in text and "the modality gap" not in text and "'verdict'" not in text

@@ -95,3 +95,14 @@ def test_analyses_do_not_use_the_cli(name):
 def test_files_stay_short(path):
     n = len((ROOT / path).read_text(encoding="utf-8").splitlines())
     assert n <= MAX_LINES, f"builder/{path} has {n} lines (at most {MAX_LINES})"
+
+
+def test_the_cli_and_the_config_load_without_torch():
+    """`--help` and reading a config stay fast: importing the CLI, the config and the analyses'
+    registry imports neither torch nor open_clip (an analysis's module is imported when it runs)."""
+    import subprocess
+    import sys
+    script = ("import sys, builder.cli, builder.config, builder.analyses.registry; "
+              "print(sorted(m for m in ('torch', 'open_clip', 'umap', 'ripser') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -122,6 +122,8 @@ def test_blend_and_attack_shapes(vit, pixels):
 
 
 def test_run_end_to_end(tmp_path, vit):
+    from figure_checks import page_figures, svg_problems, uncaptioned
+
     from builder.analyses.robustness import analysis as robustness
     from builder.render import pages as report_pages
     from support import write_docs
@@ -141,6 +143,12 @@ def test_run_end_to_end(tmp_path, vit):
     for path, text in out.pages.items():
         if isinstance(text, str):
             assert "<img src=x" not in text, path
+            assert uncaptioned(text) == [], path
+        elif path.endswith(".svg"):
+            assert svg_problems(text, path) == []
+    assert {src for _, src, _ in page_figures(out.pages["robustness/index.md"])} == {
+        "figures/grey.svg", "figures/gaussian.svg", "figures/salt_pepper.svg", "figures/blur.svg",
+        "figures/preprocessing.svg", "figures/attack.svg"}
     assert robustness.run(ctx).cached
     write_docs(tmp_path / "site", CONTENT_DIR, {**report_pages.report_pages({}), **out.pages}, "t")
     assert (tmp_path / "site" / "robustness" / "index.html").is_file()

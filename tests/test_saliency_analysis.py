@@ -130,6 +130,38 @@ def test_pages_build_with_mkdocs(tmp_path):
     assert "<img src=x" not in html
 
 
+def test_index_has_logits_logit_scale_and_temperature(tmp_path):
+    """logit = s × cosine with the model's own logit scale s, the softmax is that of the logits
+    (temperature 1/s); the method page's deletion figure is captioned and legible."""
+    import math
+    from types import SimpleNamespace
+
+    import torch
+    from figure_checks import page_figures, svg_problems, uncaptioned
+
+    ctx = make_ctx(tmp_path, VIT, 32)
+    with torch.no_grad():
+        ctx.model.model.logit_scale.fill_(math.log(20.0))
+    out = analysis.run(ctx)
+    index = json.loads(out.files["index.json"])
+    assert index["schema"] == 2
+    assert index["logit_scale"] == pytest.approx(20.0, abs=1e-3)
+    assert index["temperature"] == pytest.approx(1 / 20.0, abs=1e-6)
+    for im in index["images"]:
+        sims = np.array([p["sim"] for p in im["prompts"]])
+        logits = np.array([p["logit"] for p in im["prompts"]])
+        assert np.allclose(logits, 20.0 * sims, atol=2e-3)
+        e = np.exp(logits - logits.max())
+        assert np.allclose(e / e.sum(), [p["p"] for p in im["prompts"]], atol=2e-4)
+        assert len(set(np.round(logits, 2))) > 1
+    # CLIP clamps the scale at 100; a model without one gets 100
+    assert analysis.logit_scale(SimpleNamespace(logit_scale=torch.tensor(math.log(500.0)))) == 100.0
+    assert analysis.logit_scale(SimpleNamespace()) == 100.0
+    method = out.pages["saliency/method.md"]
+    assert uncaptioned(method) == [] and [src for _, src, _ in page_figures(method)] == ["deletion.svg"]
+    assert svg_problems(out.pages["saliency/deletion.svg"]) == []
+
+
 def test_prompt_set_without_labels_uses_captions(tmp_path):
     from builder.records import Record
 

@@ -242,6 +242,28 @@ def test_pages_have_no_unescaped_html_from_labels(topology_run):
     assert set(re.findall(r"https?://[^\"' ]+", svg)) == {"http://www.w3.org/2000/svg"}  # no fetches
 
 
+def test_figures_read_well_and_come_in_the_order_of_the_tables(topology_run):
+    from figure_checks import page_figures, svg_problems, uncaptioned
+
+    _, out, _ = topology_run
+    svgs = {k: v for k, v in out.pages.items() if k.endswith(".svg")}
+    assert len(svgs) >= 15
+    for path, data in svgs.items():
+        assert svg_problems(data, path) == []
+    for path, text in out.pages.items():
+        if path.endswith(".md"):
+            assert uncaptioned(text) == [], path
+            for _, src, caption in page_figures(text):
+                assert f"topology/{src}" in svgs and len(caption) > 30, (path, src)
+    # figures and tables of the blur page both go H0, then H1
+    page = out.pages["topology/perturbations.md"]
+    figures = [src for _, src, _ in page_figures(page) if "wasserstein" in src]
+    assert figures == ["figures/blur-wasserstein-h0.svg", "figures/blur-wasserstein-h1.svg"]
+    assert page.index("Wasserstein distance, H0, original vs blurred") < page.index("Wasserstein distance, H1, original")
+    # the pooled sample (far larger distances) has a panel of its own
+    assert svgs["topology/figures/blur-wasserstein-h0.svg"].count(b'class="ylabel"') == 2
+
+
 def test_run_without_labels_skips_categories(tmp_path):
     from builder.analyses.topology import analysis as topology
     from builder.records import Record

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
 class Analysis:
     """name     its config section's name ([name]) and its folder under data/<dataset>/ and the docs
     config   the section's frozen dataclass (declared with builder.schema.setting; `enabled` switches it on)
-    run      run(ctx: AnalysisContext) -> AnalysisOutput"""
+    runner   the module whose run(ctx: AnalysisContext) -> AnalysisOutput runs it; imported only when
+             the analysis runs, so that reading the config (and `--help`) does not import torch"""
 
     name: str
     config: type
-    run: Callable
+    runner: str
+
+    def run(self, ctx):
+        return importlib.import_module(self.runner).run(ctx)

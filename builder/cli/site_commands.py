@@ -79,6 +79,7 @@ def analysis_switches(spec: str | None) -> dict:
 def build(out_dir, batch_size, workers, strict, no_progress, analyses, **opts):
     """Build the site: embeddings, UMAP 3D, local views, metrics, explorer and pages, and the
     analyses (saliency maps, neuron galleries, topology, robustness)."""
+    from builder.issues import summary_lines
     from builder.pipeline import build as run_build
     from builder.signals import sigterm_as_interrupt
 
@@ -89,6 +90,8 @@ def build(out_dir, batch_size, workers, strict, no_progress, analyses, **opts):
     c = report["dataset"]["counts"]
     click.echo(f"built {out_dir}: {c['used']} images, {c['captions']} captions "
                f"({c['skipped']} skipped, {c['repaired']} repaired) in {report['seconds_total']:.1f}s")
+    for line in summary_lines(report["issues"], max_groups=5):  # the issues by kind; the report lists every one
+        click.echo(f"  {line}")
     r = report["metrics"].get("retrieval", {})
     if r:
         click.echo("retrieval  " + "  ".join(f"{k} {v:.3f}" for k, v in r.items()))

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from builder.config import DEVICES
-from builder.models.demo import WEIGHTS_PATH
+from builder.models.demo_paths import WEIGHTS_PATH
 
 
 @click.command("train-demo")

@@ -7,53 +7,84 @@ import numpy as np
 VERSION = 1  # bump when retrieval_recall or the zero-shot scores change for the same inputs (the metrics stage is cached)
 
 
-def _topk_hits(scores: np.ndarray, relevant: list[np.ndarray] | np.ndarray, ks) -> dict[int, float]:
-    """Share of rows whose top-k columns contain a relevant column, for each k."""
-    kmax = min(max(ks), scores.shape[1])
+def _top(scores: np.ndarray, kmax: int) -> np.ndarray:
+    """Column indices of each row's `kmax` highest scores, best first (ties: lower index first)."""
+    kmax = min(kmax, scores.shape[1])
     top = np.argpartition(-scores, kth=kmax - 1, axis=1)[:, :kmax]
-    order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
-    top = np.take_along_axis(top, order, axis=1)
-    out = {}
-    for k in ks:
-        kk = min(k, kmax)
-        hits = [np.isin(top[i, :kk], relevant[i]).any() for i in range(scores.shape[0])]
-        out[k] = float(np.mean(hits)) if hits else float("nan")
-    return out
+    order = np.lexsort((top, -np.take_along_axis(scores, top, axis=1)), axis=1)
+    return np.take_along_axis(top, order, axis=1)
+
+
+def _hit_counts(keys: np.ndarray, relevant: np.ndarray, ks) -> dict[int, int]:
+    """keys int64[B, kmax] (a key per retrieved column, best first), `relevant` the sorted keys
+    that count as correct: how many rows have a relevant key among their first k, for each k."""
+    pos = np.clip(np.searchsorted(relevant, keys), 0, max(len(relevant) - 1, 0))
+    found = relevant[pos] == keys if len(relevant) else np.zeros(keys.shape, bool)
+    return {k: int(found[:, :k].any(axis=1).sum()) for k in ks}
+
+
+def text_ids(texts) -> np.ndarray:
+    """int64[C]: the same number for captions with exactly the same text (first-seen order)."""
+    seen: dict[str, int] = {}
+    return np.asarray([seen.setdefault(t, len(seen)) for t in texts], dtype=np.int64)
+
+
+def shared_text_captions(text_id: np.ndarray, text_image: np.ndarray) -> int:
+    """How many captions have a text that is also a caption of another image."""
+    text_id, text_image = np.asarray(text_id, np.int64), np.asarray(text_image, np.int64)
+    pairs = np.unique(np.stack([text_id, text_image], 1), axis=0) if len(text_id) else np.zeros((0, 2), np.int64)
+    images_per_text = np.bincount(pairs[:, 0], minlength=int(text_id.max(initial=-1)) + 1)
+    return int((images_per_text[text_id] > 1).sum()) if len(text_id) else 0
+
+
+def retrieval_recall_both(image_emb: np.ndarray, text_emb: np.ndarray, text_image: np.ndarray, text_id=None,
+                          ks=(1, 5, 10), block: int = 4096) -> tuple[dict[str, float], dict[str, float]]:
+    """Image->text and text->image recall@k, strict and by text: (strict, same_text).
+
+    image_emb  float[I, D], text_emb float[C, D], both L2-normalised
+    text_image int[C]: the image each caption belongs to
+    text_id    int[C]: equal for captions with the same text (`text_ids`); default: all different
+    Strict: an image is retrieved when one of its own captions is in its top k; a caption when its
+    own image is. Same text: an image also when a caption with the same text as one of its own is
+    (that caption belongs to another image, but says the same); a caption also when an image with
+    a caption of the same text is. Each is {"i2t@1": .., ..., "t2i@10": ..}.
+    """
+    text_image = np.asarray(text_image, dtype=np.int64)
+    n_img, n_txt = len(image_emb), len(text_emb)
+    tid = np.arange(n_txt, dtype=np.int64) if text_id is None else np.asarray(text_id, dtype=np.int64)
+    n_tid = int(tid.max(initial=-1)) + 1
+    own_caption = np.sort(text_image * n_txt + np.arange(n_txt))  # (image, caption) pairs
+    own_text = np.unique(text_image * n_tid + tid)  # (image, text) pairs
+    kmax = max(ks)
+    strict = {f"{d}@{k}": 0 for d in ("i2t", "t2i") for k in ks}
+    same = dict(strict)
+
+    def add(out: dict, d: str, counts: dict[int, int]) -> None:
+        for k, n in counts.items():
+            out[f"{d}@{k}"] += n
+
+    for s in range(0, n_img, block):
+        rows = np.arange(s, min(s + block, n_img), dtype=np.int64)[:, None]
+        top = _top(image_emb[s : s + block] @ text_emb.T, kmax) if n_txt else np.zeros((len(rows), 0), np.int64)
+        add(strict, "i2t", _hit_counts(rows * n_txt + top, own_caption, ks))
+        add(same, "i2t", _hit_counts(rows * n_tid + tid[top], own_text, ks))
+    for s in range(0, n_txt, block):
+        top = _top(text_emb[s : s + block] @ image_emb.T, kmax) if n_img else np.zeros((0, 0), np.int64)
+        add(strict, "t2i", _hit_counts(top * n_txt + np.arange(s, s + len(top))[:, None], own_caption, ks))
+        add(same, "t2i", _hit_counts(top * n_tid + tid[s : s + len(top)][:, None], own_text, ks))
+    order = [f"{d}@{k}" for k in ks for d in ("i2t", "t2i")]
+
+    def rates(counts: dict) -> dict[str, float]:
+        return {key: float(counts[key] / max(n_img if key.startswith("i2t") else n_txt, 1)) for key in order}
+
+    return rates(strict), rates(same)
 
 
 def retrieval_recall(
     image_emb: np.ndarray, text_emb: np.ndarray, text_image: np.ndarray, ks=(1, 5, 10), block: int = 4096
 ) -> dict[str, float]:
-    """Image->text and text->image recall@k.
-
-    image_emb  float[I, D], text_emb float[C, D], both L2-normalised
-    text_image int[C]: the image each caption belongs to
-    Returns {"i2t@1": .., "i2t@5": .., ..., "t2i@10": ..}: an image counts as retrieved when any of
-    its own captions is in the top k; a caption when its own image is.
-    """
-    text_image = np.asarray(text_image)
-    captions_of = [[] for _ in range(len(image_emb))]
-    for c, i in enumerate(text_image):
-        captions_of[int(i)].append(c)
-    captions_of = [np.asarray(c, dtype=np.int64) for c in captions_of]
-    out: dict[str, float] = {}
-    i2t = {k: [] for k in ks}
-    for s in range(0, len(image_emb), block):
-        hits = _topk_hits(image_emb[s : s + block] @ text_emb.T, captions_of[s : s + block], ks)
-        n = len(image_emb[s : s + block])
-        for k in ks:
-            i2t[k].append(hits[k] * n)
-    t2i = {k: [] for k in ks}
-    for s in range(0, len(text_emb), block):
-        rel = [np.asarray([i]) for i in text_image[s : s + block]]
-        hits = _topk_hits(text_emb[s : s + block] @ image_emb.T, rel, ks)
-        n = len(rel)
-        for k in ks:
-            t2i[k].append(hits[k] * n)
-    for k in ks:
-        out[f"i2t@{k}"] = float(sum(i2t[k]) / max(len(image_emb), 1))
-        out[f"t2i@{k}"] = float(sum(t2i[k]) / max(len(text_emb), 1))
-    return out
+    """Strict image->text and text->image recall@k (see `retrieval_recall_both`): {"i2t@1": .., ..}."""
+    return retrieval_recall_both(image_emb, text_emb, text_image, None, ks, block)[0]
 
 
 def class_embeddings(prompt_emb: np.ndarray, prompt_class: np.ndarray, n_classes: int) -> np.ndarray:

@@ -124,7 +124,7 @@ def collect_coco(images: Path, captions: Path, name: str, instances: Path | None
                "labels": lab, "box": list(box) if box else None}
         log.add(row, str(im.get("id")), str(file_name), repairs.get(im.get("id"), []))
     desc = f"MS-COCO {Path(captions).name}" + (f", Karpathy {split} split" if keep is not None else "")
-    return log.collection(name, desc, limit, seed)
+    return log.collection(name, desc, limit, seed, notes=log.missing_note(f"image ids looked up in {Path(captions).name}"))
 
 
 def _image_order(im: dict):

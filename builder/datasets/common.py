@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from builder.errors import BuildError
-from builder.records import BadItem, Collection, Issue, Record
+from builder.records import BadItem, Collection, Issue, MissingFile, Record
 
 MAX_CAPTION_CHARS = 1000
 
@@ -85,7 +85,7 @@ def build_record(row: dict, root: Path, source: str, issues: list[Issue]) -> Rec
         raise BadItem("row has neither id nor image")
     image = safe_path(root, row.get("image", ""))
     if not image.is_file():
-        raise BadItem(f"missing file {row.get('image')!r}")
+        raise MissingFile(f"missing file {row.get('image')!r}", str(row.get("image")), image)
     captions = clean_captions(row.get("captions", row.get("caption", [])), item_id, source, issues)
     labels = row.get("labels") or {}
     if not isinstance(labels, dict):
@@ -118,6 +118,8 @@ class ItemLog:
         self.issues: list[Issue] = []
         self.read = 0
         self._ids: set[str] = set()
+        self.missing: list[MissingFile] = []  # the first missing image files (MAX_MISSING_KEPT)
+        self.missing_count = 0
 
     def report(self, issue: Issue) -> None:
         self.issues.append(issue)
@@ -144,6 +146,9 @@ class ItemLog:
 
                 load_rgb(record.image)
         except BadItem as exc:
+            if isinstance(exc, MissingFile):
+                self.missing_count += 1
+                self.missing += [exc][: max(0, 3 - len(self.missing))]
             self.report(Issue(item, source, "skipped", str(exc)))
             return
         self._ids.add(record.id)
@@ -151,10 +156,22 @@ class ItemLog:
             self.report(issue)
         self.records.append(record)
 
-    def collection(self, name: str, description: str, limit: int, seed: int, **extra) -> Collection:
-        """The Collection, with a seeded sample of `limit` records (0 = all) in dataset order."""
+    def missing_note(self, items: str) -> list[str]:
+        """When no record is usable and image files are missing: one line saying how many of the
+        items read (`items`, e.g. "rows of m.jsonl") name a missing file and where the first was
+        looked for."""
+        if self.records or not self.missing:
+            return []
+        first = self.missing[0]
+        return [f"{self.missing_count:,} of the {self.read:,} {items} name an image file that does not exist: "
+                f"e.g. {first.relative!r}, looked for at {str(first.looked_at)!r}"]
+
+    def collection(self, name: str, description: str, limit: int, seed: int, notes=(), **extra) -> Collection:
+        """The Collection, with a seeded sample of `limit` records (0 = all) in dataset order;
+        `notes`: the adapter's diagnosis lines, kept when no record is usable."""
         records, sampled_out = self.records, 0
         if limit and len(records) > limit:
             keep = np.sort(np.random.default_rng(seed).choice(len(records), size=limit, replace=False))
             records, sampled_out = [records[i] for i in keep], len(records) - limit
-        return Collection(name, records, self.issues, self.read, description, sampled_out, **extra)
+        return Collection(name, records, self.issues, self.read, description, sampled_out,
+                          notes=tuple(notes) if not records else (), **extra)

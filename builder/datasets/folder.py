@@ -33,4 +33,15 @@ def collect_folder(root: Path, name: str, limit: int = 0, seed: int = 0, strict:
     for path in files:
         rel = path.relative_to(root).as_posix()
         log.add(lambda rel=rel: _row(root, rel), rel, rel)
-    return log.collection(name, f"folder {root.name}", limit, seed)
+    return log.collection(name, f"folder {root.name}", limit, seed, notes=_notes(root, log))
+
+
+def _notes(root: Path, log: ItemLog) -> list[str]:
+    """Why a folder gives no usable item, when the cause is the usual one."""
+    if not log.read:
+        return [f"no image file in {str(root)!r} or its sub-folders (looked for "
+                f"{', '.join(sorted(IMAGE_SUFFIXES))}; names starting with '.' are left out)"]
+    if log.issues and all(i.reason.startswith("no caption file") for i in log.issues):
+        return ["every image needs a caption file beside it, with the same name ending in .txt "
+                "(photo.jpg -> photo.txt), one caption per line"]
+    return []

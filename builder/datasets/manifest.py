@@ -30,7 +30,9 @@ def _rows_jsonl(path: Path):
                 yield n, f"invalid JSON: {exc.msg}"
 
 
-def _rows_csv(path: Path):
+def _rows_csv(path: Path) -> tuple[list[str], list[tuple[int, dict | str]]]:
+    """(the header's columns, (line, row) pairs in file order); a repeated image's rows are merged
+    into its first."""
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or "image" not in reader.fieldnames:
@@ -53,7 +55,19 @@ def _rows_csv(path: Path):
             merged[key] = {"id": row.get("id") or None, "image": row.get("image", ""), "captions": caps,
                            "labels": labels}
             out.append((n, merged[key]))
-    yield from out
+    return list(reader.fieldnames), out
+
+
+def _caption_note(path: Path, fields: dict[str, None]) -> list[str]:
+    """One line when no row has a caption field at all, naming the fields that were there."""
+    if {"caption", "captions"} & set(fields):
+        return []
+    found = ", ".join(repr(f) for f in list(fields)[:20]) or "none"
+    if path.suffix.lower() == ".csv":
+        return [f"{path.name} has no 'caption' column; columns found: {found}. Name the captions' column "
+                "'caption' in the first line"]
+    return [f"no line of {path.name} has a 'captions' (a list of texts) or 'caption' (a text) field; "
+            f"fields found: {found}"]
 
 
 def collect_manifest(path: Path, name: str, limit: int = 0, seed: int = 0, label_prompts: dict | None = None,
@@ -65,11 +79,17 @@ def collect_manifest(path: Path, name: str, limit: int = 0, seed: int = 0, label
     if not path.is_file():
         raise DatasetNotFound(f"manifest {str(path)!r} does not exist")
     log = ItemLog(path.parent, strict)
-    for line, row in _rows_csv(path) if path.suffix.lower() == ".csv" else _rows_jsonl(path):
+    csv_file = path.suffix.lower() == ".csv"
+    columns, rows = _rows_csv(path) if csv_file else ([], _rows_jsonl(path))
+    fields = dict.fromkeys(columns)  # a JSONL file's: every line's (the first 100 names)
+    for line, row in rows:
         if isinstance(row, str):
-            log.skip(f"line {line}", path.name, row)
+            log.skip(f"line {line}", f"{path.name}:{line}", row)
             continue
+        if not csv_file and isinstance(row, dict) and len(fields) < 100:
+            fields.update(dict.fromkeys(str(k) for k in row))
         item = str(row.get("id") or row.get("image") or f"line {line}") if isinstance(row, dict) else f"line {line}"
         log.add(row, item, f"{path.name}:{line}")
-    return log.collection(name, description or f"manifest {path.name}", limit, seed,
+    notes = log.missing_note(f"rows of {path.name}") + _caption_note(path, fields)
+    return log.collection(name, description or f"manifest {path.name}", limit, seed, notes=notes,
                           label_prompts=label_prompts or {})

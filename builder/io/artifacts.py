@@ -48,8 +48,9 @@ class DatasetArtifacts:
 
     # -- gathering -----------------------------------------------------------------------------
     def add_buffer(self, name: str, array: np.ndarray) -> None:
-        if name not in contract.GLOBAL_BUFFERS:
-            raise ContractError(f"buffer {name!r} is not in the contract; known: {sorted(contract.GLOBAL_BUFFERS)}")
+        if contract.global_spec(name) is None:
+            raise ContractError(f"buffer {name!r} is not in the contract; known: {sorted(contract.GLOBAL_BUFFERS)} "
+                                f"and label_0 .. label_{contract.MAX_LABEL_FIELDS - 1}")
         self._buffers[name] = np.asarray(array)
 
     def add_local_views(self, fields: dict[str, np.ndarray], rows_per_shard: int) -> None:
@@ -99,7 +100,7 @@ class DatasetArtifacts:
         if missing:
             raise ContractError(f"required buffers missing: {missing}")
         for name, array in self._buffers.items():
-            self._check(contract.GLOBAL_BUFFERS[name], array, counts)
+            self._check(contract.global_spec(name), array, counts)
         if self._local is not None:
             for spec in contract.LOCAL_FIELDS:
                 self._check(spec, self._local[spec.name], counts)
@@ -116,7 +117,7 @@ class DatasetArtifacts:
         out: dict[str, bytes] = {}
         buffers = {}
         for name in sorted(self._buffers):
-            spec = contract.GLOBAL_BUFFERS[name]
+            spec = contract.global_spec(name)
             data = out[f"{name}.bin"] = le_bytes(self._buffers[name], spec.dtype)
             buffers[name] = {"file": f"{name}.bin", "dtype": spec.dtype, "shape": list(self._buffers[name].shape),
                              "bytes": len(data), "sha256": _sha256(data)}

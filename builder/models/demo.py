@@ -20,10 +20,8 @@ from pathlib import Path
 
 import torch
 
-DEMO_ARCH = "atlas-demo"
-CONFIG_PATH = Path(__file__).parent / "configs" / f"{DEMO_ARCH}.json"
-WEIGHTS_PATH = Path(__file__).parent / "weights" / f"{DEMO_ARCH}.safetensors"
-METRICS_PATH = WEIGHTS_PATH.with_name(f"{DEMO_ARCH}.metrics.json")
+from builder.models.demo_paths import CONFIG_PATH, DEMO_ARCH, METRICS_PATH, WEIGHTS_PATH  # noqa: F401 (re-exported)
+
 _ROWS, _VALUES = "token_embedding.weight.rows", "token_embedding.weight.values"
 
 

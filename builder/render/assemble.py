@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from builder import resources
+from builder import contract, resources
 from builder.config import Config
 from builder.io.artifacts import DatasetArtifacts
 from builder.io.writer import SiteWriter
@@ -29,6 +29,10 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
     w.add_buffer("modality", np.concatenate([np.zeros(n_img, np.uint8), np.ones(n_cap, np.uint8)]))
     w.add_buffer("category", r["category"].astype(np.uint8))
     w.add_buffer("cluster", r["clusters"].astype(np.uint8))
+    fields = []
+    for f, (field, names, values) in enumerate(r["label_fields"]):
+        w.add_buffer(contract.label_buffer(f), values.astype(np.uint8))
+        fields.append({"field": field, "buffer": contract.label_buffer(f), "names": names})
     w.add_buffer("caption_image", r["caption_image"].astype(np.uint32))
     w.add_text("captions", r["captions"])
     w.add_local_views({"neighbours": r["neighbours"], "local_xy": r["local_xy"].astype(np.float16),
@@ -50,7 +54,7 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
         "title": cfg.site.title,
         "legends": {"category": {"field": r["category_field"] or "", "names": r["category_names"]},
                     "cluster": {"names": [f"cluster {i}" for i in range(int(r["clusters"].max(initial=0)) + 1)]},
-                    "modality": ["image", "caption"]},
+                    "modality": ["image", "caption"], "fields": fields},
         "atlas": {"cell": cfg.site.thumb_size, "cols": cols, "rows": rows,
                   "pages": [f"thumbs/atlas-{i:03d}.webp" for i in range(len(pages))], "count": n_img},
         "model": r["model"],
@@ -74,15 +78,17 @@ def build_meta(cfg: Config, used: dict) -> dict:
             "clusters": {"method": "k-means", **value("cluster.n_clusters", "k")}}
 
 
-def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_root: Path | None = None) -> None:
+def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_root: Path | None = None,
+                  pending: tuple[str, ...] = ()) -> None:
     """Docs pages, data buffers and the explorer, into `writer`. The docs show the report as it
-    stands before the artifacts' sizes are added to it."""
+    stands before the artifacts' sizes are added to it; `pending` names the stages still running
+    (their times are filled in later by `report_page.fill_stage_times`)."""
     from builder.render import pages
     from builder.render.docs import SITE_SCRIPTS, render_docs
     from builder.render.home import home_page
     from builder.render.site import explorer_files, page_assets
 
-    generated: dict = dict(pages.report_pages(report))
+    generated: dict = dict(pages.report_pages(report, pending))
     generated.update(page_assets(SITE_SCRIPTS, cache_root))
     for name, result in r["analyses"].items():
         generated.update(result.pages)

@@ -42,8 +42,9 @@ FIXED_NAV: tuple[tuple[str, str], ...] = (
 # whose links are absolute from the server root, and an empty sitemap. Neither is useful.
 DROPPED_OUTPUTS = ("404.html", "sitemap.xml", "sitemap.xml.gz")
 # Scripts for every page that the writer takes from the explorer bundle (site_templates/explorer/src/pages);
-# as javascripts/*.js they land in extra_javascript like the content's own.
-SITE_SCRIPTS = ("javascripts/tablesort.js",)
+# as javascripts/*.js they land in extra_javascript like the content's own. explorer-embed.js keeps
+# the explorer page's URL and "Open full screen" link in step with its frame (a no-op elsewhere).
+SITE_SCRIPTS = ("javascripts/tablesort.js", "javascripts/explorer-embed.js")
 
 THEME = {
     "name": "material",

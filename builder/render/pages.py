@@ -9,8 +9,10 @@ names) is untrusted: MkDocs passes raw HTML through Markdown, so such text goes 
 from __future__ import annotations
 
 
-from builder.render.markdown import (
-    _dict, _get, _list, _num, fmt_float, fmt_pct, fmt_value, md_code, md_table, md_text)
+from builder.issues import issues_csv
+from builder.render.markdown import _dict, _get, _list, _num, fmt_pct, fmt_value, md_table, md_text
+from builder.render.metrics_page import metrics_page  # noqa: F401 (one of this module's pages)
+from builder.render.report_page import ISSUES_CSV, build_report_page  # noqa: F401 (idem)
 
 
 def _model_name(report: dict) -> str:
@@ -185,179 +187,17 @@ def _distribution(values) -> str:
     return md_table(["Value", "Images", "Share"], rows, "lrr")
 
 
-# -- metrics --------------------------------------------------------------------------------------
-
-RETRIEVAL_KS = (1, 5, 10)
-
-
-def metrics_page(report: dict) -> str:
-    """Retrieval recall, zero-shot accuracy, map trustworthiness, and whatever else was measured."""
-    report = _dict(report)
-    metrics = _dict(report.get("metrics"))
-    out = ["# Metrics\n",
-           "Numbers that say how well the model and the 3D map do on this dataset. They are "
-           "computed on the images and captions shown on this site, so they depend on its size: "
-           "finding the right caption among 500 is easier than among 50,000. If the model was "
-           "trained on these images, or on others made the same way (as the demo model is on "
-           "the demo world), they measure fit rather than generalisation.\n"]
-
-    out.append("## Retrieval\n")
-    out.append("Recall@k: for each image, are any of its own captions among the k captions most "
-               "similar to it (image → text)? For each caption, is its own image among the k most "
-               "similar images (text → image)? The share of hits is the recall. Random guessing "
-               "would score about k × (correct answers per query) / (number of candidates).\n")
-    retrieval = _dict(metrics.get("retrieval"))
-    rows = []
-    for key, label in (("i2t", "Image → text"), ("t2i", "Text → image")):
-        if any(f"{key}@{k}" in retrieval for k in RETRIEVAL_KS):
-            rows.append([label] + [fmt_pct(retrieval.get(f"{key}@{k}")) for k in RETRIEVAL_KS])
-    out.append(md_table(["Direction"] + [f"R@{k}" for k in RETRIEVAL_KS], rows, "lrrr")
-               if rows else NOT_RECORDED)
-
-    out.append("## Zero-shot classification\n")
-    zero_shot = _dict(metrics.get("zero_shot"))
-    rules = {_dict(v).get("rule") for v in zero_shot.values()}
-    how = ("each value scores as its best-matching sentence (the sentences name kinds of the value, "
-           "such as \"a red star\" and \"a blue star\" for \"star\", so their average would blur them)"
-           if rules == {"max"} else "the vectors are averaged per value")
-    out.append("For each label field (say, colour), every possible value is described by one or "
-               "more sentences such as \"a photo of something red\"; the text encoder turns them "
-               f"into vectors, and {how}. Each image is then given the value that matches the image's "
-               "own vector best. No classifier is trained: the labels only "
-               "score the answers. The majority baseline is what always guessing the most common "
-               "value would score.\n")
-    labels = _dict(_get(report, "dataset", "labels"))
-    rows = []
-    for field in sorted(zero_shot, key=str):
-        dist = {k: v for k, v in _dict(labels.get(field)).items() if _num(v) is not None}
-        total = sum(dist.values())
-        chance = fmt_pct(max(dist.values()) / total) if total else "n/a"
-        entry = zero_shot[field]
-        accuracy = _dict(entry).get("accuracy") if isinstance(entry, dict) else entry
-        rows.append([md_text(field), fmt_pct(accuracy), str(len(dist)) if dist else "n/a", chance])
-    out.append(md_table(["Field", "Accuracy", "Classes", "Majority baseline"], rows, "lrrr") if rows else NOT_RECORDED)
-
-    out.append("## How faithful is the 3D map?\n")
-    out.append("Trustworthiness (Venna and Kaski) asks whether a point's nearest neighbours in the 3D "
-               "map were also near it in the full embedding space. It is 1.0 when no point has "
-               "false neighbours in the map and drops as more do; as a rough guide, values above "
-               "0.9 mean that local structure is largely kept. It says nothing about distances between far-apart "
-               "groups, which UMAP does not preserve.\n")
-    tw = metrics.get("umap_trustworthiness")
-    if isinstance(tw, dict):
-        detail = f" (k = {fmt_value(tw.get('k'))}, on {fmt_value(tw.get('sample'))} points)"
-        tw = tw.get("value")
-    else:
-        detail = ""
-    out.append(f"**Trustworthiness:** {fmt_float(tw)}{detail}\n" if tw is not None else NOT_RECORDED)
-
-    known = {"retrieval", "zero_shot", "umap_trustworthiness"}
-    extra = {k: v for k, v in metrics.items() if k not in known}
-    if extra:
-        out.append("## Other measurements\n")
-        out.append(md_table(["Metric", "Value"], _flat_rows(extra)))
-
-    published = _dict(report.get("published"))
-    if published:
-        out.append("## Published figures for comparison\n")
-        out.append("Reference numbers reported elsewhere for this model. They come from a different "
-                   "(usually larger) test set, so expect differences.\n")
-        source = published.get("source")
-        rows = []
-        for k, v in published.items():
-            if k == "source":
-                continue
-            if isinstance(v, dict):
-                rows.append([md_text(k), _metric_value(k, v.get("value")), md_text(v.get("source") or source)])
-            else:
-                rows.append([md_text(k), _metric_value(k, v), md_text(source)])
-        out.append(md_table(["Metric", "Value", "Source"], rows, "lrl"))
-    return "\n".join(out)
-
-
-def _metric_value(key, value) -> str:
-    v = _num(value)
-    if v is not None and 0 <= v <= 1 and ("@" in str(key) or "acc" in str(key).lower()):
-        return fmt_pct(v)
-    return fmt_value(value)
-
-
-def _flat_rows(d: dict, prefix: str = "") -> list[list[str]]:
-    rows = []
-    for k, v in d.items():
-        name = f"{prefix}{k}"
-        if isinstance(v, dict) and v:
-            rows += _flat_rows(v, name + " / ")
-        else:
-            rows.append([md_text(name), _metric_value(name, v) if _num(v) is not None else fmt_value(v)])
-    return rows
-
-
-# -- build report ---------------------------------------------------------------------------------
-
-MAX_ISSUES = 1000
-
-
-def build_report_page(report: dict, max_issues: int = MAX_ISSUES) -> str:
-    """Stage timings, every skipped or repaired item (up to `max_issues`), the full configuration."""
-    report = _dict(report)
-    out = ["# Build report\n"]
-    if "schema_version" in report:
-        out.append(f"Artifact schema version: {fmt_value(report['schema_version'])}.\n")
-
-    out.append("## Stages\n")
-    stages = [s for s in _list(report.get("stages")) if isinstance(s, dict)]
-    total = sum(_num(s.get("seconds")) or 0.0 for s in stages)
-    rows = [[md_text(s.get("name", "?")), fmt_float(s.get("seconds"), 2),
-             "cached" if s.get("cached") else "computed",
-             fmt_pct((_num(s.get("seconds")) or 0.0) / total) if total else "n/a"] for s in stages]
-    if rows:
-        out.append(f"Total: {total:.1f} s. A cached stage reused the result of an earlier build "
-                   f"with identical inputs and parameters.\n")
-    out.append(md_table(["Stage", "Seconds", "Result", "Share"], rows, "lrlr") if rows else NOT_RECORDED)
-
-    out.append("## Issues\n")
-    issues = [i for i in _list(report.get("issues")) if isinstance(i, dict)]
-    if not issues:
-        out.append("No item was skipped or repaired.\n" if "issues" in report else NOT_RECORDED)
-    else:
-        out.append("Items that were skipped or repaired while reading the dataset, and why. "
-                   "A bad item never stops the build unless it runs with `--strict`.\n")
-        summary: dict[tuple[str, str], int] = {}
-        for i in issues:
-            key = (str(i.get("action", "?")), str(i.get("reason", "?")))
-            summary[key] = summary.get(key, 0) + 1
-        rows = [[md_text(a), md_text(r, 200), fmt_value(n)]
-                for (a, r), n in sorted(summary.items(), key=lambda kv: (-kv[1], kv[0]))]
-        out.append(md_table(["Action", "Reason", "Items"], rows, "llr"))
-        shown = issues[:max_issues]
-        if len(issues) > len(shown):
-            out.append(f"The first {len(shown):,} of {len(issues):,} issues; the machine-readable "
-                       f"build report lists them all.\n")
-        rows = [[md_code(i.get("id"), 120), md_code(i.get("source"), 160), md_text(i.get("action")),
-                 md_text(i.get("reason"), 300)] for i in shown]
-        out.append(md_table(["Id", "Source", "Action", "Reason"], rows))
-
-    out.append("## Configuration\n")
-    cfg = _dict(report.get("config"))
-    if not cfg:
-        out.append(NOT_RECORDED)
-    scalars = [[md_text(k), fmt_value(v)] for k, v in cfg.items() if not isinstance(v, dict)]
-    if scalars:
-        out.append(md_table(["Setting", "Value"], scalars))
-    for section, values in cfg.items():
-        if isinstance(values, dict):
-            out.append(f"**[{md_text(section)}]**\n")
-            rows = [[md_text(k), fmt_value(v)] for k, v in values.items()]
-            out.append(md_table(["Setting", "Value"], rows))
-    return "\n".join(out)
-
-
-def report_pages(report: dict) -> dict[str, str]:
-    """All generated pages of this module: {"method.md": ..., "dataset.md": ..., ...}."""
-    return {
+def report_pages(report: dict, pending: tuple[str, ...] = ()) -> dict[str, str | bytes]:
+    """The generated pages: {"method.md": ..., "dataset.md": ..., "metrics.md": ...,
+    "build-report.md": ...}, and the issues' CSV file when there are issues. `pending`: the
+    stages still running while the pages are made (see report_page.fill_stage_times)."""
+    out: dict[str, str | bytes] = {
         "method.md": method_page(report),
         "dataset.md": dataset_page(report),
         "metrics.md": metrics_page(report),
-        "build-report.md": build_report_page(report),
+        "build-report.md": build_report_page(report, pending=pending),
     }
+    issues = _list(_dict(report).get("issues"))
+    if any(isinstance(i, dict) for i in issues):
+        out[ISSUES_CSV] = issues_csv(issues).encode("utf-8")
+    return out

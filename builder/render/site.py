@@ -31,7 +31,8 @@ from builder.resources import bundler
 EXPLORER_TEMPLATE = "explorer.html.j2"
 BUNDLE_FILES = bundler.REQUIRED_FILES  # the page's own script and style; the version hashes them
 # The docs pages' scripts (src/pages/), bundled with the explorer; see page_assets.
-PAGE_FILES = ("pages/saliency.js", "pages/saliency.css", "pages/neurons.js", "pages/neurons.css", "pages/tablesort.js")
+PAGE_FILES = ("pages/saliency.js", "pages/saliency.css", "pages/neurons.js", "pages/neurons.css", "pages/tablesort.js",
+              "pages/explorer-embed.js")
 GLOBAL_VIEW_BUFFERS = ("positions", "modality", "category")  # what the first frame needs
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

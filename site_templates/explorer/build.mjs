@@ -15,6 +15,7 @@ export const ENTRY_POINTS = {
   "pages/saliency": "src/pages/saliency.js",
   "pages/neurons": "src/pages/neurons.js",
   "pages/tablesort": "src/pages/tablesort.js",
+  "pages/explorer-embed": "src/pages/explorer-embed.js",
 };
 
 await esbuild.build({

@@ -200,3 +200,42 @@ def test_every_thumbnail_shows_its_own_image(page, demo_site):
     # WebP and the browser's scaling leave a few levels of difference (median about 3 of 255)
     assert np.median(own) < 6 and own.max() < 24, f"image {int(own.argmax())}: {own.max():.1f} from its own"
     assert (own[:-1] < other).mean() > 0.98  # each is nearer its own image than the next image
+
+
+# JS: select points in turn until one has neighbours at exactly the same local_xy (the demo's
+# repeated captions embed alike); returns that point and how many share each spot.
+FIND_COINCIDENT = """async (n) => {
+  const a = window.__atlas;
+  for (let p = 0; p < n; p++) {
+    await a.select(p, { fly: false });
+    const l = a.state.local;
+    if (!l || !l.local_xy) continue;
+    const spots = new Map();
+    for (let j = 0; j < l.neighbours.length; j++) {
+      const key = l.local_xy[2 * j] + ',' + l.local_xy[2 * j + 1];
+      spots.set(key, (spots.get(key) || 0) + 1);
+    }
+    if ([...spots.values()].some((c) => c > 1)) return { p, sizes: [...spots.values()], k: l.neighbours.length };
+  }
+  return null;
+}"""
+
+
+def test_demo_local_view_shows_coincident_neighbours_with_a_count(page, demo_site):
+    url = demo_site["url"]
+    open_explorer(page, url)
+    found = page.evaluate(FIND_COINCIDENT, SIZE * 3)
+    assert found is not None, "the demo world should have neighbours on the same spot"
+    k, sizes = found["k"], found["sizes"]
+    markers = page.locator("#local .plot .pt-image, #local .plot .pt-caption")
+    counts = [int(c) for c in markers.evaluate_all("els => els.map((e) => e.dataset.count)")]
+    assert sum(counts) == k and len(counts) <= len(sizes) < k  # every neighbour drawn, each spot once
+    assert max(counts) >= max(sizes) > 1
+    groups = page.locator("#local .plot .pt-group")
+    assert groups.count() == sum(c > 1 for c in counts)
+    first = groups.first
+    n = int(first.get_attribute("data-count"))
+    assert first.locator(".pt-count").inner_text() == f"×{n}"
+    assert len([line for line in first.get_attribute("title").split("\n")[1:] if line]) == n  # the tooltip names each
+    assert page.locator("#local .nb").count() == k  # and so does the list
+    assert_clean(page, url)

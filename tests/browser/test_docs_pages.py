@@ -62,3 +62,54 @@ def test_browser_loads_only_own_origin(docs_site, browser):
     assert requests and all(u.startswith(origin) for u in requests), [
         u for u in requests if not u.startswith(origin)]
     assert dialogs == []
+
+
+@pytest.fixture(scope="module")
+def many_issues_site(tmp_path_factory) -> Path:
+    """The docs of a report with 3,000 missing files, 250 repaired captions and a hostile item."""
+    from builder.render.pages import report_pages
+    from support import CONTENT, write_docs
+
+    issues = [{"id": f"gone{i}", "source": f"m.jsonl:{i + 1}", "action": "skipped",
+               "reason": f"missing file 'images/gone-{i:05d}.png'"} for i in range(3000)]
+    issues += [{"id": f"cap{i}", "source": f"m.jsonl:{3001 + i}", "action": "repaired",
+                "reason": f"caption {i % 3} is empty or whitespace; dropped"} for i in range(250)]
+    issues.append({"id": "<img src=x onerror=alert(1)>", "source": "x.png", "action": "skipped",
+                   "reason": "not an image file"})
+    out = tmp_path_factory.mktemp("issues-site")
+    write_docs(out, CONTENT, report_pages({"issues": issues, "stages": [{"name": "collect", "seconds": 1.0}]}),
+               title="t")
+    return out
+
+
+@pytest.mark.browser
+def test_build_report_groups_issues_and_collapses_their_items(many_issues_site, browser):
+    from builder.render.preview_server import serve_site
+
+    with serve_site(many_issues_site, prefix="/repo/") as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url + "build-report.html", wait_until="networkidle")
+        kinds = page.locator("article table", has_text="Kind of issue").first.locator("tbody tr")
+        assert kinds.count() == 3
+        assert kinds.nth(0).locator("td").all_inner_texts()[:2] == ["skipped: missing file …", "3,000"]
+        assert kinds.nth(1).locator("td").all_inner_texts()[:2] == ["repaired: caption N is empty or whitespace; dropped",
+                                                                     "250"]
+        lists = page.locator("details.note")
+        assert lists.count() == 3
+        first = lists.nth(0)
+        assert first.get_attribute("open") is None and not first.locator("table").is_visible()
+        assert "(3,000 items)" in first.locator("summary").inner_text()
+        first.locator("summary").click()
+        assert first.locator("table").is_visible() and first.locator("tbody tr").count() == 200
+        assert first.locator("tbody tr").first.locator("td").all_inner_texts()[0] == "gone0"
+        hostile = lists.nth(2)
+        hostile.locator("summary").click()
+        assert hostile.locator("td code").first.inner_text() == "<img src=x onerror=alert(1)>"
+        assert hostile.locator("img").count() == 0
+        href = page.locator("article a", has_text="build-issues.csv").first.get_attribute("href")
+        csv_text = page.request.get(url + href).text()
+        assert csv_text.count("\n") == 3252  # the header and every issue
+        page.close()
+    assert dialogs == []

@@ -1,9 +1,12 @@
 """The saliency page in a real browser: a site with the saliency pages and data of a tiny random
 model on a tiny shapes dataset (hostile captions and words included), served under /repo/.
-Checks that the heatmap is drawn over the image, the prompt bars show, controls work, dataset
-text stays text, and no request leaves the origin."""
+Checks that the heatmap is drawn over the image, the prompt bars show, logits and the softmax
+temperature are shown and agree with the cosines, controls work, a phone-wide screen keeps the
+prompts readable, dataset text stays text, and no request leaves the origin."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 
@@ -111,3 +114,51 @@ def test_controls_switch_method_and_scale(page, saliency_url):
     page.locator(".sal-opacity").fill("0")
     assert page.evaluate("window.atlasSaliency.state.opacity") == 0
     assert not page.errors, page.errors
+
+
+def _numbers(page, selector: str) -> list[float]:
+    return [float(t.replace("%", "").strip()) for t in page.locator(selector).all_inner_texts()]
+
+
+def test_logits_and_temperature_are_shown_and_agree(page, saliency_url):
+    """Each row shows cosine, logit and softmax; the note shows the logit scale s and the
+    temperature 1/s; the shown logits are s × the shown cosines and their softmax the shown shares."""
+    _open(page, saliency_url)
+    data = page.evaluate("({s: window.atlasSaliency.data.logit_scale, t: window.atlasSaliency.data.temperature})")
+    s = data["s"]
+    assert data["t"] == pytest.approx(1 / s, rel=1e-4)
+    shown_s, shown_t = page.locator(".sal-scale-value").inner_text(), page.locator(".sal-temperature").inner_text()
+    assert shown_s.startswith("s = ") and float(shown_s[4:]) == pytest.approx(s, abs=0.005)
+    assert shown_t.startswith("1/s = ") and float(shown_t[6:]) == pytest.approx(1 / s, rel=2e-3)
+    for n in (0, 3):
+        page.locator(".sal-thumb").nth(n).click()
+        k = page.evaluate("window.atlasSaliency.data.images[window.atlasSaliency.state.image].prompts.length")
+        assert f"{k} prompts" in page.locator(".sal-scale").inner_text()
+        cos = _numbers(page, ".sal-row:not(.sal-head) .sal-cos > span:last-child")
+        logits = _numbers(page, ".sal-row:not(.sal-head) .sal-logit")
+        shares = _numbers(page, ".sal-row:not(.sal-head) .sal-softmax > span:last-child")
+        assert len(cos) == len(logits) == len(shares) == k
+        for c, z in zip(cos, logits):
+            assert z == pytest.approx(s * c, abs=0.005 + s * 0.0005 + 1e-9)  # both rounded as shown
+        e = [math.exp(z - max(logits)) for z in logits]
+        for share, p in zip(shares, e):
+            assert share == pytest.approx(100 * p / sum(e), abs=0.05 + 100 * 0.005 * p / sum(e) + 1e-9)
+    assert not page.errors, page.errors
+
+
+def test_narrow_screen_keeps_prompts_readable(browser, saliency_url):
+    """At 390 px the page does not scroll sideways and no prompt is laid out a letter a line."""
+    from layout_checks import measure, problems
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    try:
+        pg.goto(saliency_url + "saliency/index.html")
+        pg.wait_for_selector(".sal-row:not(.sal-head)", timeout=15_000)
+        assert problems(measure(pg)) == []
+        row = pg.locator(".sal-row:not(.sal-head)").first
+        text = row.locator(".sal-prompt").bounding_box()
+        assert text["width"] > 0.6 * row.bounding_box()["width"]  # the prompt has the row's width
+        assert pg.locator(".sal-logit").first.is_visible()
+    finally:
+        context.close()

@@ -6,8 +6,7 @@ pages.py the pages from the prose in templates/, layers.py names layers' files a
 is in builder.compute (neurons, fvis, unit_stats).
 """
 
-from builder.analyses.neurons.analysis import run
 from builder.analyses.neurons.config import NeuronsConfig
 from builder.analyses.spec import Analysis
 
-ANALYSIS = Analysis("neurons", NeuronsConfig, run)
+ANALYSIS = Analysis("neurons", NeuronsConfig, "builder.analyses.neurons.analysis")

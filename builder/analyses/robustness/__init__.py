@@ -6,8 +6,7 @@ computes its pages' values, tables and figures, templates/*.md.j2 hold their pro
 builder.compute.
 """
 
-from builder.analyses.robustness.analysis import run
 from builder.analyses.robustness.config import RobustnessConfig
 from builder.analyses.spec import Analysis
 
-ANALYSIS = Analysis("robustness", RobustnessConfig, run)
+ANALYSIS = Analysis("robustness", RobustnessConfig, "builder.analyses.robustness.analysis")

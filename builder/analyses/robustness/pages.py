@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 from builder.analyses.robustness import claims as robustness_claims
+from builder.render import figure_charts as charts
 from builder.render import figures as fig
 from builder.render.markdown import fmt_float, fmt_pct, md_code, md_text
 from builder.render.templates import render
@@ -50,9 +51,10 @@ def sweeps(r: dict, assets: dict) -> list[dict]:
         s = r["sweeps"].get(kind)
         if not s:
             continue
-        assets[f"robustness/figures/{kind}.svg"] = fig.line_chart(
-            [{"name": "mean cosine similarity", "x": s["levels"], "y": s["mean"], "lo": s["q25"], "hi": s["q75"]},
-             {"name": "worst image", "x": s["levels"], "y": s["min"], "dash": True, "colour": "#999999"}],
+        assets[f"robustness/figures/{kind}.svg"] = charts.line_chart(
+            [{"name": "mean (band: 25th to 75th percentile)", "x": s["levels"], "y": s["mean"], "lo": s["q25"],
+              "hi": s["q75"]},
+             {"name": "worst image", "x": s["levels"], "y": s["min"], "dash": True, "colour": "#777777"}],
             f"{title}: similarity to the original", xlabel, "cosine similarity")
         rows = [[f"{lv:g}", _f(s["mean"][i]), _f(s["median"][i]), _f(s["q25"][i]), _f(s["q75"][i]), _f(s["min"][i])]
                 for i, lv in enumerate(s["levels"])]
@@ -65,9 +67,9 @@ def preprocessing(r: dict, assets: dict) -> dict:
     pre = r.get("preprocessing", {})
     v = pre.get("variants") or []
     if v:
-        assets["robustness/figures/preprocessing.svg"] = fig.bar_chart(
+        assets["robustness/figures/preprocessing.svg"] = charts.bar_chart(
             [x["name"] for x in v], [x["mean"] for x in v], "Mean similarity with the reference preprocessing",
-            "cosine similarity", ylim=(min(0.0, min(x["min"] for x in v)), 1.05))
+            "mean cosine similarity", "preprocessing variant")
     rows = [[md_code(x["name"]), md_text(x["description"]), _f(x["mean"]), _f(x["median"]), _f(x["min"]),
              fmt_pct(x["share_below_0_9"])] for x in v]
     return {"pre": pre, "variant_rows": rows}
@@ -78,11 +80,12 @@ def attack(r: dict, assets: dict) -> dict:
     if a.get("skipped"):
         return {"a": a}
     if a["attacked"]:
-        assets["robustness/figures/attack.svg"] = fig.line_chart(
-            [{"name": "class changed (share of attacked images)", "x": a["budgets"], "y": a["flip_rate"]},
-             {"name": "cosine similarity to the clean embedding", "x": a["budgets"], "y": a["cosine"],
-              "dash": True}], "Few-pixel attack", "pixels changed (log scale)", "share / similarity",
-            ylim=(0, 1.05), xlog=True)
+        assets["robustness/figures/attack.svg"] = charts.line_panels([
+            {"title": "Class changed", "ylabel": "share of images", "ylim": (0, 1.05), "legend": False,
+             "series": [{"name": "class changed", "x": a["budgets"], "y": a["flip_rate"]}]},
+            {"title": "Similarity to the clean image", "ylabel": "cosine similarity", "legend": False,
+             "series": [{"name": "cosine to clean", "x": a["budgets"], "y": a["cosine"], "colour": fig.colour(3)}]}],
+            "Few-pixel attack", "pixels changed (log scale)", xlog=True)
     rows = [[f"{b:,}", fmt_pct(s), fmt_pct(f), _f(c)] for b, s, f, c in
             zip(a["budgets"], a["share"], a["flip_rate"], a["cosine"])]
     ex = r.get("attack_example")
@@ -101,10 +104,12 @@ def activations_page(r: dict, assets: dict, claims: dict | None = None) -> str:
     eps = r["params"]["sparsity_eps"]
     blocks = sp["blocks"]
     x = list(range(len(blocks)))
-    assets["robustness/figures/sparsity.svg"] = fig.line_chart(
-        [{"name": f"near zero (|a| < {eps:g})", "x": x, "y": [b["near_zero"] for b in blocks]},
-         {"name": "non-positive (a ≤ 0)", "x": x, "y": [b["nonpositive"] for b in blocks], "dash": True}],
-        "Share of silent activations by depth", "block (0 = first)", "share of activations", ylim=(0, 1))
+    assets["robustness/figures/sparsity.svg"] = charts.line_panels([
+        {"title": f"Near zero (|a| < {eps:g})", "ylabel": "share of activations", "legend": False,
+         "series": [{"name": "near zero", "x": x, "y": [b["near_zero"] for b in blocks]}]},
+        {"title": "Non-positive (a ≤ 0)", "ylabel": "share of activations", "legend": False,
+         "series": [{"name": "non-positive", "x": x, "y": [b["nonpositive"] for b in blocks], "colour": fig.colour(3)}]}],
+        "Share of silent activations by depth", "block (0 = first)")
     rows = [[str(i), md_text(b["name"]), fmt_pct(b["near_zero"]), fmt_pct(b["nonpositive"]), _f(b["mean_abs"])]
             for i, b in enumerate(blocks)]
     bl = r.get("blend")
@@ -113,7 +118,7 @@ def activations_page(r: dict, assets: dict, claims: dict | None = None) -> str:
         near = bl["near_zero"]
         series = [{"name": f"t = {t:.2f}", "x": list(range(len(bl["blocks"]))), "y": near[i],
                    "colour": fig.viridis(0.85 * t)} for i, t in enumerate(bl["t"])]
-        assets["robustness/figures/blend.svg"] = fig.line_chart(
+        assets["robustness/figures/blend.svg"] = charts.line_chart(
             series, "Near-zero share by depth, noise (t = 0) to image (t = 1)", "block (0 = first)",
             "share near zero")
         blend_rows = [[f"{t:.2f}", fmt_pct(near[i][0]), fmt_pct(near[i][-1]), fmt_pct(bl["nonpositive"][i][0]),

@@ -5,8 +5,7 @@ renders its pages from the prose in templates/, prompts.py picks the prompts; th
 builder.compute.saliency.
 """
 
-from builder.analyses.saliency.analysis import run
 from builder.analyses.saliency.config import SaliencyConfig
 from builder.analyses.spec import Analysis
 
-ANALYSIS = Analysis("saliency", SaliencyConfig, run)
+ANALYSIS = Analysis("saliency", SaliencyConfig, "builder.analyses.saliency.analysis")

@@ -34,9 +34,9 @@ from builder.io.cache import hash_arrays, hash_json
 from builder.io.images import load_rgb
 from builder.records import BadItem
 
-VERSION = 1  # bump when the output changes for the same inputs
+VERSION = 2  # bump when the output changes for the same inputs
 PAGE_SCRIPTS = ("saliency/saliency.js", "saliency/saliency.css")  # from the explorer bundle (src/pages/)
-INDEX_SCHEMA = 1
+INDEX_SCHEMA = 2  # 2: logit per prompt, logit_scale, and temperature = 1 / logit_scale (was the scale)
 TIMINGS = ("maps_per_second", "device")  # in the build report only: files and pages stay deterministic
 
 
@@ -172,7 +172,7 @@ def compute(ctx: AnalysisContext, kind: str) -> dict:
     out["similarity"] = np.concatenate([p["similarity"] for p in parts]) if parts else np.zeros(0, np.float32)
     n_maps = len(out["similarity"])
     ctx.log(f"[saliency] {n_maps} maps for {len(kept)} images and {len(texts)} prompts ({kind}) in {seconds:.1f}s")
-    temperature = float(min(model.logit_scale.exp().item(), 100.0)) if hasattr(model, "logit_scale") else 100.0
+    scale = logit_scale(model)
 
     metrics = {
         "tower": kind, "method": sal.method_name(model.visual), "maps": int(n_maps),
@@ -184,7 +184,7 @@ def compute(ctx: AnalysisContext, kind: str) -> dict:
 
     q, lo, hi = sal.quantise(out["maps"])
     tq, tlo, thi = sal.quantise(out["tokens"])
-    index = index_json(ctx, kind, kept, sets, out["similarity"], temperature, (q.shape, lo, hi), (tq.shape, tlo, thi),
+    index = index_json(ctx, kind, kept, sets, out["similarity"], scale, (q.shape, lo, hi), (tq.shape, tlo, thi),
                        boxes, metrics)
     px = cfg.image_px
     return {"maps": q, "tokens": tq,
@@ -196,12 +196,21 @@ def _json_array(obj) -> np.ndarray:
     return np.frombuffer(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), np.uint8)
 
 
-def index_json(ctx, kind, kept, sets, sims, temperature, maps, tokens, boxes, metrics) -> dict:
+def logit_scale(model) -> float:
+    """The model's logit scale s (exp of its learnt log scale; CLIP clamps it at 100, and so does
+    this): logits are s × cosine, so the softmax temperature is 1 / s. 100 for a model without one."""
+    scale = getattr(model, "logit_scale", None)
+    return float(min(scale.exp().item(), 100.0)) if scale is not None else 100.0
+
+
+def index_json(ctx, kind, kept, sets, sims, scale, maps, tokens, boxes, metrics) -> dict:
     """index.json: everything the page needs besides the two map buffers and the images.
 
+    logit_scale s and temperature 1 / s: the softmax over an image's prompts is that of their
+    logits s × cosine, i.e. of the cosines at temperature 1 / s.
     images[n] = {id, src, caption, labels, word, box (view fractions or null),
-                 prompts: [{text, role, map (row of maps.bin / tokens.bin), sim (cosine), p (softmax
-                 over this image's prompts at `temperature`)}],
+                 prompts: [{text, role, map (row of maps.bin / tokens.bin), sim (cosine), logit
+                 (s × sim), p (softmax of this image's prompts' logits)}],
                  prefixes: [{prefix, prompt (position in prompts)}],
                  typographic: {word, kind, word_prompt, object_prompt, word_wins} or null}
     """
@@ -211,8 +220,9 @@ def index_json(ctx, kind, kept, sets, sims, temperature, maps, tokens, boxes, me
     for n, i in enumerate(kept):
         s, r = sets[i], records[i]
         sim = np.asarray(sims[m : m + len(s.prompts)], dtype=np.float64)
-        p = sal.softmax(sim, temperature)
-        prompts = [{"text": t, "role": role, "map": m + k, "sim": round(float(sim[k]), 5), "p": round(float(p[k]), 5)}
+        p = sal.softmax(sim, scale)
+        prompts = [{"text": t, "role": role, "map": m + k, "sim": round(float(sim[k]), 5),
+                    "logit": round(float(scale * sim[k]), 4), "p": round(float(p[k]), 5)}
                    for k, (t, role) in enumerate(s.prompts)]
         typo = None
         if s.typographic:
@@ -237,7 +247,8 @@ def index_json(ctx, kind, kept, sets, sims, temperature, maps, tokens, boxes, me
                  "min": [round(float(v), 6) for v in lo], "max": [round(float(v), 6) for v in hi]},
         "tokens": {"file": "tokens.bin", "dtype": "uint8", "shape": list(tshape),
                    "min": [round(float(v), 6) for v in tlo], "max": [round(float(v), 6) for v in thi]},
-        "temperature": round(temperature, 4),
+        "logit_scale": round(scale, 4),
+        "temperature": round(1.0 / scale, 6),
         "roles": ROLE_NAMES,
         "images": images,
         "metrics": {k: v for k, v in metrics.items() if k not in TIMINGS},

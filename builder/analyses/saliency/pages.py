@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 
 from builder.analyses.saliency import claims as saliency_claims
+from builder.render import figure_charts as charts
 from builder.render.markdown import fmt_float
 from builder.render.templates import render
 
@@ -41,38 +42,18 @@ def index_page(slug: str, index: dict, metrics: dict) -> str:
 
 
 def deletion_svg(metrics: dict) -> bytes | None:
-    """The mean deletion curves as a small self-contained SVG line chart (None if not measured)."""
+    """The mean deletion curves as a line chart (None if not measured)."""
     de = _g(metrics, "deletion") or {}
-    curves = [(de.get("curve_salient"), "#3b528b", "most salient first (gradients)"),
-              (de.get("curve_tokens"), "#21918c", "most salient first (token map)"),
-              (de.get("curve_random"), "#b5b5b5", "random order")]
+    curves = [(de.get("curve_salient"), "#3b528b", "most salient first (gradients)", False),  # the table's order
+              (de.get("curve_random"), "#777777", "random order", True),
+              (de.get("curve_tokens"), "#21918c", "most salient first (token map)", False)]
     curves = [c for c in curves if isinstance(c[0], list) and len(c[0]) >= 2]
     if not curves:
         return None
-    w, h, left, top, right, bottom = 480, 240, 48, 12, 28, 52
-    lo = min(min(c[0]) for c in curves)
-    hi = max(max(c[0]) for c in curves)
-    lo, hi = (lo, hi) if hi > lo else (lo - 1, hi + 1)
-    x = lambda i, n: left + (w - left - right) * i / (n - 1)  # noqa: E731
-    y = lambda v: top + (h - top - bottom) * (hi - v) / (hi - lo)  # noqa: E731
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-           'font-family="sans-serif" font-size="11">',
-           f'<rect x="{left}" y="{top}" width="{w - left - right}" height="{h - top - bottom}" fill="none" stroke="#999"/>']
-    for v in (lo, (lo + hi) / 2, hi):
-        out.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#777">{v:.3f}</text>')
-    for f in (0, 50, 100):
-        out.append(f'<text x="{left + (w - left - right) * f / 100:.1f}" y="{h - bottom + 14}" text-anchor="middle" '
-                   f'fill="#777">{f} %</text>')
-    out.append(f'<text x="{(left + w - right) / 2}" y="{h - bottom + 28}" text-anchor="middle" fill="#777">'
-               'pixels removed</text>')
-    for n, (c, colour, label) in enumerate(curves):
-        pts = " ".join(f"{x(i, len(c)):.1f},{y(v):.1f}" for i, v in enumerate(c))
-        out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        lx = left + 150 * n
-        out.append(f'<line x1="{lx}" y1="{h - 8}" x2="{lx + 14}" y2="{h - 8}" stroke="{colour}" stroke-width="2"/>'
-                   f'<text x="{lx + 18}" y="{h - 4}" fill="#777" font-size="9">{html.escape(label)}</text>')
-    out.append("</svg>")
-    return "\n".join(out).encode("utf-8")
+    return charts.line_chart(
+        [{"name": label, "x": [100 * k / (len(c) - 1) for k in range(len(c))], "y": c, "colour": colour, "dash": dash}
+         for c, colour, label, dash in curves],
+        "Deletion curves: similarity as pixels are removed", "pixels removed (%)", "cosine to the prompt")
 
 
 def unsupported_page(reason: str) -> str:

@@ -6,8 +6,7 @@ computes its pages' values, tables and figures, templates/*.md.j2 hold their pro
 builder.compute.
 """
 
-from builder.analyses.topology.analysis import run
 from builder.analyses.topology.config import TopologyConfig
 from builder.analyses.spec import Analysis
 
-ANALYSIS = Analysis("topology", TopologyConfig, run)
+ANALYSIS = Analysis("topology", TopologyConfig, "builder.analyses.topology.analysis")

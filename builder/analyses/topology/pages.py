@@ -3,7 +3,8 @@ tables and figures here, the prose in templates/*.md.j2.
 
 Category names come from the dataset: in markdown they go through md_text (in the tables built
 here, or the `text` filter in the templates), in figures through XML escaping
-(builder.render.figures)."""
+(builder.render.figures). Distances (births, deaths, diagram distances) are chord distances
+between unit vectors, √(2 − 2 cos): the figures' axes say "distance"."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from builder.analyses.topology import claims as topology_claims
 from builder.compute import topology as T
+from builder.render import figure_charts as charts
 from builder.render import figure_grids as grids
 from builder.render import figures as fig
 from builder.render.markdown import fmt_float, md_table, md_text
@@ -88,7 +90,7 @@ def persistence_page(r: dict, assets: dict) -> str:
                 _panels(dg[m], names), title=f"Barcodes of the {m} of each category (longest bars)")
     all_dgms = [d for d in (dg.get("all", {}).get("images"), dg.get("all", {}).get("captions")) if d]
     assets["topology/figures/diagrams-all.svg"] = grids.diagram_grid(
-        _panels(all_dgms, ["all images", "all captions"]), cols=2, title="All images and all captions")
+        _panels(all_dgms, ["all images", "all captions"]), title="All images and all captions")
     rows = []
     sets = [(md_text(n), m, dg[m][g]) for m in MODALITIES for g, n in enumerate(names)] if names else []
     sets += [("all", m, dg["all"][m]) for m in MODALITIES if dg.get("all", {}).get(m)]
@@ -110,8 +112,9 @@ def category_distances(r: dict, assets: dict) -> list[dict]:
         key = "wasserstein" if exact else "sliced"
         label = "Wasserstein" if key == "wasserstein" else "Sliced Wasserstein"
         for d in DIMS:
-            assets[f"topology/figures/distance-{m}-{d}.svg"] = fig.heatmap(
-                T.off_diagonal(dist[d][key]), names, names, f"{label} distance, {d.upper()}, {m}")
+            assets[f"topology/figures/distance-{m}-{d}.svg"] = charts.heatmap(
+                T.off_diagonal(dist[d][key]), names, names, f"{label} distance, {d.upper()}, {m}",
+                xlabel="category", ylabel="category", unit=f"{label.lower()} distance")
         cols = [("h0", "wasserstein"), ("h1", "wasserstein"), ("h0", "bottleneck"), ("h1", "bottleneck"),
                 ("h0", "sliced"), ("h1", "sliced")]
         cols = [(d, k) for d, k in cols if k in dist[d] and not (exact and k == "sliced")]
@@ -161,15 +164,15 @@ def perturbation_page(r: dict, assets: dict) -> str:
     per_category = None
     if names and p.get("per_category"):
         cc = fig.category_colours(names)
-        for d in ("h1", "h0"):
+        for d in DIMS:  # the pooled sample has many more points, so larger distances: a panel of its own
             series = [{"name": n, "x": sig, "y": [p["per_category"][g][d][i]["wasserstein"] for i in blur],
                        "colour": cc[g]} for g, n in enumerate(names)]
-            series.append({"name": "pooled sample", "x": sig,
-                           "y": [p["pooled"]["distance"][d][i]["wasserstein"] for i in blur],
-                           "dash": True, "colour": "#444444"})
-            assets[f"topology/figures/blur-wasserstein-{d}.svg"] = fig.line_chart(
-                series, f"Wasserstein distance to the original, {d.upper()}", "blur sigma (pixels)",
-                "Wasserstein distance")
+            pooled = [{"name": "pooled sample", "x": sig, "colour": "#444444", "dash": True,
+                       "y": [p["pooled"]["distance"][d][i]["wasserstein"] for i in blur]}]
+            assets[f"topology/figures/blur-wasserstein-{d}.svg"] = charts.line_panels(
+                [{"title": "Each category", "ylabel": "Wasserstein distance", "series": series},
+                 {"title": "The pooled sample", "ylabel": "Wasserstein distance", "series": pooled, "legend": False}],
+                f"Wasserstein distance to the original, {d.upper()}", "blur sigma (pixels)")
         heads = ["Category"] + [f"σ = {s:g}" for s in sig[1:]]
         others = [i for i, lv in enumerate(levels) if lv["kind"] != "blur"]
         noise_heads = ["Category"] + [md_text(_level_label(levels[i])) for i in others]
@@ -188,11 +191,12 @@ def perturbation_page(r: dict, assets: dict) -> str:
     panels = [{"title": f"sigma {levels[i]['level']:g}", **{k: p["pooled"]["diagrams"][i][k]
                                                            for k in ("h0", "h1", "h0_infinite")}} for i in blur]
     assets["topology/figures/blur-diagrams.svg"] = grids.diagram_grid(
-        panels, cols=3, title="Pooled sample: persistence diagrams at each blur level")
+        panels, title="Pooled sample: persistence diagrams at each blur level")
     pca = p["pca"]
     assets["topology/figures/blur-pca.svg"] = grids.scatter_grid(
         [{"title": f"sigma {s:g}", "xy": xy, "group": pca["group"]} for s, xy in zip(pca["levels"], pca["xy"])],
-        names or ["sample"], title="Pooled sample in one fixed 2D PCA frame, per blur level")
+        names or ["sample"], title="Pooled sample in one fixed 2D PCA frame, per blur level",
+        xlabel="PC 1 (distance)", ylabel="PC 2 (distance)")
     return _page("perturbations.md.j2", r, skipped=None, p=p, per_category=per_category, pooled_exact=exact,
                  pooled_table=pooled, claim=claim)
 
@@ -208,9 +212,10 @@ def geometry_page(r: dict, assets: dict) -> str:
         values["angle_rows"] = [[m, f"{T.mean_off_diagonal(ang[m]['mean']):.2f}", f"{np.mean(ang[m]['within']):.2f}",
                                  f"{ang[m]['random']:.2f}", str(ang[m]["dim"])] for m in MODALITIES]
         for m in MODALITIES:
-            assets[f"topology/figures/angles-{m}.svg"] = fig.heatmap(
+            assets[f"topology/figures/angles-{m}.svg"] = charts.heatmap(
                 T.off_diagonal(ang[m]["mean"]), names, names,
-                f"Mean principal angle between category subspaces, {m} (degrees)", "{:.1f}")
+                f"Mean principal angle between category subspaces, {m}", "{:.1f}", xlabel="category",
+                ylabel="category", unit="degrees")
         values["pair_tables"] = [(m, md_table(["Category", "Category", "Smallest", "Mean", "Largest"], [
             [md_text(names[i]), md_text(names[j]), f"{x['min'][i][j]:.2f}", f"{x['mean'][i][j]:.2f}",
              f"{x['max'][i][j]:.2f}"] for i in range(len(names)) for j in range(i + 1, len(names))], "llrrr"))
@@ -221,12 +226,14 @@ def geometry_page(r: dict, assets: dict) -> str:
             for g, n in enumerate(names)]
     h = values["gap"].get("histogram")
     if h:
-        assets["topology/figures/modality-gap.svg"] = fig.histogram(
+        assets["topology/figures/modality-gap.svg"] = charts.histogram(
             [{"name": "images", "counts": h["images"]}, {"name": "captions", "counts": h["captions"]}],
-            h["edges"], "Position along the gap direction", "coordinate along the centroid difference")
+            h["edges"], "Position along the gap direction", "distance along the gap (0 = midpoint)")
     if values["similarity"]:
-        assets["topology/figures/similarity-image-caption.svg"] = fig.heatmap(
-            r["cross_similarity"], names, names, "Images (rows) vs captions (columns): mean cosine", "{:.2f}")
-        assets["topology/figures/similarity-image-image.svg"] = fig.heatmap(
-            r["self_similarity"], names, names, "Images vs images: mean cosine", "{:.2f}")
+        assets["topology/figures/similarity-image-caption.svg"] = charts.heatmap(
+            r["cross_similarity"], names, names, "Images (rows) vs captions (columns): mean cosine", "{:.2f}",
+            xlabel="captions of the category", ylabel="images of the category", unit="mean cosine")
+        assets["topology/figures/similarity-image-image.svg"] = charts.heatmap(
+            r["self_similarity"], names, names, "Images vs images: mean cosine", "{:.2f}",
+            xlabel="images of the category", ylabel="images of the category", unit="mean cosine")
     return _page("geometry.md.j2", r, **values)

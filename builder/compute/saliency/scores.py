@@ -110,12 +110,13 @@ def view_box(box, size: tuple[int, int], crop: bool) -> list[float] | None:
             float(np.clip((x1 * w - ox) / side, 0, 1)), float(np.clip((y1 * h - oy) / side, 0, 1))]
 
 
-def softmax(sim: np.ndarray, temperature: float) -> np.ndarray:
-    """Softmax of `temperature` * sim float[K] (an empty input stays empty)."""
+def softmax(sim: np.ndarray, scale: float) -> np.ndarray:
+    """Softmax of the logits `scale` * sim float[K] (the logit scale s; the temperature is 1 / s).
+    An empty input stays empty."""
     sim = np.asarray(sim, dtype=np.float64)
     if not len(sim):
         return sim
-    logits = temperature * sim
+    logits = scale * sim
     p = np.exp(logits - logits.max())
     return p / p.sum()
 

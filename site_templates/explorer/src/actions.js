@@ -1,30 +1,43 @@
 /**
  * What the reader can do, as functions of the store: select a point (and fly to it), colour by
- * a field, search captions, labels, ids and file names. Each keeps the URL hash in step (router.js).
+ * modality, cluster or a label field and work the legend (isolate, hide, captions grey), search
+ * captions, labels, ids and file names, go back to the starting view. Each keeps the URL hash in
+ * step (router.js, url.js).
  */
 import { formatHash } from './router.js';
 import { searchAll } from './search.js';
 import { loadBuffer } from './data/buffers.js';
 import { panelShift, readGeometry } from './ui/geometry.js';
+import { modeFor, viewOfMode } from './modes.js';
+import { colorTable, paletteData } from './gl/palette.js';
+import { countValues, valueName } from './ui/legend-model.js';
 
 /**
  * `app`: {store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues,
- * modes, localViewOf, textReady, timings}.
+ * colorTables, modes, defaultField, localViewOf, textReady, timings, url}.
  */
 export function createActions(app) {
   const { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, timings } = app;
   const { N, I } = manifest.counts;
+  const modeOf = (key) => app.modes.find((m) => m.key === key) || app.modes[0];
 
   const hashOf = (patch = {}) => {
     const s = { ...store.get(), ...patch };
-    return formatHash({ dataset: entry.name, point: s.selected, colorBy: s.colorBy, query: s.query });
+    const mode = modeOf(s.colorBy);
+    return formatHash({ dataset: entry.name, point: s.selected, query: s.query, ...viewOfMode(mode),
+      grey: s.captionsGrey, value: s.isolated >= 0 ? valueName(mode.names, s.isolated) : '' });
+  };
+  /** Change the colouring's state; `record`: write it into the URL (not when restoring from it). */
+  const setLegend = (patch, record = true) => {
+    store.set(patch);
+    if (record) app.url.replace(hashOf());
   };
   const shift = () => panelShift(canvas.clientWidth, canvas.clientHeight, readGeometry());
 
   /** Select point p (-1 closes the local view). `t0` is when the user acted, for timings. */
   async function select(p, { push = true, fly = true, t0 = performance.now() } = {}) {
     if (!(p >= -1 && p < N)) p = -1;
-    if (push && p !== store.get().selected) history.pushState(null, '', hashOf({ selected: p }));
+    if (push && p !== store.get().selected) app.url.push(hashOf({ selected: p }));
     store.set({ selected: p, local: null });
     if (p < 0) return;
     const t1 = performance.now();
@@ -55,17 +68,53 @@ export function createActions(app) {
     }
   }
 
-  async function setColor(mode) {
-    if (!app.modes.includes(mode)) mode = 'modality';
-    if (!colorValues[mode]) colorValues[mode] = await loadBuffer(manifest, baseUrl, mode);
-    scene.setColor(mode, colorValues[mode]);
-    store.set({ colorBy: mode });
-    history.replaceState(null, '', hashOf());
+  /** Colour by the mode `key` (modes.js); its values load the first time. Clears the legend's
+   * isolation and hidden values. */
+  async function setColor(key, record = true) {
+    const { key: k } = modeOf(key);
+    try {
+      if (!colorValues[k]) colorValues[k] = await loadBuffer(manifest, baseUrl, k);
+    } catch (err) {
+      console.warn(`cannot colour by ${modeOf(k).label}: ${err.message}`);
+      return;
+    }
+    if (!app.colorTables[k]) {
+      const counts = countValues(colorValues[k]);
+      app.colorTables[k] = { ...colorTable(k, counts, modeOf(k).names), counts };
+    }
+    scene.setColor(k, colorValues[k], paletteData(app.colorTables[k]));
+    setLegend({ colorBy: k, isolated: -1, hidden: [], legendHover: -1 }, record);
+  }
+
+  /** Isolate value v (only its points bright); isolating it again shows all. */
+  const isolate = (v) => {
+    const s = store.get();
+    setLegend({ isolated: s.isolated === v ? -1 : v, hidden: s.hidden.filter((h) => h !== v) });
+  };
+  /** Hide value v, or show it again. */
+  const hide = (v) => {
+    const s = store.get();
+    const hidden = s.hidden.includes(v) ? s.hidden.filter((h) => h !== v) : [...s.hidden, v];
+    setLegend({ hidden, isolated: s.isolated === v ? -1 : s.isolated });
+  };
+  const showAll = () => setLegend({ isolated: -1, hidden: [] });
+  const setCaptionsGrey = (grey) => setLegend({ captionsGrey: Boolean(grey) });
+  const hoverValue = (v) => store.set({ legendHover: v });
+
+  /** The colouring a URL asks for (router.parseHash: colorBy, field, grey, value); the URL is
+   * left as it is. */
+  async function restoreColour(view) {
+    const mode = modeFor(app.modes, view, app.defaultField);
+    if (mode.key !== store.get().colorBy) await setColor(mode.key, false);
+    const counts = app.colorTables[mode.key] ? app.colorTables[mode.key].counts : [];
+    let isolated = -1;
+    for (let i = 0; i < 256 && view.value; i++) if (counts[i] > 0 && valueName(mode.names, i) === view.value) isolated = i;
+    if (store.get().colorBy === mode.key) setLegend({ captionsGrey: Boolean(view.grey), isolated }, false);
   }
 
   async function search(query) {
     store.set({ query, matches: null });
-    history.replaceState(null, '', hashOf());
+    app.url.replace(hashOf());
     if (!query) {
       scene.setMatches(null);
       renderer.invalidate();
@@ -80,5 +129,12 @@ export function createActions(app) {
     renderer.invalidate();
   }
 
-  return { select, setColor, search };
+  /** Fly back to the starting view (a selected point's panel keeps its room). */
+  function resetView() {
+    camera.reset(performance.now(), 500, store.get().selected >= 0 ? shift() : [0, 0]);
+    scene.setMoving(true);
+    renderer.invalidate();
+  }
+
+  return { select, setColor, search, resetView, isolate, hide, showAll, setCaptionsGrey, hoverValue, restoreColour };
 }

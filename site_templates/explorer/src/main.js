@@ -5,7 +5,8 @@
  *
  * Load order (what the reader waits for): index.json -> manifest.json -> positions, modality,
  * category (8 bytes per point) -> first frame. Then, in the background: the caption mapping and
- * text, items.json (ids, file names, labels), and — only when asked for — cluster colours and local-view shards.
+ * text, items.json (ids, file names, labels), and — only when asked for — cluster and label
+ * field values (one byte per point each) and local-view shards.
  */
 import './app.css';
 import { createStore, initialState } from './state.js';
@@ -19,7 +20,11 @@ import { createRenderer } from './gl/renderer.js';
 import { createCamera, project } from './gl/camera.js';
 import { createScene } from './gl/scene.js';
 import { createOverlay } from './gl/overlay.js';
-import { parseHash, COLOR_MODES } from './router.js';
+import { parseHash, parseCamera } from './router.js';
+import { applyCamera, createUrl, initialHash, isFramed } from './url.js';
+import { colorModes } from './modes.js';
+import { colorTable, CAPTION_GREY } from './gl/palette.js';
+import { countValues } from './ui/legend-model.js';
 import { createActions } from './actions.js';
 import { attachInput } from './input.js';
 import { connectViews } from './views.js';
@@ -30,6 +35,8 @@ import { createLocalView } from './ui/local-view.js';
 import { createSearchBox } from './ui/search-box.js';
 import { matchText } from './ui/describe.js';
 import { attachHelp, datasetPicker, setStatus, showError, startupError } from './ui/chrome.js';
+import { createFirstVisitHint, createNotice } from './ui/hints.js';
+import { panelShift, readGeometry } from './ui/geometry.js';
 
 const $ = (id) => document.getElementById(id);
 const timings = { hover: [], click: [], clickParts: [], frame: [] };
@@ -78,7 +85,11 @@ async function loadItems(manifest, baseUrl) {
 
 async function start() {
   attachHelp($('help-button'), $('help'));
-  const view = parseHash(location.hash);
+  const framed = isFramed();
+  const hash = initialHash(); // embedded without a view of its own: the docs page's
+  if (hash !== location.hash) history.replaceState(null, '', hash);
+  const view = parseHash(hash);
+  const startCamera = parseCamera(hash);
   // Start the downloads, then create the GL context while they are in flight: context
   // creation blocks the main thread but not the network.
   const loading = loadGlobalView(view);
@@ -87,10 +98,15 @@ async function start() {
   let scene = null;
   const renderer = createRenderer(canvas, { draw: (now) => scene.draw(now), timings });
   const camera = createCamera();
+  if (startCamera) {
+    const shift = view.point >= 0 ? panelShift(canvas.clientWidth, canvas.clientHeight, readGeometry()) : null;
+    applyCamera(camera, startCamera, canvas, shift);
+  }
+  const url = createUrl({ camera, canvas });
   atlas.marks.context = performance.now();
   const { entry, manifest, baseUrl, positions, modality, category } = await loading;
   const { I, N } = manifest.counts;
-  scene = createScene(renderer, camera, { positions, modality, category });
+  scene = createScene(renderer, camera, { positions, modality });
   atlas.marks.scene = performance.now();
   renderer.start();
   atlas.renderer = renderer;
@@ -105,6 +121,7 @@ async function start() {
   let pickTimer = 0;
   renderer.onFrame = () => {
     overlay.renderer.renderNow();
+    url.cameraMoved();
     // Once the camera rests: draw every point again (in motion big sets draw a subset), then
     // bring the id buffer up to date so the next hover is instant.
     clearTimeout(pickTimer);
@@ -122,21 +139,21 @@ async function start() {
   // -- context shared by the UI ------------------------------------------------------------
   const legends = manifest.legends || {};
   const ctx = { I, captions: null, items: null, category, categoryNames: legends.category && legends.category.names };
-  const colorValues = { modality, category, cluster: null };
-  const colorIndex = (p) => {
-    const mode = store.get().colorBy;
-    const values = colorValues[mode] || modality;
-    return [colorValues[mode] ? mode : 'modality', values[p]];
+  const colorValues = { modality, category };
+  const modalityCounts = countValues(modality);
+  const colorTables = { modality: { ...colorTable('modality', modalityCounts), counts: modalityCounts } };
+  /** The colour point p has on the map now (the local view borders its neighbours with it). */
+  const colorOfPoint = (p) => {
+    const s = store.get();
+    if (s.captionsGrey && p >= I) return CAPTION_GREY;
+    const key = colorTables[s.colorBy] ? s.colorBy : 'modality';
+    return colorTables[key].colors[colorValues[key][p]];
   };
   const thumbs = createThumbs(manifest, baseUrl);
   atlas.thumbs = thumbs; // tests compare a shown thumbnail with its image
   const localViewOf = createShardLoader(manifest, baseUrl);
-  const modes = COLOR_MODES.filter((m) => m !== 'cluster' || manifest.buffers.cluster);
-  const legendNames = {
-    modality: legends.modality || ['image', 'caption'],
-    category: (legends.category && legends.category.names) || [],
-    cluster: (legends.cluster && legends.cluster.names) || [],
-  };
+  const modes = colorModes(manifest);
+  const defaultField = (legends.category && legends.category.field) || '';
 
   const stageRect = () => canvas.getBoundingClientRect();
   /** Where point i is on the page; `onCanvas`: visible and not covered by a panel. */
@@ -152,14 +169,20 @@ async function start() {
   };
 
   // -- actions, UI, input, store -> views ----------------------------------------------------
-  const app = { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, modes,
-    localViewOf, textReady, timings };
-  const { select, setColor, search } = createActions(app);
+  const app = { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, colorTables,
+    modes, defaultField, localViewOf, textReady, timings, url };
+  const actions = createActions(app);
+  const { select, setColor, search, resetView } = actions;
   atlas.select = select;
-  const legend = createLegend($('legend'), { modes, onMode: setColor });
+  atlas.colorOfPoint = colorOfPoint;
+  $('reset-view').addEventListener('click', resetView);
+  const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
+  atlas.hint = hint;
+  const legend = createLegend($('legend'), { modes, on: { mode: setColor, hover: actions.hoverValue,
+    isolate: actions.isolate, hide: actions.hide, showAll: actions.showAll, captionsGrey: actions.setCaptionsGrey } });
   const preview = createPreview($('card'), { thumbs, ctx });
   const local = createLocalView($('local'), {
-    thumbs, ctx, colorIndex,
+    thumbs, ctx, colorOfPoint,
     onSelect: (p) => select(p),
     onHover: (p) => store.set({ hover: p }),
     onClose: () => select(-1),
@@ -169,16 +192,17 @@ async function start() {
     onPick: (p) => { searchBox.hide(); select(p); },
     textOf: (m) => matchText(ctx, m),
   });
-  attachInput({ ...app, preview }, { select, setColor, search });
-  connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, colorValues, legendNames });
+  attachInput({ ...app, preview, hint, notice: createNotice($('notice')), framed }, actions);
+  connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, app });
   setStatus($('status'), `${N.toLocaleString('en-US')} points · ${I.toLocaleString('en-US')} images · ` +
     `${(N - I).toLocaleString('en-US')} captions`);
   store.set({ status: 'ready', dataset: entry.name });
   resolveReady(atlas);
 
   // -- background loading, then restore the rest of the view from the URL ----------------------
-  if (view.colorBy && view.colorBy !== 'modality') await setColor(view.colorBy);
-  if (view.point >= 0) select(view.point, { push: false });
+  if (view.colorBy || view.field) await actions.restoreColour(view);
+  if (view.point >= 0) select(view.point, { push: false, fly: !startCamera });
+  url.announce();
   const [captionImage, offsets, text, items] = await Promise.all([
     loadBuffer(manifest, baseUrl, 'caption_image'),
     loadBuffer(manifest, baseUrl, 'caption_offsets'),

@@ -26,7 +26,11 @@ export const initialState = {
   status: 'loading', // loading | ready | error
   error: '',
   dataset: '',
-  colorBy: 'modality', // modality | category | cluster
+  colorBy: 'modality', // a colour mode's key (modes.js): modality | cluster | label_<f> | category
+  captionsGrey: false, // images coloured by the mode, captions drawn grey
+  isolated: -1, // the value the legend isolates (others dimmed), or -1
+  hidden: [], // values the legend hides (a new array on each change)
+  legendHover: -1, // the value of the legend row under the pointer or focus, or -1
   hover: -1, // point under the cursor
   selected: -1, // clicked point (local view open)
   local: null, // {point, neighbours, local_xy, local_dist, local_evr} of `selected`

@@ -1,8 +1,9 @@
 /**
  * Store -> views: which part of the page redraws when which part of the state changes
- * (overlay rings and lines, legend, local view panel, search results, hover card).
+ * (overlay rings and lines, legend, the map's colours, local view panel, search results, hover card).
  */
-import { countValues } from './ui/legend.js';
+import { focusValue, legendNote, legendRows, valueStates } from './ui/legend-model.js';
+import { focusColor, paletteData } from './gl/palette.js';
 
 const WHITE = [1, 1, 1, 0.95], GOLD = [1, 0.82, 0.3, 1], TEAL = [0.45, 0.95, 0.9, 0.85];
 const SLOW_SHARD_MS = 120; // show a "loading" panel only if the shard takes longer than this
@@ -22,17 +23,29 @@ export function overlayShapes(s, captions, I) {
   return [rings, segments];
 }
 
-export function connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, colorValues, legendNames }) {
+/** `app`: {scene, modes, colorTables: {key: palette.colorTable + counts}} (main.js). */
+export function connectViews(store, { overlay, legend, local, searchBox, preview, renderer, ctx, app }) {
   let loadingTimer = 0;
-  const renderLegend = (mode) => legend.render(mode, legendNames[mode], countValues(colorValues[mode]));
+  const renderLegend = (s) => {
+    const mode = app.modes.find((m) => m.key === s.colorBy) || app.modes[0];
+    const table = app.colorTables[mode.key];
+    legend.render({ key: mode.key, label: mode.label, rows: legendRows(mode.key, mode.names, table.counts, table),
+      note: legendNote(table) });
+  };
+  // What the legend asks the map to draw: 1 KB of lookup textures, never a per-point buffer.
+  const drawLegend = (s) => {
+    const table = app.colorTables[s.colorBy];
+    app.scene.setLegend(valueStates({ isolated: s.isolated, hidden: s.hidden, hover: s.legendHover }),
+      paletteData(table, focusValue({ isolated: s.isolated, hover: s.legendHover })), s.captionsGrey);
+    legend.update(s, s.isolated >= 0 ? focusColor(table, s.isolated) : '');
+    renderer.invalidate(); // sizes change and hidden points leave the picking pass too
+  };
   store.subscribe((s, changed) => {
     const any = (...keys) => keys.some((k) => changed.has(k));
     if (any('hover', 'selected', 'local', 'textReady')) overlay.set(...overlayShapes(s, ctx.captions, ctx.I));
-    if (any('colorBy')) {
-      renderLegend(s.colorBy);
-      renderer.request();
-    }
-    if (any('selected', 'local', 'textReady', 'colorBy')) {
+    if (any('colorBy')) renderLegend(s);
+    if (any('colorBy', 'isolated', 'hidden', 'legendHover', 'captionsGrey')) drawLegend(s);
+    if (any('selected', 'local', 'textReady', 'colorBy', 'captionsGrey')) {
       clearTimeout(loadingTimer);
       if (s.local || s.selected < 0) local.render(s.local, s.selected);
       // A "loading" panel only if the shard is slow: painting it first would delay the real one.
@@ -41,5 +54,6 @@ export function connectViews(store, { overlay, legend, local, searchBox, preview
     if (any('matches', 'query')) searchBox.render(s.query, s.matches);
     if (any('textReady')) preview.refresh();
   });
-  renderLegend('modality');
+  renderLegend(store.get());
+  drawLegend(store.get());
 }

@@ -2,9 +2,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   VIRIDIS, colourTable, isImageSrc, upsample, mapValues, sharedRange, similarityRange, checkBuffers, heatmapPixels,
-  percent, barFraction,
+  percent, logit, barFraction,
 } from '../src/pages/saliency-maps.js';
-import { fmt, pct, cleanPath, labelsText, sparklinePoints, barWidths, spriteStyle, boxStyle, unitHash, unitFromHash }
+import { fmt, pct, cleanPath, labelsText, sparklinePoints, curveAxes, barWidths, spriteStyle, boxStyle, unitHash, unitFromHash }
   from '../src/pages/neurons-format.js';
 import { cellValue, sortOrder } from '../src/pages/tablesort-order.js';
 
@@ -60,6 +60,8 @@ test('heatmap pixels: viridis colour, alpha rising with the value', () => {
   assert.deepEqual([...px.slice(8)], [...px.slice(4, 8)]); // clamped
   assert.equal(heatmapPixels(new Float32Array([1]), lut, 0)[3], 0);
   assert.equal(percent(0.1234), '12.3 %');
+  assert.equal(logit(16.537), '16.54');
+  assert.equal(logit(-2), '-2.00');
   assert.equal(barFraction(1.5), 1);
   assert.equal(barFraction(-1), 0);
 });
@@ -85,6 +87,8 @@ test('sparkline points span the box; a single value draws nothing', () => {
   assert.equal(sparklinePoints([1], 220, 48), '');
   assert.equal(sparklinePoints([0, 1], 220, 48), '2.0,46.0 218.0,2.0');
   assert.equal(sparklinePoints([3, 3, 3], 10, 10), '2.0,8.0 5.0,8.0 8.0,8.0');
+  assert.equal(curveAxes([0.5, 0.01, 2]), '0.010 (bottom) to 2.00 (top), first step (left) to last (right)');
+  assert.equal(curveAxes([1]), '');
 });
 
 test('bar widths are relative to the largest magnitude; negative and missing are empty', () => {

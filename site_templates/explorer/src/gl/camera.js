@@ -70,13 +70,21 @@ export function project(viewProj, p, width, height) {
 }
 
 const easeInOut = (t) => (t < 0.5 ? 2 * t * t : 1 - ((-2 * t + 2) ** 2) / 2);
+/** theta - from, as the shorter way round (in (-pi, pi]). */
+const turn = (from, theta) => {
+  const d = (theta - from) % (2 * Math.PI);
+  return d > Math.PI ? d - 2 * Math.PI : d <= -Math.PI ? d + 2 * Math.PI : d;
+};
+
+/** Where the camera starts, and where "reset view" takes it back to. */
+export const DEFAULT_VIEW = Object.freeze({ target: [0, 0, 0], distance: 2.5, theta: 0.6, phi: 0.35 });
 
 export function createCamera(opts = {}) {
   const cam = {
-    target: opts.target ? [...opts.target] : [0, 0, 0],
-    distance: opts.distance ?? 2.5,
-    theta: opts.theta ?? 0.6,
-    phi: opts.phi ?? 0.35,
+    target: opts.target ? [...opts.target] : [...DEFAULT_VIEW.target],
+    distance: opts.distance ?? DEFAULT_VIEW.distance,
+    theta: opts.theta ?? DEFAULT_VIEW.theta,
+    phi: opts.phi ?? DEFAULT_VIEW.phi,
     fovy: Math.PI / 4,
     offset: [0, 0], // CSS px [right, down] from the canvas centre where the target appears (room for a panel)
     flight: null,
@@ -122,15 +130,36 @@ export function createCamera(opts = {}) {
     cam.distance = Math.max(MIN_DISTANCE, Math.min(MAX_DISTANCE, cam.distance * factor));
     cam.flight = null;
   };
-  /** Start an eased flight to look at `target` from `distance`, ending `offset` px off centre. */
-  cam.flyTo = (target, distance, now, duration = 600, offset = cam.offset) => {
+  /** The view as plain numbers: {target, distance, theta, phi, offset}. */
+  cam.getView = () => ({ target: [...cam.target], distance: cam.distance, theta: cam.theta, phi: cam.phi,
+    offset: [...cam.offset] });
+  /** Jump to a view (any of its fields; the others stay); stops a flight. */
+  cam.setView = (v) => {
+    if (v.target) cam.target = [...v.target];
+    if (v.distance !== undefined) cam.distance = Math.max(MIN_DISTANCE, Math.min(MAX_DISTANCE, v.distance));
+    if (v.theta !== undefined) cam.theta = v.theta;
+    if (v.phi !== undefined) cam.phi = Math.max(-MAX_PHI, Math.min(MAX_PHI, v.phi));
+    if (v.offset) cam.offset = [...v.offset];
+    cam.flight = null;
+  };
+  /** Start an eased flight to a view (fields left out stay as they are), the shorter way round. */
+  cam.flyToView = (v, now, duration = 600) => {
+    const from = cam.getView();
+    const theta = v.theta ?? cam.theta, phi = v.phi ?? cam.phi;
     cam.flight = {
-      from: { target: [...cam.target], distance: cam.distance, offset: [...cam.offset] },
-      to: { target: [...target], distance: distance ?? cam.distance, offset: [...offset] },
+      from,
+      to: { target: [...(v.target || cam.target)], distance: v.distance ?? cam.distance,
+        theta: cam.theta + turn(cam.theta, theta), phi: Math.max(-MAX_PHI, Math.min(MAX_PHI, phi)),
+        offset: [...(v.offset || cam.offset)] },
       start: now,
       duration,
     };
   };
+  /** Start an eased flight to look at `target` from `distance`, ending `offset` px off centre. */
+  cam.flyTo = (target, distance, now, duration = 600, offset = cam.offset) =>
+    cam.flyToView({ target, distance: distance ?? cam.distance, offset }, now, duration);
+  /** Fly back to DEFAULT_VIEW, the target `offset` px off centre. */
+  cam.reset = (now, duration = 500, offset = [0, 0]) => cam.flyToView({ ...DEFAULT_VIEW, offset }, now, duration);
   /** Advance a flight to time `now`; returns true while still moving. */
   cam.tick = (now) => {
     const f = cam.flight;
@@ -139,6 +168,8 @@ export function createCamera(opts = {}) {
     const e = easeInOut(Math.max(0, t));
     for (let i = 0; i < 3; i++) cam.target[i] = f.from.target[i] + (f.to.target[i] - f.from.target[i]) * e;
     cam.distance = f.from.distance * Math.pow(f.to.distance / f.from.distance, e);
+    cam.theta = f.from.theta + (f.to.theta - f.from.theta) * e;
+    cam.phi = f.from.phi + (f.to.phi - f.from.phi) * e;
     for (let i = 0; i < 2; i++) cam.offset[i] = f.from.offset[i] + (f.to.offset[i] - f.from.offset[i]) * e;
     if (t >= 1) cam.flight = null;
     return t < 1;

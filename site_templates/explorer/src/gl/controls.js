@@ -5,11 +5,13 @@
  *
  * `onChange` is called after every camera change; `isDragging()` lets hover picking pause.
  * A press that moves less than a few pixels is a click, reported through `onClick`.
+ * `wheelZooms()` (optional) may turn the wheel off: the event then goes on to scroll the page
+ * (an embedded explorer, before the reader clicked it), and `onWheelIgnored` is told.
  */
 
 const CLICK_SLOP = 4; // px a press may move and still count as a click
 
-export function attachControls(canvas, camera, { onChange, onClick, onHover, onLeave }) {
+export function attachControls(canvas, camera, { onChange, onClick, onHover, onLeave, wheelZooms, onWheelIgnored }) {
   let drag = null; // {x, y, startX, startY, mode, moved}
   const touches = new Map();
   let pinch = null;
@@ -56,6 +58,10 @@ export function attachControls(canvas, camera, { onChange, onClick, onHover, onL
   canvas.addEventListener('pointerleave', (e) => { if (!drag && e.pointerType !== 'touch') onLeave(); });
 
   canvas.addEventListener('wheel', (e) => {
+    if (wheelZooms && !wheelZooms()) {
+      if (onWheelIgnored) onWheelIgnored();
+      return;
+    }
     e.preventDefault();
     const delta = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
     camera.zoom(Math.exp(Math.max(-1, Math.min(1, delta * 0.0015))));

@@ -8,8 +8,13 @@ import pickFrag from './shaders/pick.frag.glsl';
 import markerVert from './shaders/marker.vert.glsl';
 import markerFrag from './shaders/marker.frag.glsl';
 
+// GPUs that can read textures in vertex shaders look the palette and the legend state up once
+// per point (nearly all can); the others per pixel.
+const vertexPalette = (regl) => (regl.limits.maxVertexTextureUnits > 0 ? '#define VERTEX_PALETTE\n' : '');
+
 function sharedUniforms(src, pixelRatio) {
   return {
+    u_state: () => src.states(),
     u_viewProj: () => src.viewProj(),
     u_size: () => src.pointSize(),
     u_refDepth: () => src.refDepth(),
@@ -19,12 +24,13 @@ function sharedUniforms(src, pixelRatio) {
 }
 
 /**
- * The visible pass. src: {positions, modality, flags, color(): buffer, palette(): texture,
+ * The visible pass. src: {positions, modality, flags, color(): buffer of values, palette():
+ * texture, states(): texture (legend state per value), captionsGrey(): bool, captionGrey: rgb,
  * viewProj(), pointSize(), refDepth(), pixelRatio(), filterActive(), background, count,
  * elements? (an index buffer getter: draw `count` of its points instead of 0..count-1)}.
  */
 export function createDrawPoints(regl, src) {
-  const define = regl.limits.maxVertexTextureUnits > 0 ? '#define VERTEX_PALETTE\n' : '';
+  const define = vertexPalette(regl);
   return regl({
     vert: define + pointsVert,
     frag: define + pointsFrag,
@@ -39,6 +45,8 @@ export function createDrawPoints(regl, src) {
       u_pickPad: 0,
       u_palette: () => src.palette(),
       u_background: src.background,
+      u_captionGrey: src.captionGrey,
+      u_captionsGrey: () => (src.captionsGrey() ? 1 : 0),
     },
     depth: { enable: true },
     primitive: 'points',
@@ -47,16 +55,18 @@ export function createDrawPoints(regl, src) {
   });
 }
 
-/** The id pass into `src.framebuffer` at CSS-pixel resolution (pixel ratio 1). */
+/** The id pass into `src.framebuffer` at CSS-pixel resolution (pixel ratio 1); hidden values
+ * are left out of it too (where the GPU reads vertex textures). */
 export function createDrawPick(regl, src) {
   return regl({
-    vert: '#define PICK\n' + pointsVert,
+    vert: '#define PICK\n' + vertexPalette(regl) + pointsVert,
     frag: pickFrag,
     framebuffer: () => src.framebuffer,
     attributes: {
       a_position: src.positions,
       a_modality: src.modality,
       a_flag: src.flags,
+      a_color: () => src.color(),
       a_id: src.ids,
     },
     uniforms: { ...sharedUniforms(src, 1), u_pickPad: 3 },

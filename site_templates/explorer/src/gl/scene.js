@@ -2,11 +2,16 @@
  * The 3D points: their GPU buffers, the draw command and the picker. Knows nothing about the
  * DOM or the store. (Rings and lines live in overlay.js, on their own canvas.)
  *
- * data: {positions: Float32Array(3N), modality: Uint8Array(N), category: Uint8Array(N)}
+ * data: {positions: Float32Array(3N), modality: Uint8Array(N)}
+ *
+ * Colour: one uint8 buffer of values per mode (modality, cluster, a label field), uploaded once,
+ * a 256 x 1 palette texture (value -> colour) and a 256 x 1 state texture (value -> shown,
+ * dimmed, hidden: the legend's hover, isolation and hidden values).
  */
 import { createDrawPoints, createDrawPick } from './draw-points.js';
 import { createPicker } from './picking.js';
-import { paletteData, BACKGROUND } from './palette.js';
+import { paletteData, colorTable, toRgb, BACKGROUND, CAPTION_GREY } from './palette.js';
+import { valueStates } from '../ui/legend-model.js';
 import { MOTION_BUDGET, shuffledIndices } from './lod.js';
 
 const REF_DEPTH = 2.5; // the camera's starting distance: point sizes are given for it
@@ -23,9 +28,12 @@ export function createScene(renderer, camera, data) {
   const modality = regl.buffer({ data: data.modality, usage: 'static' });
   const flagData = new Uint8Array(n);
   const flags = regl.buffer({ data: flagData, usage: 'dynamic' });
-  const colorBuffers = { modality, category: regl.buffer({ data: data.category, usage: 'static' }) };
-  const palette = regl.texture({ width: 256, height: 1, data: paletteData('modality'), min: 'nearest', mag: 'nearest' });
+  const colorBuffers = { modality };
+  const lookup = (bytes) => ({ width: 256, height: 1, data: bytes, min: 'nearest', mag: 'nearest' });
+  const palette = regl.texture(lookup(paletteData(colorTable('modality', [1, 1]))));
+  const states = regl.texture(lookup(valueStates()));
   let colorMode = 'modality';
+  let captionsGrey = false;
   let filterActive = false;
   let moving = false;
   let subset = null; // elements buffer: a random order of all points, the first MOTION_BUDGET drawn in motion
@@ -39,6 +47,9 @@ export function createScene(renderer, camera, data) {
     background: BACKGROUND,
     color: () => colorBuffers[colorMode],
     palette: () => palette,
+    states: () => states,
+    captionsGrey: () => captionsGrey,
+    captionGrey: toRgb(CAPTION_GREY).map((c) => c / 255),
     viewProj,
     pointSize: () => basePointSize(n),
     refDepth: () => REF_DEPTH,
@@ -81,11 +92,19 @@ export function createScene(renderer, camera, data) {
       }
       return flying;
     },
-    /** Colour by `mode` using a uint8 buffer of palette indices (given once per mode). */
-    setColor(mode, values) {
+    /** Colour by `mode`: its uint8 buffer of values (uploaded the first time) and its palette
+     * (paletteData: 256 x RGBA). */
+    setColor(mode, values, paletteBytes) {
       if (values && !colorBuffers[mode]) colorBuffers[mode] = regl.buffer({ data: values, usage: 'static' });
       colorMode = mode;
-      palette({ width: 256, height: 1, data: paletteData(mode), min: 'nearest', mag: 'nearest' });
+      palette(lookup(paletteBytes));
+    },
+    /** The legend's state of each value (valueStates: 256 x RGBA), the palette that goes with it
+     * (a focused grey value recoloured) and whether captions are drawn grey. */
+    setLegend(stateBytes, paletteBytes, grey) {
+      states(lookup(stateBytes));
+      palette(lookup(paletteBytes));
+      captionsGrey = Boolean(grey);
     },
     hasColor: (mode) => Boolean(colorBuffers[mode]),
     /** In motion, big sets draw a random subset (see MOTION_BUDGET); at rest, every point. */

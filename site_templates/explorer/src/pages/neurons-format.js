@@ -28,6 +28,12 @@ export function sparklinePoints(values, w, h) {
     .join(' ');
 }
 
+/** The sparkline's axes in words: what its bottom and top edges are worth, and what runs left to right. */
+export function curveAxes(values) {
+  if (!values || values.length < 2) return '';
+  return `${fmt(Math.min(...values))} (bottom) to ${fmt(Math.max(...values))} (top), first step (left) to last (right)`;
+}
+
 /** Bar widths in % for values (non-finite -> 0, negative -> 0), relative to the largest |value|. */
 export function barWidths(values) {
   const top = Math.max(...values.map((v) => (isFinite(v) ? Math.abs(v) : 0))) || 1;

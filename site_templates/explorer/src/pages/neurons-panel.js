@@ -1,6 +1,6 @@
 /** The unit panel of the neuron galleries (DOM, text only): optimised image, bars, exemplars, captions. */
 import { el } from '../ui/dom.js';
-import { fmt, pct, labelsText, sparklinePoints, barWidths, spriteStyle, boxStyle } from './neurons-format.js';
+import { fmt, pct, labelsText, sparklinePoints, curveAxes, barWidths, spriteStyle, boxStyle } from './neurons-format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -55,6 +55,7 @@ function leftColumn(layer, e, url) {
       : 'The best dataset image beats the optimised one.' }),
     el('p', { class: 'neuron-sub', text: 'Activation during optimisation' }),
     sparkline(e.curve),
+    el('p', { class: 'neuron-axis', text: curveAxes(e.curve) }),
   ]);
 }
 

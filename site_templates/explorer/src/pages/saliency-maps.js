@@ -85,9 +85,10 @@ export function heatmapPixels(values, lut, opacity, out = new Uint8ClampedArray(
   return out;
 }
 
-/** "12.3 %" for a softmax share, "0.283" for a cosine. */
+/** "12.3 %" for a softmax share, "0.283" for a cosine, "16.55" for a logit. */
 export const percent = (p) => `${(100 * p).toFixed(1)} %`;
 export const cosine = (s) => s.toFixed(3);
+export const logit = (z) => z.toFixed(2);
 
 /** A bar's filled share, clamped to 0..1. */
 export const barFraction = (frac) => Math.max(0, Math.min(1, frac));

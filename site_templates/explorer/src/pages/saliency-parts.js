@@ -1,6 +1,6 @@
 /** The saliency page's controls and lists (DOM, text only): legend, controls, prompt rows, typographic cards. */
 import { el } from '../ui/dom.js';
-import { percent, cosine, barFraction } from './saliency-maps.js';
+import { percent, cosine, logit, barFraction } from './saliency-maps.js';
 
 /** "low [viridis bar] high". */
 export function legendBar(lut) {
@@ -44,9 +44,21 @@ function bar(cls, frac, title) {
   return el('span', { class: `sal-bar ${cls}`, title }, [fill]);
 }
 
-/** The header row and one button per prompt (cosine and softmax bars); `choose(k)` on click. */
+/** How the logits and the softmax follow from the cosines: the logit scale and the temperature. */
+export function scaleNote(scale, temperature, count) {
+  return el('p', { class: 'sal-scale' }, [
+    'Logit = logit scale \u00d7 cosine, with this model\u2019s logit scale ',
+    el('strong', { class: 'sal-scale-value', text: `s = ${scale.toFixed(2)}` }),
+    `. The softmax over this image\u2019s ${count} prompts is taken of the logits: of the cosines at temperature `,
+    el('strong', { class: 'sal-temperature', text: `1/s = ${temperature.toPrecision(3)}` }), '.',
+  ]);
+}
+
+/** The header row and one button per prompt (cosine bar, logit, softmax bar); `choose(k)` on click. */
 export function promptRows(prompts, current, roles, range, choose) {
-  const head = el('div', { class: 'sal-row sal-head' }, ['Prompt', 'Cosine similarity', 'Softmax'].map((t) => el('span', { text: t })));
+  const head = el('div', { class: 'sal-row sal-head' }, [
+    el('span', { class: 'sal-text', text: 'Prompt' }), el('span', { text: 'Cosine similarity' }),
+    el('span', { class: 'sal-logit', text: 'Logit' }), el('span', { text: 'Softmax' })]);
   return [head, ...prompts.map((p, k) => el('button', {
     class: 'sal-row', type: 'button', role: 'listitem', 'aria-pressed': k === current ? 'true' : 'false',
     onclick: () => choose(k),
@@ -55,9 +67,10 @@ export function promptRows(prompts, current, roles, range, choose) {
       el('span', { class: 'sal-prompt', text: p.text }),
       el('span', { class: 'sal-role', text: (roles && roles[p.role]) || p.role }),
     ]),
-    el('span', { class: 'sal-num' }, [bar('sal-sim', (p.sim - range[0]) / (range[1] - range[0]), `cosine ${cosine(p.sim)}`),
+    el('span', { class: 'sal-num sal-cos' }, [bar('sal-sim', (p.sim - range[0]) / (range[1] - range[0]), `cosine ${cosine(p.sim)}`),
       el('span', { text: cosine(p.sim) })]),
-    el('span', { class: 'sal-num' }, [bar('sal-p', p.p, `softmax ${percent(p.p)}`), el('span', { text: percent(p.p) })]),
+    el('span', { class: 'sal-num sal-logit', title: 'logit = logit scale \u00d7 cosine', text: logit(p.logit) }),
+    el('span', { class: 'sal-num sal-softmax' }, [bar('sal-p', p.p, `softmax ${percent(p.p)}`), el('span', { text: percent(p.p) })]),
   ]))];
 }
 

@@ -13,7 +13,7 @@ import { fetchJSON, fetchBytes } from '../data/fetch.js';
 import {
   colourTable, isImageSrc, upsample, mapValues, sharedRange, similarityRange, checkBuffers, heatmapPixels, cosine,
 } from './saliency-maps.js';
-import { legendBar, controls, promptRows, typographicCard } from './saliency-parts.js';
+import { legendBar, controls, promptRows, scaleNote, typographicCard } from './saliency-parts.js';
 
 const LUT = colourTable();
 
@@ -116,7 +116,8 @@ class Saliency {
     this.draw(this.viewCanvas, n, this.state.prompt, this.state.box);
     this.viewCanvas.setAttribute('aria-label', `saliency of \u201c${im.prompts[this.state.prompt].text}\u201d`);
     const choose = (k) => { this.state.prompt = k; this.redraw(); };
-    clear(this.promptList).append(...promptRows(im.prompts, this.state.prompt, this.data.roles, this.simRange, choose));
+    clear(this.promptList).append(scaleNote(this.data.logit_scale, this.data.temperature, im.prompts.length),
+      ...promptRows(im.prompts, this.state.prompt, this.data.roles, this.simRange, choose));
     this.renderPrefixes();
   }
 

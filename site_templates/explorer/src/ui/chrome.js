@@ -1,4 +1,4 @@
-/** Page chrome: the help popover, the status line and the error box. */
+/** Page chrome: the help popover (its button or ?), the status line and the error box. */
 import { el, clear } from './dom.js';
 
 export function attachHelp(button, box) {
@@ -11,7 +11,10 @@ export function attachHelp(button, box) {
     set(box.hidden);
   });
   document.addEventListener('click', (e) => { if (!box.contains(e.target)) set(false); });
-  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') set(false); });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') set(false);
+    else if (e.key === '?' && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement)) set(box.hidden);
+  });
 }
 
 /**

@@ -5,11 +5,12 @@
  */
 import { el, clear } from './dom.js';
 import { pointImage, pointLabel, pointText, categoryName, itemText } from './describe.js';
-import { colorOf } from '../gl/palette.js';
+import { groupCoincident, plotFrame } from './plot-layout.js';
 
 const pct = (x) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 
-export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHover, onClose }) {
+export function createLocalView(root, { thumbs, ctx, colorOfPoint, onSelect, onHover, onClose }) {
+  let shownPoint = -1; // a new point opens at the top of the panel
   function item(p, rank, dist) {
     const kind = p < ctx.I ? 'image' : 'caption';
     const text = pointText(ctx, p);
@@ -33,44 +34,57 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
 
   /**
    * 2D scatter of the neighbourhood: the bounding box of the neighbours and the selected point
-   * (at the origin) fills the plot, with one scale for both axes so distances stay true.
+   * (at the origin) fills the plot, with one scale for both axes so distances stay true. The
+   * axes are labelled with the share of the variance each explains; neighbours on the same spot
+   * are one marker with a count (the tooltip and the list below name each).
    */
   function plot(view) {
     const K = view.neighbours.length;
-    let x0 = 0, x1 = 0, y0 = 0, y1 = 0;
-    for (let j = 0; j < K; j++) {
-      const x = view.local_xy[2 * j], y = view.local_xy[2 * j + 1];
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-    }
-    const half = Math.max(x1 - x0, y1 - y0, 1e-6) / 2;
-    const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-    const at = (x, y) => ({ left: `${50 + 44 * ((x - cx) / half)}%`, top: `${50 - 44 * ((y - cy) / half)}%` });
+    const frame = plotFrame(view.local_xy, K);
+    const pos = ({ left, top }) => ({ left: `${left}%`, top: `${top}%` });
     const box = el('div', { class: 'plot', role: 'group', 'aria-label': 'neighbours in 2D (PCA)' });
-    const origin = at(0, 0);
+    const origin = frame.at(0, 0);
+    const [e1, e2] = view.local_evr;
     const axisX = el('div', { class: 'axis axis-x', title: 'first principal axis' });
     const axisY = el('div', { class: 'axis axis-y', title: 'second principal axis' });
-    axisX.style.top = origin.top;
-    axisY.style.left = origin.left;
-    box.append(axisX, axisY);
+    axisX.style.top = `${origin.top}%`;
+    axisY.style.left = `${origin.left}%`;
+    // each label sits by its axis line, on the side with room
+    const labelX = el('span', { class: 'axis-label axis-label-x', text: `PC1 · ${pct(e1)}`,
+      title: `first principal axis of the neighbourhood: ${pct(e1)} of its variance` });
+    const labelY = el('span', { class: 'axis-label axis-label-y', text: `PC2 · ${pct(e2)}`,
+      title: `second principal axis of the neighbourhood: ${pct(e2)} of its variance` });
+    labelX.style.top = `${origin.top}%`;
+    labelX.classList.toggle('below', origin.top < 12);
+    labelY.style.left = `${origin.left}%`;
+    labelY.classList.toggle('before', origin.left > 70);
+    box.append(axisX, axisY, labelX, labelY);
+    const groups = groupCoincident(view.local_xy, K, frame.half / 100);
+    const describe = (j) => `${j + 1}. ${pointText(ctx, view.neighbours[j]) || pointLabel(ctx, view.neighbours[j])} ` +
+      `(distance ${view.local_dist[j].toFixed(3)})`;
     // nearest drawn last, so it sits on top
-    for (let j = K - 1; j >= 0; j--) {
+    for (let g = groups.length - 1; g >= 0; g--) {
+      const { x, y, members } = groups[g];
+      const j = members[0];
       const p = view.neighbours[j];
       const isImage = p < ctx.I;
+      const n = members.length;
       const node = el('button', {
-        class: `pt ${isImage ? 'pt-image' : 'pt-caption'}`,
-        title: `${j + 1}. ${pointText(ctx, p) || pointLabel(ctx, p)} (distance ${view.local_dist[j].toFixed(3)})`,
-        'aria-label': `neighbour ${j + 1}`,
-        dataset: { point: String(p) },
+        class: `pt ${isImage ? 'pt-image' : 'pt-caption'}${n > 1 ? ' pt-group' : ''}`,
+        title: n > 1 ? `${n} neighbours at the same place:\n${members.map(describe).join('\n')}` : describe(j),
+        'aria-label': n > 1 ? `neighbours ${members.map((m) => m + 1).join(', ')} (same place)` : `neighbour ${j + 1}`,
+        dataset: { point: String(p), count: String(n) },
         onclick: () => onSelect(p),
         onmouseenter: () => onHover(p),
         onmouseleave: () => onHover(-1),
-      }, isImage && thumbs.available ? [thumbs.make(p, 30, 'thumb')] : []);
-      Object.assign(node.style, at(view.local_xy[2 * j], view.local_xy[2 * j + 1]));
-      node.style.borderColor = colorOf(...colorIndex(p));
+      }, [isImage && thumbs.available ? thumbs.make(p, 30, 'thumb') : null,
+        n > 1 ? el('span', { class: 'pt-count', text: `×${n}` }) : null]);
+      Object.assign(node.style, pos(frame.at(x, y)));
+      node.style.borderColor = colorOfPoint(p);
       box.append(node);
     }
     const centre = el('div', { class: 'pt pt-centre', title: 'the selected point' });
-    Object.assign(centre.style, at(0, 0));
+    Object.assign(centre.style, pos(origin));
     box.append(centre);
     return box;
   }
@@ -84,6 +98,7 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
       if (!view && loadingPoint < 0) {
         root.hidden = true;
         clear(root);
+        shownPoint = -1;
         return;
       }
       root.hidden = false;
@@ -104,6 +119,8 @@ export function createLocalView(root, { thumbs, ctx, colorIndex, onSelect, onHov
         ]),
       ]);
       clear(root).append(head, focus);
+      if (p !== shownPoint) root.scrollTop = 0;
+      shownPoint = p;
       if (!view || view.error) {
         root.append(el('div', { class: 'muted', text: view ? view.error : 'loading neighbours…' }));
         return;

@@ -1,7 +1,8 @@
 /**
  * Search box: typing (debounced) sets the query; results list the matches (images by label, id
  * or file name, then captions), each tagged with its kind and the matched words marked.
- * Arrow keys move through results, Enter or click selects one.
+ * Arrow keys move through results, Enter or click selects one. The list opens only while the box
+ * has the focus: a search restored from the URL marks its matches but leaves the map uncovered.
  */
 import { el, clear, markedText } from './dom.js';
 import { highlightRanges, countText } from '../search.js';
@@ -14,6 +15,11 @@ export function createSearchBox({ input, list, count }, { onQuery, onPick, textO
   let timer = 0;
   let active = -1;
   let items = [];
+  let filled = false; // the list holds results (or "no matches") for the current query
+  const open = () => document.activeElement === input;
+
+  input.addEventListener('focus', () => { list.hidden = !filled; });
+  input.addEventListener('blur', () => { list.hidden = true; });
 
   input.addEventListener('input', () => {
     clearTimeout(timer);
@@ -45,6 +51,7 @@ export function createSearchBox({ input, list, count }, { onQuery, onPick, textO
       clear(list);
       items = [];
       active = -1;
+      filled = false;
       if (!query || !matches) {
         list.hidden = true;
         count.textContent = '';
@@ -61,7 +68,8 @@ export function createSearchBox({ input, list, count }, { onQuery, onPick, textO
       }
       if (matches.length > SHOW) list.append(el('li', { class: 'muted', text: `… ${matches.length - SHOW} more (refine the search)` }));
       if (matches.length === 0) list.append(el('li', { class: 'muted', text: 'no matches' }));
-      list.hidden = false;
+      filled = true;
+      list.hidden = !open();
     },
     hide() { list.hidden = true; },
   };

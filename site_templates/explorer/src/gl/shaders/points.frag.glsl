@@ -6,8 +6,12 @@ varying float v_modality;
 #ifdef VERTEX_PALETTE
 varying vec3 v_rgb;
 #else
+// GPUs without vertex textures: the palette and the legend state are read here, per pixel.
 uniform sampler2D u_palette;  // 256 x 1 RGBA
+uniform sampler2D u_state;    // R = 0 shown, 1 dimmed, 2 hidden, 3 focused (x 1/255)
 uniform vec3 u_background;
+uniform vec3 u_captionGrey;
+uniform float u_captionsGrey;
 varying float v_color;
 varying float v_dim;
 #endif
@@ -21,7 +25,11 @@ void main() {
 #ifdef VERTEX_PALETTE
   vec3 col = v_rgb;
 #else
-  vec3 col = mix(texture2D(u_palette, vec2((v_color + 0.5) / 256.0, 0.5)).rgb, u_background, v_dim * 0.72);
+  vec2 entry = vec2((v_color + 0.5) / 256.0, 0.5);
+  float state = floor(texture2D(u_state, entry).r * 255.0 + 0.5);
+  if (abs(state - 2.0) < 0.5) discard;
+  vec3 col = caption && u_captionsGrey > 0.5 ? u_captionGrey : texture2D(u_palette, entry).rgb;
+  col = mix(col, u_background, max(v_dim * 0.72, state > 0.5 && state < 1.5 ? 0.82 : 0.0));
 #endif
   if (!caption && r2 > 0.62) col *= 0.62;
   gl_FragColor = vec4(col, 1.0);
