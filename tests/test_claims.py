@@ -62,7 +62,7 @@ def test_verdict_follows_the_numbers(key, values, verdict):
 def test_the_verdict_is_that_of_the_number_as_shown():
     """49.96 % is shown as 50.0 %: the verdict is that of 50.0 %, never one the reader cannot see."""
     claim = INSIGHTS["typographic"].measure(rate=0.49996, images=10)
-    assert "50.0 %" in claim.text() and claim.verdict == "shows"
+    assert "50.0\u00a0%" in claim.text() and claim.verdict == "shows"
     assert INSIGHTS["typographic"].measure(rate=0.49949, images=10).verdict == "partly"  # shown as 49.9 %
     assert PCT.round_trip(0.0994) == pytest.approx(0.099)
 
@@ -80,8 +80,8 @@ def test_claim_block_is_an_admonition_with_its_anchor():
     html = INSIGHTS["typographic"].measure(rate=0.003, images=959).html(page_link="saliency/index.html")
     assert html.startswith('<div class="admonition failure atlas-claim" id="claim-typographic"')
     assert 'data-verdict="absent"' in html and "This model does not show it." in html
-    assert "Insight from miniClip: written words dominate" in html and "0.3 %" in html and "959" in html
-    assert "(Rule: shows it at 50.0 % or more, partly from 10.0 %.)" in html
+    assert "Insight from miniClip: written words dominate" in html and "0.3\u00a0%" in html and "959" in html
+    assert "(Rule: shows it at 50.0\u00a0% or more, partly from 10.0\u00a0%.)" in html
     assert INSIGHTS["gap"].measure(share=0.3, distance=0.8).html().count("admonition success") == 1
 
 
@@ -187,7 +187,8 @@ def test_home_page_says_what_this_build_is():
                         "world, seed 0 (5,000 images, 10,000 captions).")
     assert "trained by this project on a procedural world" in page and "(your-own.md#a-real-clip-model)" in page
     assert page.index("Intro.") < page.index("## What this build shows") < page.index("## More")
-    assert "[written words dominate](saliency/index.md#claim-typographic)" in page and "**does not show it**" in page
+    assert "- [Written words dominate](saliency/index.md#claim-typographic) (miniClip): this model **does not show it**. " \
+           "The prompt naming the written word beats" in page
 
 
 def test_home_page_for_a_real_model_has_no_demo_note_and_escapes_names():

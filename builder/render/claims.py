@@ -53,12 +53,12 @@ class Format:
         return self.parse(self.show(float(value)))
 
 
-PCT = Format("pct", lambda v: f"{100 * v:.1f} %", r"(-?[\d.]+) %")
+PCT = Format("pct", lambda v: f"{100 * v:.1f}\u00a0%", r"(-?[\d.]+)\s%")  # a no-break space: "56.2 %" stays on one line
 NUM = Format("num", lambda v: f"{v:.3f}", r"(-?[\d.]+)")
 RATIO = Format("ratio", lambda v: f"{v:.2f}", r"(-?[\d.]+)")
 DEG = Format("deg", lambda v: f"{v:.2f}°", r"(-?[\d.]+)°")
 COUNT = Format("count", lambda v: f"{int(round(v)):,}", r"(-?[\d,]+)")
-POINTS = Format("points", lambda v: f"{100 * v:+.1f} points", r"([-+]?[\d.]+) points")  # a change of a share
+POINTS = Format("points", lambda v: f"{100 * v:+.1f}\u00a0points", r"([-+]?[\d.]+)\spoints")  # a change of a share
 FORMATS = {f.name: f for f in (PCT, NUM, RATIO, DEG, COUNT, POINTS)}
 
 

@@ -10,10 +10,11 @@ md_text; the claims' sentences were made by builder.render.claims and are escape
 
 from __future__ import annotations
 
-from builder.render.markdown import _dict, _get, _list, md_table, md_text
+from builder.render.markdown import _dict, _get, _list, md_text
 
 REAL_MODEL_LINK = "your-own.md#a-real-clip-model"
-VERDICT_WORDS = {"shows": "shows it", "partly": "partly", "absent": "does not show it", "unknown": "not measured"}
+VERDICT_WORDS = {"shows": "shows it", "partly": "shows it partly", "absent": "does not show it",
+                 "unknown": "was not measured"}
 
 
 def _count(n) -> str:
@@ -75,11 +76,21 @@ def claims_section(report: dict) -> str:
         out.append("No analysis ran in this build, so none of them was tested (the analyses are set in the "
                    "`[saliency]`, `[neurons]`, `[topology]` and `[robustness]` sections of the config).\n")
         return "\n".join(out)
-    rows = [[f"[{md_text(c.get('title', ''))}]({c['page']}#claim-{md_text(c['key'])})", md_text(c.get("source", "")),
-             md_text(c.get("measured", "")), f"**{VERDICT_WORDS.get(c.get('verdict'), 'not measured')}**"]
-            for c in claims]
-    out.append(md_table(["Insight", "From", "This build", "This model"], rows, "llll"))
+    items = []
+    for c in claims:
+        title = str(c.get("title", ""))
+        link = f"[{md_text(title[:1].upper() + title[1:])}]({c['page']}#claim-{md_text(c['key'])})"
+        verdict = VERDICT_WORDS.get(c.get("verdict"), "not measured")
+        items.append(f"- {link} ({md_text(c.get('source', ''))}): this model **{verdict}**. "
+                     f"{md_text(_sentence(c.get('measured', '')))}.")
+    out.append("\n".join(items) + "\n")
     return "\n".join(out)
+
+
+def _sentence(text) -> str:
+    """A claim's measured text as a sentence of its own ('a description ...' -> 'A description ...')."""
+    t = str(text or "").strip().rstrip(".")
+    return t[:1].upper() + t[1:]
 
 
 def this_build(report: dict) -> str:
