@@ -1,4 +1,5 @@
-# One entry point per task. `make site` sets everything up and builds the demo site into ./site;
+# One entry point per task. `make site` sets everything up and builds the demo site (explorer,
+# metrics and every analysis) into ./site;
 # `make test` runs the whole test suite (unit, end-to-end build, JS, browser).
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -25,7 +26,7 @@ $(CHROMIUM):
 
 setup: $(VENV)/.installed $(EXPLORER)/node_modules/.package-lock.json  ## install Python and npm dependencies
 
-site: setup  ## build the demo site into ./site
+site: setup  ## build the demo site into ./site: explorer, pages and every analysis
 	$(BIN)/python -m builder build --out site
 
 test: setup $(CHROMIUM)  ## run every test (needs Chromium for the browser tests)
@@ -48,6 +49,7 @@ bench: setup  ## print the benchmark figures
 	$(BIN)/python benchmarks/embed_throughput.py
 	$(BIN)/python benchmarks/explorer_bench.py
 	$(BIN)/python benchmarks/topology_stage.py
+	$(BIN)/python benchmarks/default_build.py
 
 wheel: setup  ## build dist/clip_atlas-*.whl (templates, docs pages and the bundled explorer inside)
 	rm -rf build

@@ -25,7 +25,7 @@ from builder.compute import clusters, local_views, metrics, neighbours, projecti
 from builder.compute.embed import encode_image_batch, encode_texts
 from builder.config import Config
 from builder.datasets import collect
-from builder.io.cache import Cache, default_cache_dir, hash_arrays, text_key
+from builder.io.cache import Cache, default_cache_dir, hash_arrays, hash_json, text_key
 from builder.io.image_dataset import ImageFiles, image_loader, stop_workers
 from builder.io.images import file_sha256
 from builder.models.loading import LoadedModel, check_model_files, load_model
@@ -166,6 +166,14 @@ def zero_shot(b: Build, lm: LoadedModel, col: Collection, img_emb: np.ndarray, e
     return out
 
 
+def zero_shot_inputs(col: Collection) -> list:
+    """What the zero-shot figures depend on besides the embeddings: every image's labels and
+    each field's class prompts (the metrics stage is cached under their hash)."""
+    fields = sorted(col.label_fields())
+    prompts = {f: col.class_prompts(f, list(col.label_counts(f))) for f in fields}
+    return [[sorted((str(k), str(v)) for k, v in r.labels.items()) for r in col.records], col.prompt_rule, prompts]
+
+
 def cached_stage(b: Build, name: str, version: int, inputs: list[str], params: dict, entry: dict, compute) -> dict:
     """A core stage's result through the one cache rule (inputs' hashes + parameters + VERSION)."""
     result, entry["cached"] = b.cache.cached(name, version, inputs, params, compute)
@@ -214,15 +222,23 @@ def compute_all(b: Build) -> dict:
     caption_image = np.array([i for i, r in enumerate(col.records) for _ in r.captions], dtype=np.uint32)
     with b.stage("embed-captions") as e:
         txt_emb = embed_captions(b, lm, captions, e)
-    with b.stage("metrics") as e:
-        text_id = metrics.text_ids(captions)
-        b.metrics["retrieval"], b.metrics["retrieval_same_text"] = metrics.retrieval_recall_both(
-            img_emb, txt_emb, caption_image, text_id)
-        b.metrics["caption_texts"] = {"captions": len(captions), "distinct": int(text_id.max(initial=-1)) + 1,
-                                      "shared": metrics.shared_text_captions(text_id, caption_image)}
-        b.metrics["zero_shot"] = zero_shot(b, lm, col, img_emb, e)
     joint = np.concatenate([img_emb, txt_emb]).astype(np.float32)
     emb_hash = hash_arrays(joint)
+    with b.stage("metrics") as e:
+        def figures() -> dict:
+            text_id = metrics.text_ids(captions)
+            same, same_text = metrics.retrieval_recall_both(img_emb, txt_emb, caption_image, text_id)
+            return {"retrieval": same, "retrieval_same_text": same_text,
+                    "caption_texts": {"captions": len(captions), "distinct": int(text_id.max(initial=-1)) + 1,
+                                      "shared": metrics.shared_text_captions(text_id, caption_image)},
+                    "zero_shot": zero_shot(b, lm, col, img_emb, e)}
+
+        found = cached_stage(b, "metrics", metrics.VERSION, [emb_hash, hash_arrays(caption_image), lm.fingerprint,
+                                                            hash_json([captions, zero_shot_inputs(col)])], {}, e, figures)
+        by_k = lambda kv: (int(kv[0].rpartition("@")[2]), kv[0])  # noqa: E731  i2t@1, t2i@1, i2t@5, ...
+        for key in ("retrieval", "retrieval_same_text"):  # in their order (the cache returns sorted keys)
+            b.metrics[key] = dict(sorted(found[key].items(), key=by_k))
+        b.metrics["caption_texts"], b.metrics["zero_shot"] = found["caption_texts"], found["zero_shot"]
     used = parameters_used(cfg, len(joint))
     k_local = used["local.k"]["used"]
     kk = max(cfg.projection.n_neighbors, k_local + 1)
@@ -234,7 +250,9 @@ def compute_all(b: Build) -> dict:
         umap_params = {"n_neighbors": p.n_neighbors, "min_dist": p.min_dist, "seed": p.seed}
         pos = cached_stage(b, "umap", projection.VERSION, [emb_hash], umap_params, e, lambda: {
             "pos": projection.umap_3d(joint, knn["idx"], knn["dist"], p.n_neighbors, p.min_dist, p.seed)})["pos"]
-        b.metrics["umap_trustworthiness"] = projection.trustworthiness(joint, pos, k=15, seed=p.seed)
+        b.metrics["umap_trustworthiness"] = cached_stage(
+            b, "trustworthiness", projection.VERSION, [emb_hash, hash_arrays(pos)], {"k": 15, "seed": p.seed}, {},
+            lambda: {"t": projection.trustworthiness(joint, pos, k=15, seed=p.seed)})["t"]
     with b.stage("local-views") as e:
         nb = knn["idx"][:, 1 : k_local + 1]
         local = cached_stage(b, "local", local_views.VERSION, [emb_hash], {"k": k_local}, e, lambda: dict(zip(
@@ -312,6 +330,7 @@ def _build_into(cfg: Config, out: Path, progress: bool, log) -> dict:
     report = make_report(cfg, result, b.stages, b.metrics, b.public)
     site = SiteWriter()
     with b.stage("render"):  # the report page is made inside: its time goes in once it has ended
+        result["atlas_pages"] = cached_atlas(cache, result["thumbs"])
         assemble_site(site, cfg, result, report, cache.root, pending=("render",))
     fill_stage_times(site.files, report["stages"])
     report["seconds_total"] = round(time.perf_counter() - started, 3)
@@ -319,3 +338,14 @@ def _build_into(cfg: Config, out: Path, progress: bool, log) -> dict:
     with staging_folder(out) as staging:
         site.write(staging)
     return report
+
+
+def cached_atlas(cache: Cache, thumbs: np.ndarray) -> list[bytes]:
+    """The thumbnails' WebP atlas pages (builder.render.thumbs), cached: encoding them is most of
+    a no-op rebuild's work otherwise."""
+    from builder.render import thumbs as T
+
+    files, _ = cache.cached_files("atlas", T.VERSION, [hash_arrays(thumbs)], {"cols": T.COLS, "rows": T.ROWS},
+                                  lambda: {f"{i:03d}": p for i, p in enumerate(T.atlas_pages(thumbs, T.COLS, T.ROWS))})
+    return list(files.values())
+

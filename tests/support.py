@@ -38,6 +38,10 @@ from builder.models.registry import ModelSpec
 from builder.records import Collection, Record
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Every analysis runs by default; tests of the core build leave them out (they have their own tests).
+NO_ANALYSES = {"saliency__enabled": False, "neurons__enabled": False, "topology__enabled": False,
+               "robustness__enabled": False}  # config.load(None, **NO_ANALYSES)
+CORE_ONLY = ["--analyses", "none"]  # the same on the command line
 
 
 # -- models ----------------------------------------------------------------------------------------

@@ -21,12 +21,14 @@ from builder.cli import cli
 from builder.datasets import collect
 from builder.io.writer import SiteWriter
 from builder.pipeline import build
+from support import CORE_ONLY, NO_ANALYSES
 
 SIZE = 240
 
 
 def _cfg(cache: Path, **over) -> config.Config:
-    return config.load(None, dataset__size=over.pop("size", SIZE), cache_dir=str(cache), **over)
+    """The demo world without the analyses (tests/test_full_build.py builds them all)."""
+    return config.load(None, dataset__size=over.pop("size", SIZE), cache_dir=str(cache), **{**NO_ANALYSES, **over})
 
 
 def _tree_hashes(root: Path, pattern: str = "data/**/*") -> dict[str, str]:
@@ -161,7 +163,7 @@ def test_killed_build_leaves_previous_site_and_resumes_identically(demo_build, t
     previous.add_files({"build-report.json": "{}", "index.html": "previous"})
     previous.write(site)  # a previous site, with the writer's stamp
     cmd = [sys.executable, "-m", "builder", "build", "--out", str(site), "--cache-dir", str(cache),
-           "--demo-size", str(SIZE), "--no-progress"]
+           "--demo-size", str(SIZE), "--no-progress", *CORE_ONLY]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, start_new_session=True)
     seen = []
     deadline = time.time() + 300
@@ -255,7 +257,7 @@ def test_clamped_parameters_are_recorded_with_the_values_used(tmp_path):
 
     manifest = write_colour_dataset(tmp_path / "ds", n=3)  # 3 images + 6 captions = 9 points
     report = build(config.load(None, dataset__kind="manifest", dataset__path=str(manifest), cache_dir=str(tmp_path / "c"),
-                               embed__workers=0), tmp_path / "s", progress=False, log=lambda m: None)
+                               embed__workers=0, **NO_ANALYSES), tmp_path / "s", progress=False, log=lambda m: None)
     assert report["parameters"] == {
         "local.k": {"used": 8, "requested": 30, "clamped": True},
         "projection.n_neighbors": {"used": 8, "requested": 15, "clamped": True},
@@ -276,7 +278,7 @@ def _build_stderr(tmp_path, name: str, *extra: str, tty: bool) -> str:
     import pty
 
     args = [sys.executable, "-m", "builder", "build", "--demo-size", "40", "--workers", "0",
-            "--out", str(tmp_path / name), "--cache-dir", str(tmp_path / f"cache-{name}"), *extra]
+            "--out", str(tmp_path / name), "--cache-dir", str(tmp_path / f"cache-{name}"), *CORE_ONLY, *extra]
     if not tty:
         return subprocess.run(args, capture_output=True, text=True, timeout=600, check=True).stderr
     import fcntl

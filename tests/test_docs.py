@@ -117,7 +117,7 @@ def test_pages_exist(site):
 def test_nav_order(site):
     expected = ["index.html", "explorer.html", "reading.html", "method.html", "dataset.html",
                 "metrics.html", "build-report.html", "neurons/index.html", "saliency/index.html",
-                "saliency/prefixes.html"]
+                "saliency/prefixes.html", "your-own.html"]  # a content page after the generated sections
     assert nav_hrefs(site / "index.html") == expected
     # Same order from a page one folder down, with links relative to it.
     assert nav_hrefs(site / "saliency" / "prefixes.html") == [

@@ -214,7 +214,7 @@ def test_build_reports_bundle_and_docs_errors(tmp_path, monkeypatch):
     from builder.render import assemble as write
 
     args = ["build", "--demo-size", "20", "--out", tmp_path / "s", "--cache-dir", tmp_path / "c", "--no-progress",
-            "--workers", "0"]
+            "--workers", "0", "--analyses", "none"]
     content = shutil.copytree(resources.content(), tmp_path / "content")
     (content / "reading.md").write_text("# Reading\n\n[broken](nowhere.md)\n")
     monkeypatch.setattr(write, "CONTENT_DIR", content)
@@ -276,3 +276,9 @@ def test_unknown_architecture_fails_before_the_dataset_is_read(tmp_path):
     out = _fails(_build_args(tmp_path, "--config", tmp_path / "c.toml", "--demo-size", "20"),
                  "'ViT-B-321' (model 'ViT-B-321/laion2b') is not an open_clip architecture", "did you mean ViT-B-32")
     assert "[collect]" not in out and "[model]" not in out
+
+
+def test_unknown_analysis_is_named_with_the_allowed_ones(tmp_path):
+    out = _fails(_build_args(tmp_path, "--demo-size", "20", "--analyses", "saliency,nope"),
+                 "--analyses: unknown analysis 'nope'", "allowed: none, or a comma-separated list of saliency, neurons")
+    assert "[collect]" not in out

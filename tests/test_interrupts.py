@@ -22,6 +22,7 @@ import pytest
 from builder import config
 from builder.datasets import collect
 from builder.pipeline import build
+from support import CORE_ONLY, NO_ANALYSES
 
 pytestmark = pytest.mark.slow  # real builds in subprocesses: about two minutes in all
 
@@ -30,8 +31,8 @@ PROGRESS = re.compile(r"embed images:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 
 
 class Watched:
-    """A build in its own process group, its stderr on a pseudo-terminal (as a user's, so the
-    progress bars are drawn); a thread collects what it writes."""
+    """A build (without the analyses) in its own process group, its stderr on a pseudo-terminal
+    (as a user's, so the progress bars are drawn); a thread collects what it writes."""
 
     def __init__(self, args: list[str], env: dict | None = None) -> None:
         import fcntl
@@ -41,7 +42,7 @@ class Watched:
 
         self._master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
-        self.proc = subprocess.Popen([sys.executable, "-m", "builder", "build", *args], stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([sys.executable, "-m", "builder", "build", *args, *CORE_ONLY], stdout=subprocess.DEVNULL,
                                      stderr=slave, start_new_session=True, env=env)
         os.close(slave)
         self.text = ""
@@ -99,7 +100,8 @@ def base(tmp_path_factory):
     """A cache with a built small site (so the explorer bundle is cached) and a BIG demo world."""
     root = tmp_path_factory.mktemp("interrupts")
     cache = root / "cache"
-    build(config.load(None, dataset__size=SMALL, cache_dir=str(cache)), root / "site", progress=False, log=lambda m: None)
+    build(config.load(None, dataset__size=SMALL, cache_dir=str(cache), **NO_ANALYSES), root / "site", progress=False,
+          log=lambda m: None)
     collect(config.load(None, dataset__size=BIG, cache_dir=str(cache)), cache)
     return root, cache
 
@@ -187,7 +189,7 @@ def test_ctrl_c_during_embedding_stops_fast_keeps_the_work_and_resumes(base, tmp
                      run.lines()[-1])
     assert m and 0 < int(m[1]) < BIG, run.lines()[-3:]
     assert _beside(tmp_path) == [] and not (tmp_path / "site").exists()
-    again = subprocess.run([sys.executable, "-m", "builder", "build", *args, "--no-progress"], capture_output=True,
+    again = subprocess.run([sys.executable, "-m", "builder", "build", *args, *CORE_ONLY, "--no-progress"], capture_output=True,
                            text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
     report = json.loads((tmp_path / "site" / "build-report.json").read_text())

@@ -16,7 +16,7 @@ from builder.errors import ContractError
 from builder.io.artifacts import DatasetArtifacts
 from builder.pipeline import build
 from builder.records import OTHER, Collection, Record
-from support import write_tagged_dataset
+from support import NO_ANALYSES, write_tagged_dataset
 
 DEMO_FIELDS = ["shape", "colour", "size", "background", "position"]
 
@@ -82,7 +82,7 @@ def tagged_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("tagged")
     manifest = write_tagged_dataset(root / "ds", n=30, tags=12)
     cfg = config.load(None, dataset__kind="manifest", dataset__path=str(manifest), cache_dir=str(root / "cache"),
-                      embed__workers=0)
+                      embed__workers=0, **NO_ANALYSES)
     build(cfg, root / "site", progress=False, log=lambda m: None)
     data = root / "site" / "data" / "manifest"
     rows = [json.loads(line) for line in manifest.read_text().splitlines()]

@@ -195,10 +195,22 @@ def test_config_fields_and_errors():
     assert cfg.neurons.units == (1, 2) and cfg.neurons.layers == (MLP1,)
     with pytest.raises(ConfigError, match="neurons.units must be a string or a list"):
         from_dict({"neurons": {"units": 3}})
-    with pytest.raises(ConfigError, match="neurons.steps = 0 is not allowed; allowed: 1..10000"):
-        from_dict({"neurons": {"steps": 0}})
+    with pytest.raises(ConfigError, match=r"neurons.steps = -1 is not allowed; allowed: 0 \(auto\) or 1..10000"):
+        from_dict({"neurons": {"steps": -1}})
     with pytest.raises(ConfigError, match="unknown field neurons.step; allowed: .*steps"):
         from_dict({"neurons": {"step": 3}})
+
+
+def test_auto_steps_are_fewer_for_the_demo_model_only(tiny_vit):
+    import dataclasses
+
+    from builder.analyses.neurons.analysis import DEMO_STEPS, USUAL_STEPS, steps_for
+
+    auto, fixed = from_dict({}).neurons, from_dict({"neurons": {"steps": 40}}).neurons
+    demo = dataclasses.replace(tiny_vit, spec=dataclasses.replace(tiny_vit.spec, source="demo"))
+    assert (auto.steps, DEMO_STEPS, USUAL_STEPS) == (0, 128, 512)
+    assert steps_for(demo, auto) == 128 and steps_for(tiny_vit, auto) == 512
+    assert steps_for(demo, fixed) == steps_for(tiny_vit, fixed) == 40
 
 
 def test_unknown_layer_names_the_allowed_layers(tiny_vit):

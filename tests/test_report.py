@@ -48,7 +48,8 @@ def builds(tmp_path_factory):
     proj = tmp_path_factory.mktemp("report") / "proj"
     _manifest(proj, GOOD)
     (proj / "atlas.toml").write_text('cache_dir = "cache"\n[dataset]\nkind = "manifest"\npath = "ds/manifest.jsonl"\n'
-                                     '[embed]\nworkers = 0\n', encoding="utf-8")
+                                     '[embed]\nworkers = 0\n' + "".join(f"[{a}]\nenabled = false\n" for a in (
+                                         "saliency", "neurons", "topology", "robustness")), encoding="utf-8")
     first = _build(proj, "site")
     _manifest(proj, GOOD + 5)
     second = _build(proj, "site2")

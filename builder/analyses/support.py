@@ -58,6 +58,12 @@ def load_pixels(records, indices, to_pixels) -> tuple[torch.Tensor, list[int], l
     return x, kept, failed, images
 
 
+def claims_report(claims: dict, pages: dict[str, str]) -> list[dict]:
+    """Claims (builder.render.claims.Claim by key) as the build report carries them under
+    metrics.<analysis>.claims, each with the docs page that states it (`pages`: key -> path)."""
+    return [{**c.as_dict(), "page": pages[k]} for k, c in claims.items()]
+
+
 def analysis_inputs(ctx) -> list[str]:
     """Hashes of what every analysis result depends on: the embeddings (which identify the
     images, captions and model), the model's fingerprint, the records' ids and labels."""

@@ -9,6 +9,9 @@ from pathlib import Path
 import click
 
 from builder import config as config_mod
+from builder.analyses.registry import ANALYSES
+
+ANALYSIS_NAMES = tuple(a.name for a in ANALYSES)
 
 
 def dataset_options(fn):
@@ -48,6 +51,20 @@ def load_config(config_path, kind, data_path, name, limit, seed, demo_size, mode
         embed__device=device, cache_dir=cache_dir, **extra)
 
 
+def analysis_switches(spec: str | None) -> dict:
+    """--analyses 'none' | 'saliency,topology' -> {"saliency__enabled": True, ...} for every analysis;
+    None -> {} (the config decides)."""
+    if spec is None:
+        return {}
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    names = [] if names == ["none"] else names
+    bad = [n for n in names if n not in ANALYSIS_NAMES]
+    if bad:
+        raise config_mod.ConfigError(f"--analyses: unknown analysis {bad[0]!r}; allowed: none, or a comma-separated "
+                                     f"list of {', '.join(ANALYSIS_NAMES)}")
+    return {f"{n}__enabled": n in names for n in ANALYSIS_NAMES}
+
+
 @click.command()
 @dataset_options
 @click.option("--out", "out_dir", default="site", show_default=True, type=click.Path(file_okay=False),
@@ -56,13 +73,18 @@ def load_config(config_path, kind, data_path, name, limit, seed, demo_size, mode
 @click.option("--workers", type=int, default=None, help="Image-decoding worker processes (embed.workers).")
 @click.option("--strict", is_flag=True, default=None, help="Fail on the first bad item instead of skipping it.")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars (stage timings are still printed).")
-def build(out_dir, batch_size, workers, strict, no_progress, **opts):
-    """Build the site: embeddings, UMAP 3D, local views, metrics, explorer and pages."""
+@click.option("--analyses", default=None, metavar="LIST", help=(
+    "Analyses to run: 'none', or a comma-separated list of " + ", ".join(ANALYSIS_NAMES) + " (the others are "
+    "left out). Default: those the config enables (without a config: all of them)."))
+def build(out_dir, batch_size, workers, strict, no_progress, analyses, **opts):
+    """Build the site: embeddings, UMAP 3D, local views, metrics, explorer and pages, and the
+    analyses (saliency maps, neuron galleries, topology, robustness)."""
     from builder.issues import summary_lines
     from builder.pipeline import build as run_build
     from builder.signals import sigterm_as_interrupt
 
-    cfg = load_config(**opts, embed__batch_size=batch_size, embed__workers=workers, strict=strict)
+    cfg = load_config(**opts, embed__batch_size=batch_size, embed__workers=workers, strict=strict,
+                      **analysis_switches(analyses))
     with sigterm_as_interrupt():
         report = run_build(cfg, Path(out_dir), progress=not no_progress, log=lambda m: click.echo(m, err=True))
     c = report["dataset"]["counts"]

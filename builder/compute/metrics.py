@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+VERSION = 1  # bump when retrieval_recall or the zero-shot scores change for the same inputs (the metrics stage is cached)
+
 
 def _top(scores: np.ndarray, kmax: int) -> np.ndarray:
     """Column indices of each row's `kmax` highest scores, best first (ties: lower index first)."""

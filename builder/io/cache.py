@@ -100,6 +100,16 @@ class Cache:
         self.save_stage(stage, key, arrays)
         return _decode(arrays), False
 
+    def cached_files(self, stage: str, version: int, inputs: list, params: dict, compute) -> tuple[dict[str, bytes], bool]:
+        """Like `cached`, for a result that is files: compute() -> {relative path: bytes} (encoded
+        images, say, whose encoding is the slow part). Returns (files, came_from_cache)."""
+        def pack() -> dict:
+            files = compute()
+            return {"names": list(files), **{f"f{i}": np.frombuffer(b, np.uint8) for i, b in enumerate(files.values())}}
+
+        result, hit = self.cached(stage, version, inputs, params, pack)
+        return {name: result[f"f{i}"].tobytes() for i, name in enumerate(result["names"])}, hit
+
     # -- per-item values -----------------------------------------------------------------------
     def _item_dir(self, namespace: str) -> Path:
         return self.root / "items" / hashlib.sha256(namespace.encode()).hexdigest()[:24]

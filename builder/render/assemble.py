@@ -12,7 +12,7 @@ from builder import contract, resources
 from builder.config import Config
 from builder.io.artifacts import DatasetArtifacts
 from builder.io.writer import SiteWriter
-from builder.render.thumbs import atlas_pages
+from builder.render.thumbs import COLS, ROWS, atlas_pages
 
 CONTENT_DIR = resources.content()
 
@@ -38,8 +38,8 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
     w.add_local_views({"neighbours": r["neighbours"], "local_xy": r["local_xy"].astype(np.float16),
                        "local_dist": r["local_dist"].astype(np.float16),
                        "local_evr": r["local_evr"].astype(np.float16)}, cfg.local.rows_per_shard)
-    cols = rows = 32
-    pages = atlas_pages(r["thumbs"], cols, rows)
+    cols, rows = COLS, ROWS
+    pages = r["atlas_pages"] if "atlas_pages" in r else atlas_pages(r["thumbs"], cols, rows)
     for i, page in enumerate(pages):
         w.add_file(f"thumbs/atlas-{i:03d}.webp", page)
     for name, result in r["analyses"].items():
@@ -85,6 +85,7 @@ def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_
     (their times are filled in later by `report_page.fill_stage_times`)."""
     from builder.render import pages
     from builder.render.docs import SITE_SCRIPTS, render_docs
+    from builder.render.home import home_page
     from builder.render.site import explorer_files, page_assets
 
     generated: dict = dict(pages.report_pages(report, pending))
@@ -92,7 +93,9 @@ def assemble_site(writer: SiteWriter, cfg: Config, r: dict, report: dict, cache_
     for name, result in r["analyses"].items():
         generated.update(result.pages)
         generated.update(page_assets(result.bundled, cache_root))
-    writer.add_files(render_docs(CONTENT_DIR, generated, cfg.site.title))
+    home = CONTENT_DIR / "index.md"
+    replace = {"index.md": home_page(home.read_text(encoding="utf-8"), report)} if home.is_file() else {}
+    writer.add_files(render_docs(CONTENT_DIR, generated, cfg.site.title, replace=replace))
     slug = cfg.dataset.slug
     manifest = add_data(writer, cfg, r)
     report["artifacts"] = {"bytes_per_point_global": sum(

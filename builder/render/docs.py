@@ -104,6 +104,7 @@ def render_docs(
     nav: list | None = None,
     *,
     strict: bool = True,
+    replace: dict[str, str] | None = None,
 ) -> dict[str, bytes]:
     """The MkDocs site built from `content_dir` plus `generated` pages: {relpath: bytes}, pages
     at "index.html", "explorer.html", ... of the site root.
@@ -116,6 +117,8 @@ def render_docs(
     title        site name shown in the header (HTML-escaped here: Material does not escape it)
     nav          an explicit MkDocs nav; by default `default_nav` of all pages
     strict       treat MkDocs warnings (a broken relative link, a missing nav target) as errors
+    replace      content pages replaced by these texts, e.g. {"index.md": the home page with this
+                 build's lines (builder.render.home)}
     Raises DocsBuildError naming the problem.
     """
     with tempfile.TemporaryDirectory(prefix="atlas-docs-", dir=scratch_folder()) as tmp:
@@ -123,6 +126,8 @@ def render_docs(
         docs = tmp / "docs"
         site = tmp / "site"
         _gather(docs, Path(content_dir), generated)
+        for rel, text in (replace or {}).items():
+            (docs / _safe_relpath(rel)).write_text(text, encoding="utf-8")
         config = mkdocs_config(title, docs, nav)
         config_file = tmp / "mkdocs.yml"
         config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), "utf-8")

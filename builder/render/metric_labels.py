@@ -156,7 +156,7 @@ def measurement_rows(analysis: str, metrics: dict) -> list[list[str]]:
     first = {p.split("*")[0]: r for r, (p, _) in reversed(list(enumerate(labels)))}
     ranked, extra = [], []
     for key, value in _flatten(metrics if isinstance(metrics, dict) else {}):
-        if is_timing(key) or key == "skipped" or value is None:
+        if is_timing(key) or key in ("skipped", "claims") or value is None:  # claims: on the analysis and home pages
             continue
         for rank, (pattern, (name, meaning, fmt)) in enumerate(labels):
             wild = _match(pattern, key)

@@ -7,8 +7,11 @@ import io
 import numpy as np
 from PIL import Image
 
+VERSION = 1  # bump when the pages' bytes change for the same thumbnails (they are cached)
+COLS = ROWS = 32
 
-def atlas_pages(thumbs: np.ndarray, cols: int = 32, rows: int = 32, quality: int = 82) -> list[bytes]:
+
+def atlas_pages(thumbs: np.ndarray, cols: int = COLS, rows: int = ROWS, quality: int = 82) -> list[bytes]:
     """thumbs uint8[I, s, s, 3] -> WebP-encoded pages of cols x rows cells (the last page is cut
     to the rows it uses). Thumbnail i is cell i % (cols*rows) of page i // (cols*rows)."""
     n, s = len(thumbs), thumbs.shape[1] if len(thumbs) else 0

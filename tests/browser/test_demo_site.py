@@ -27,7 +27,8 @@ BACKGROUND = (13, 16, 23)
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo-site")
-    cfg = config.load(None, dataset__size=SIZE, cache_dir=str(root / "cache"), saliency__enabled=True)
+    cfg = config.load(None, dataset__size=SIZE, cache_dir=str(root / "cache"), neurons__enabled=False,
+                      topology__enabled=False, robustness__enabled=False)  # saliency: on by default
     build(cfg, root / "site", progress=False, log=lambda m: None)
     records = collect(cfg, root / "cache").records
     data = root / "site" / "data" / "demo"

@@ -16,7 +16,7 @@ from builder import config
 from builder.pipeline import build
 from builder.render.preview_server import serve_site
 from explorer_helpers import assert_clean, open_explorer
-from support import write_tagged_dataset
+from support import NO_ANALYSES, write_tagged_dataset
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def _serve(root, cfg):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("legend-demo")
-    server, data = _serve(root, config.load(None, dataset__size=SIZE, cache_dir=str(root / "cache")))
+    server, data = _serve(root, config.load(None, dataset__size=SIZE, cache_dir=str(root / "cache"), **NO_ANALYSES))
     with server as url:
         yield {"url": url, "items": json.loads((data / "items.json").read_text())}
 
@@ -45,7 +45,7 @@ def tagged(tmp_path_factory):
     root = tmp_path_factory.mktemp("legend-tagged")
     manifest = write_tagged_dataset(root / "ds", n=240, tags=79)
     server, _ = _serve(root, config.load(None, dataset__kind="manifest", dataset__path=str(manifest),
-                                         cache_dir=str(root / "cache"), embed__workers=0))
+                                         cache_dir=str(root / "cache"), embed__workers=0, **NO_ANALYSES))
     with server as url:
         yield {"url": url}
 

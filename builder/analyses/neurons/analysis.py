@@ -63,10 +63,18 @@ def choose_units(model, cfg) -> dict[str, list[int]]:
     return out
 
 
+DEMO_STEPS, USUAL_STEPS = 128, 512  # neurons.steps = 0 (auto): the demo model, any other model
+
+
+def steps_for(lm, cfg) -> int:
+    """neurons.steps, or for 0 (auto) DEMO_STEPS on the demo model and USUAL_STEPS on any other."""
+    return cfg.steps or (DEMO_STEPS if lm.spec.source == "demo" else USUAL_STEPS)
+
+
 def recipe_for(lm, cfg) -> N.Recipe:
     p = lm.preprocessing
     size, mean, std = p.input_size, p.mean, p.std
-    return N.Recipe(size=cfg.size or max(size), input_size=size, mean=mean, std=std, steps=cfg.steps, lr=cfg.lr,
+    return N.Recipe(size=cfg.size or max(size), input_size=size, mean=mean, std=std, steps=steps_for(lm, cfg), lr=cfg.lr,
                     robust=cfg.robustness, fourier=cfg.fourier, decorrelate=cfg.decorrelate)
 
 
@@ -154,6 +162,20 @@ def _time_both(lm, jobs: list[N.Job], recipe: N.Recipe) -> dict:
             "max_pixel_difference": float(np.abs(batched["images"] - one["images"]).max()) if jobs else 0.0}
 
 
+def cached_files(ctx: AnalysisContext, units: dict[str, list[int]], acts: dict, opt: dict, table: dict) -> dict:
+    """The optimised images and exemplar strips as WebP (unit_files.files), cached: decoding the
+    exemplars and encoding the strips is most of a rebuild's work otherwise. Keyed by what they are
+    made of: the model, the images (their embeddings), the optimised pictures and the settings."""
+    import dataclasses
+
+    cfg, lm = ctx.cfg.neurons, ctx.model
+    params = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("enabled", "sequential_check")}
+    files, _ = ctx.cache.cached_files(
+        "neurons-files", CACHE_VERSION, [lm.fingerprint, hash_arrays(ctx.image_emb), hash_arrays(opt["images"])],
+        {"units": units, "config": params}, lambda: unit_files.files(ctx, units, acts, opt, table))
+    return files
+
+
 # -- the analysis -----------------------------------------------------------------------------------
 
 def run(ctx: AnalysisContext) -> AnalysisOutput:
@@ -168,7 +190,7 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     t2 = time.perf_counter()
     check = sequential_check(ctx, units, recipe, cfg.sequential_check) if cfg.sequential_check else None
     units_table = tables.unit_table(ctx, units, acts, opt)
-    files = unit_files.files(ctx, units, acts, opt, units_table)
+    files = cached_files(ctx, units, acts, opt, units_table)
     index = unit_files.index_json(ctx, units, acts, opt, recipe, units_table, check)
     files["index.json"] = index
     n_units = sum(len(v) for v in units.values())

@@ -20,6 +20,7 @@ import torch
 from PIL import Image
 
 from builder.analyses import AnalysisContext, AnalysisOutput
+from builder.analyses.robustness import claims as robustness_claims
 from builder.analyses.robustness import pages as robustness_pages
 from builder.analyses import support as S
 from builder.clock import StageClock
@@ -42,7 +43,9 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     seconds = time.perf_counter() - start
     pages = robustness_pages.pages(result)
     files = {"curves.json": S.json_bytes({k: v for k, v in result.items() if k not in ("attack_example", "timings")})}
-    return AnalysisOutput(files=files, pages=pages, metrics=metrics(result, seconds), cached=cached)
+    out = metrics(result, seconds)
+    out["claims"] = S.claims_report(robustness_claims.claims(result), robustness_pages.CLAIM_PAGES)
+    return AnalysisOutput(files=files, pages=pages, metrics=out, cached=cached)
 
 
 def metrics(r: dict, seconds: float) -> dict:

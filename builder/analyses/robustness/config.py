@@ -13,7 +13,7 @@ class RobustnessConfig:
     """[robustness]: similarity under perturbation, preprocessing choices, activation sparsity and
     few-pixel attacks (builder.analyses.robustness)."""
 
-    enabled: bool = setting(False, doc="run the analysis")
+    enabled: bool = setting(True, doc="run the analysis (false: leave it out of the site)")
     images: int = setting(64, lo=2, hi=4096, doc="seeded sample of images that every sweep uses")
     grey_fractions: tuple = setting((0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), item=NUMBER, lo=0,
                                     hi=1, min_len=1, allowed="numbers in 0..1",

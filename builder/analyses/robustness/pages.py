@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+from builder.analyses.robustness import claims as robustness_claims
 from builder.render import figure_charts as charts
 from builder.render import figures as fig
 from builder.render.markdown import fmt_float, fmt_pct, md_code, md_text
@@ -23,18 +24,24 @@ def _f(v, digits=3) -> str:
     return fmt_float(v, digits) if v is not None else "n/a"
 
 
+CLAIM_PAGES = {"grey": "robustness/index.md", "sparsity": "robustness/activations.md",
+               "blend": "robustness/activations.md"}
+
+
 def pages(r: dict) -> dict:
     out: dict = {}
-    out["robustness/index.md"] = index_page(r, out)
-    out["robustness/activations.md"] = activations_page(r, out)
+    claims = robustness_claims.claims(r)
+    out["robustness/index.md"] = index_page(r, out, claims)
+    out["robustness/activations.md"] = activations_page(r, out, claims)
     return out
 
 
-def index_page(r: dict, assets: dict) -> str:
+def index_page(r: dict, assets: dict, claims: dict | None = None) -> str:
+    claims = claims or robustness_claims.claims(r)
     if r.get("skipped"):
-        return render(PACKAGE, "index.md.j2", r=r)
+        return render(PACKAGE, "index.md.j2", r=r, claims=claims)
     h, w = r["input_size"]
-    return render(PACKAGE, "index.md.j2", r=r, width=w, height=h, sweeps=sweeps(r, assets),
+    return render(PACKAGE, "index.md.j2", r=r, width=w, height=h, sweeps=sweeps(r, assets), claims=claims,
                   **preprocessing(r, assets), **attack(r, assets))
 
 
@@ -88,10 +95,12 @@ def attack(r: dict, assets: dict) -> dict:
     return {"a": a, "attack_rows": rows, "example": ex}
 
 
-def activations_page(r: dict, assets: dict) -> str:
+def activations_page(r: dict, assets: dict, claims: dict | None = None) -> str:
+    claims = claims or robustness_claims.claims(r)
     sp = r.get("sparsity", {})
     if r.get("skipped") or not sp or sp.get("skipped"):
-        return render(PACKAGE, "activations.md.j2", why_not=r.get("skipped") or sp.get("skipped") or "no result")
+        return render(PACKAGE, "activations.md.j2", why_not=r.get("skipped") or sp.get("skipped") or "no result",
+                      claims=claims)
     eps = r["params"]["sparsity_eps"]
     blocks = sp["blocks"]
     x = list(range(len(blocks)))
@@ -115,4 +124,4 @@ def activations_page(r: dict, assets: dict) -> str:
         blend_rows = [[f"{t:.2f}", fmt_pct(near[i][0]), fmt_pct(near[i][-1]), fmt_pct(bl["nonpositive"][i][0]),
                        fmt_pct(bl["nonpositive"][i][-1]), _f(bl["similarity"][i])] for i, t in enumerate(bl["t"])]
     return render(PACKAGE, "activations.md.j2", why_not="", sp=sp, eps=eps, block_rows=rows, blend=bl,
-                  blend_rows=blend_rows)
+                  blend_rows=blend_rows, claims=claims)

@@ -24,6 +24,8 @@ import torch
 from PIL import Image, ImageOps
 
 from builder.analyses import AnalysisContext, AnalysisOutput
+from builder.analyses import support as S
+from builder.analyses.saliency import claims as saliency_claims
 from builder.analyses.saliency import pages
 from builder.analyses.saliency.prompts import ROLE_NAMES, prompt_set, select_images
 from builder.compute import saliency as sal
@@ -62,7 +64,8 @@ def output(ctx: AnalysisContext, result: dict, cached: bool) -> AnalysisOutput:
     # index.json and the metrics are kept as their exact JSON text (floats unrounded)
     index = json.loads(result["index_json"].tobytes().decode("utf-8"))
     metrics = json.loads(result["metrics_json"].tobytes().decode("utf-8"))
-    files = {f"images/{n:03d}.webp": _webp(Image.fromarray(v)) for n, v in enumerate(result["views"])}
+    files, _ = ctx.cache.cached_files("saliency-images", VERSION, [hash_arrays(result["views"])], {}, lambda: {
+        f"images/{n:03d}.webp": _webp(Image.fromarray(v)) for n, v in enumerate(result["views"])})
     files["index.json"] = result["index_json"].tobytes()
     maps, tokens = result["maps"], result["tokens"]
     counts = {"M": len(maps), "GH": maps.shape[1], "GW": maps.shape[2], "TH": tokens.shape[1], "TW": tokens.shape[2]}
@@ -73,6 +76,8 @@ def output(ctx: AnalysisContext, result: dict, cached: bool) -> AnalysisOutput:
     svg = pages.deletion_svg(index["metrics"])
     if svg:
         site_pages["saliency/deletion.svg"] = svg
+    claims = saliency_claims.claims(index, index["metrics"])
+    metrics["claims"] = S.claims_report(claims, dict.fromkeys(claims, "saliency/index.md"))
     return AnalysisOutput(files=files, buffers={"maps": maps, "tokens": tokens}, counts=counts, pages=site_pages,
                           metrics=metrics, cached=cached, bundled=PAGE_SCRIPTS)
 

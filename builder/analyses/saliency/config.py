@@ -15,7 +15,7 @@ _STR_LIST = Spec(types=(tuple,), item=str, allowed="a list of strings")
 class SaliencyConfig:
     """[saliency]: saliency maps for curated (image, prompt) sets (builder.analyses.saliency)."""
 
-    enabled: bool = setting(False, doc="run the analysis")
+    enabled: bool = setting(True, doc="run the analysis (false: leave it out of the site)")
     images: int = setting(48, lo=1, hi=1000, doc="images that get a curated prompt set (a seeded sample)")
     word_images: int = setting(12, lo=0, hi=1000, allowed="0..1000 (at most saliency.images are used)", doc=(
         "of those, how many carry a written word (typographic attacks), if the dataset has any"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 
+from builder.analyses.saliency import claims as saliency_claims
 from builder.render import figure_charts as charts
 from builder.render.markdown import fmt_float
 from builder.render.templates import render
@@ -36,7 +37,8 @@ def index_page(slug: str, index: dict, metrics: dict) -> str:
     vit = metrics.get("tower") == "vit"
     return render(PACKAGE, "index.md.j2", index_src=html.escape(f"../data/{slug}/saliency/index.json", quote=True),
                   tower="ViT" if vit else "ResNet", method="attention relevancy" if vit else "Grad-CAM",
-                  images=len(index.get("images", [])), **_figures(metrics))
+                  images=len(index.get("images", [])), claims=saliency_claims.claims(index, metrics),
+                  **_figures(metrics))
 
 
 def deletion_svg(metrics: dict) -> bytes | None:

@@ -19,6 +19,7 @@ import numpy as np
 
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.analyses import support as S
+from builder.analyses.topology import claims as topology_claims
 from builder.analyses.topology import pages as topology_pages
 from builder.clock import StageClock
 from builder.compute import robustness as R
@@ -41,7 +42,9 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     pages = topology_pages.pages(result)
     files = {"tables.json": S.json_bytes({k: v for k, v in result.items() if k not in ("diagrams", "timings")}),
              "diagrams.json": S.json_bytes(result.get("diagrams", {}))}
-    return AnalysisOutput(files=files, pages=pages, metrics=metrics(result, seconds), cached=cached)
+    out = metrics(result, seconds)
+    out["claims"] = S.claims_report(topology_claims.claims(result), topology_pages.CLAIM_PAGES)
+    return AnalysisOutput(files=files, pages=pages, metrics=out, cached=cached)
 
 
 def metrics(result: dict, seconds: float) -> dict:

@@ -13,7 +13,7 @@ class TopologyConfig:
     """[topology]: persistence diagrams, diagram distances, subspace angles and the modality gap
     (builder.analyses.topology)."""
 
-    enabled: bool = setting(False, doc="run the analysis")
+    enabled: bool = setting(True, doc="run the analysis (false: leave it out of the site)")
     category_field: str = setting("", doc=(
         "label field whose values are the categories; empty: the dataset's one rule (the field most "
         "images have, ties to the first; see records.Collection.category_field)"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from builder.analyses.topology import claims as topology_claims
 from builder.compute import topology as T
 from builder.render import figure_charts as charts
 from builder.render import figure_grids as grids
@@ -49,6 +50,9 @@ def _collapsed(title: str, body: str) -> str:
 def _right(heads: list) -> str:
     """Alignment of a table whose first column is a name and the others numbers."""
     return "l" + "r" * (len(heads) - 1)
+
+
+CLAIM_PAGES = {"gap": "topology/geometry.md", "blur": "topology/perturbations.md", "angles": "topology/geometry.md"}
 
 
 def pages(r: dict) -> dict:
@@ -150,8 +154,9 @@ def _level_table(p: dict, names: list[str], d: str, kind: str, columns: list[int
 
 def perturbation_page(r: dict, assets: dict) -> str:
     p = r.get("perturbations", {})
+    claim = topology_claims.blur(r)
     if "skipped" in p:
-        return _page("perturbations.md.j2", r, skipped=p["skipped"])
+        return _page("perturbations.md.j2", r, skipped=p["skipped"], claim=claim)
     names = r.get("categories", [])
     levels = p["levels"]
     blur = [i for i, lv in enumerate(levels) if lv["kind"] == "blur"]
@@ -193,7 +198,7 @@ def perturbation_page(r: dict, assets: dict) -> str:
         names or ["sample"], title="Pooled sample in one fixed 2D PCA frame, per blur level",
         xlabel="PC 1 (distance)", ylabel="PC 2 (distance)")
     return _page("perturbations.md.j2", r, skipped=None, p=p, per_category=per_category, pooled_exact=exact,
-                 pooled_table=pooled)
+                 pooled_table=pooled, claim=claim)
 
 
 # -- geometry -------------------------------------------------------------------------------------
@@ -201,7 +206,8 @@ def perturbation_page(r: dict, assets: dict) -> str:
 def geometry_page(r: dict, assets: dict) -> str:
     names = r.get("categories", [])
     ang = r.get("angles")
-    values = {"angles": ang, "gap": r.get("gap", {}), "similarity": bool(names and r.get("cross_similarity") is not None)}
+    values = {"angles": ang, "gap": r.get("gap", {}), "similarity": bool(names and r.get("cross_similarity") is not None),
+              "claims": topology_claims.claims(r)}
     if ang:
         values["angle_rows"] = [[m, f"{T.mean_off_diagonal(ang[m]['mean']):.2f}", f"{np.mean(ang[m]['within']):.2f}",
                                  f"{ang[m]['random']:.2f}", str(ang[m]["dim"])] for m in MODALITIES]
