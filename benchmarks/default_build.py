@@ -49,6 +49,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None, help="folder for the cache and the site (default: a temp folder)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     a = ap.parse_args()
+    if a.work is not None:
+        a.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="atlas-default-build-", dir=a.work))
     extra = ["--demo-size", str(a.demo_size)] if a.demo_size else []
     print(f"cpus {os.cpu_count()}, load before {load()}, work {work}")
