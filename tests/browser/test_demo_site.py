@@ -126,6 +126,23 @@ def test_demo_hover_card_shows_id_and_file_name(page, demo_site):
     assert_clean(page, url)
 
 
+def test_hover_card_names_the_value_of_the_field_the_map_is_coloured_by(page, demo_site):
+    url = demo_site["url"]
+    labels = demo_site["items"]["labels"]
+    open_explorer(page, url, "#f=background")
+    page.wait_for_function("document.querySelector('#legend .legend-field').textContent === 'background'")
+    hit = find_pickable(page, range(0, SIZE))
+    page.mouse.move(hit["x"], hit["y"])
+    tag = page.locator("#card .cat")
+    tag.wait_for(state="visible")
+    assert tag.inner_text() == labels[hit["i"]]["background"]
+    page.select_option("#color-by", "modality")  # back to the default field's value
+    page.mouse.move(0, 0)
+    page.mouse.move(hit["x"], hit["y"])
+    page.wait_for_function(f"document.querySelector('#card .cat').textContent === {json.dumps(labels[hit['i']]['shape'])}")
+    assert_clean(page, url)
+
+
 @pytest.mark.parametrize("path", ["index.html", "explorer.html", "reading.html", "method.html", "dataset.html",
                                   "metrics.html", "build-report.html"])
 def test_docs_pages_render_with_content(page, demo_site, path):

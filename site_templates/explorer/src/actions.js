@@ -83,6 +83,12 @@ export function createActions(app) {
       app.colorTables[k] = { ...colorTable(k, counts, modeOf(k).names), counts };
     }
     scene.setColor(k, colorValues[k], paletteData(app.colorTables[k]));
+    // The hover card and the local view name the value of the field the map is coloured by
+    // (the dataset's default field while colouring by modality or cluster).
+    const m = modeOf(k);
+    const byField = m.field !== undefined;
+    ctx.category = byField ? colorValues[k] : app.defaultCategory.values;
+    ctx.categoryNames = byField ? m.names : app.defaultCategory.names;
     setLegend({ colorBy: k, isolated: -1, hidden: [], legendHover: -1 }, record);
   }
 

@@ -170,7 +170,8 @@ async function start() {
 
   // -- actions, UI, input, store -> views ----------------------------------------------------
   const app = { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, colorTables,
-    modes, defaultField, localViewOf, textReady, timings, url };
+    modes, defaultField, defaultCategory: { values: category, names: ctx.categoryNames }, localViewOf, textReady,
+    timings, url };
   const actions = createActions(app);
   const { select, setColor, search, resetView } = actions;
   atlas.select = select;
