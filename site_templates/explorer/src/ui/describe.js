@@ -2,6 +2,7 @@
  * What a point is, in words: shared by the preview card, the local view and search results.
  * `ctx` = {I, captions (or null until loaded), categoryNames, category}.
  */
+import { valueName } from './legend-model.js';
 
 export function pointKind(ctx, p) {
   return p < ctx.I ? 'image' : 'caption';
@@ -23,9 +24,7 @@ export function pointLabel(ctx, p) {
 /** Category name of a point, or '' when it has none. */
 export function categoryName(ctx, p) {
   const c = ctx.category[p];
-  if (c === 255 || !ctx.categoryNames) return '';
-  const name = ctx.categoryNames[c];
-  return name === undefined ? `#${c}` : String(name);
+  return c === 255 || !ctx.categoryNames ? '' : valueName(ctx.categoryNames, c);
 }
 
 /** The main text of a point: a caption's own text, or an image's first caption. */
