@@ -71,21 +71,21 @@ export function createActions(app) {
   /** Colour by the mode `key` (modes.js); its values load the first time. Clears the legend's
    * isolation and hidden values. */
   async function setColor(key, record = true) {
-    const { key: k } = modeOf(key);
+    const m = modeOf(key);
+    const k = m.key;
     try {
       if (!colorValues[k]) colorValues[k] = await loadBuffer(manifest, baseUrl, k);
     } catch (err) {
-      console.warn(`cannot colour by ${modeOf(k).label}: ${err.message}`);
+      console.warn(`cannot colour by ${m.label}: ${err.message}`);
       return;
     }
     if (!app.colorTables[k]) {
       const counts = countValues(colorValues[k]);
-      app.colorTables[k] = { ...colorTable(k, counts, modeOf(k).names), counts };
+      app.colorTables[k] = { ...colorTable(k, counts, m.names), counts };
     }
     scene.setColor(k, colorValues[k], paletteData(app.colorTables[k]));
     // The hover card and the local view name the value of the field the map is coloured by
     // (the dataset's default field while colouring by modality or cluster).
-    const m = modeOf(k);
     const byField = m.field !== undefined;
     ctx.category = byField ? colorValues[k] : app.defaultCategory.values;
     ctx.categoryNames = byField ? m.names : app.defaultCategory.names;
