@@ -248,10 +248,10 @@ def test_a_rebuild_takes_the_stage_from_the_cache_and_off_leaves_no_trace(demo_s
     report = build(cfg, root / "site", progress=False, log=logs.append)
     stage = next(s for s in report["stages"] if s["name"] == "browser-model")
     assert stage["cached"] and not any("dense features" in line for line in logs)
-    off = config.load(None, **{**{k: getattr(cfg, k.split("__")[0]).__getattribute__(k.split("__")[1])
-                                  for k in ()}}, dataset__size=SIZE, cache_dir=cfg.cache_dir, embed__workers=0,
-                      browser_model__enabled=False, saliency__enabled=False, neurons__enabled=False,
-                      topology__enabled=False, robustness__enabled=False)
+    from support import NO_ANALYSES
+
+    off = config.load(None, dataset__size=SIZE, cache_dir=cfg.cache_dir, embed__workers=0, **NO_ANALYSES)
+    assert not off.browser_model.enabled
     build(off, root / "site-off", progress=False, log=lambda m: None)
     man = json.loads((root / "site-off" / "data" / "demo" / "manifest.json").read_text(encoding="utf-8"))
     assert "browser_model" not in man and not any(k.startswith("model/") for k in man["files"])

@@ -14,6 +14,7 @@ import numpy as np
 from builder import contract
 from builder.browser_model import dense as D, towers
 from builder.compute import query_index as Q
+from builder.compute.saliency import UnsupportedTower
 from builder.io.cache import hash_arrays, hash_json
 
 INDEX_VERSION = 1
@@ -111,6 +112,17 @@ def report_metrics(tok: dict, text: dict, image: dict, index: dict) -> dict:
                       if k in index}}
 
 
+def _towers_or_skip(lm, bm, texts, records, log) -> dict:
+    """towers.build_towers, or {"meta": {"skipped": why}} when the export fails: torch.onnx raises many
+    kinds of error for an operator it cannot export, and a build without the Ask box is still a site."""
+    try:
+        return towers.build_towers(lm, bm, texts, parity_pixels(lm, records, bm.parity_images, bm.seed), log)
+    except Exception as exc:  # noqa: BLE001
+        why = f"the ONNX export failed: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+        log(f"[browser-model] skipped: {why}")
+        return {"meta": {"skipped": why}}
+
+
 def run(cfg, lm, col, img_emb: np.ndarray, txt_emb: np.ndarray, captions: list[str], cache, log,
         saliency_metrics: dict | None = None) -> dict | None:
     bm = cfg.browser_model
@@ -122,7 +134,7 @@ def run(cfg, lm, col, img_emb: np.ndarray, txt_emb: np.ndarray, captions: list[s
                                           "image_max_mb", "seed")}
     rec_hash = hash_json([[r.id, r.file] for r in records])
     tw, c1 = cache.cached("browser-model-towers", towers.VERSION, [lm.fingerprint, hash_json(texts), rec_hash], params,
-                          lambda: towers.build_towers(lm, bm, texts, parity_pixels(lm, records, bm.parity_images, bm.seed), log))
+                          lambda: _towers_or_skip(lm, bm, texts, records, log))
     meta = tw["meta"]
     if "skipped" in meta:
         return {"files": {}, "manifest": None, "metrics": {"skipped": meta["skipped"]}, "cached": c1}
@@ -155,7 +167,11 @@ def run(cfg, lm, col, img_emb: np.ndarray, txt_emb: np.ndarray, captions: list[s
     c3 = True
     if bm.dense_images > 0:
         embed = towers.text_embedder(tw["tokenizer"].tobytes(), tw["text"].tobytes(), t)
-        dn, c3 = D.cached_dense(cache, lm, cfg, col, tw["text"].tobytes(), embed, log)
+        try:
+            dn, c3 = D.cached_dense(cache, lm, cfg, col, tw["text"].tobytes(), embed, log)
+        except UnsupportedTower as exc:  # e.g. a timm image tower: no dense features, the rest ships
+            dn, metrics["dense"] = None, {"skipped": str(exc)}
+            log(f"[browser-model] no dense features: {exc}")
         if dn is not None:
             entry["dense"] = D.dense_entry(files, dn, _file)
             metrics["dense"] = D.dense_metrics(dn, saliency_metrics)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 VERSION = 1
+FIT_ROWS_PER_CLUSTER = 40  # k-means of the shards is fitted on at most this many rows per cluster
 
 
 def normalise(x: np.ndarray) -> np.ndarray:
@@ -71,8 +72,9 @@ def kmeans_shards(x: np.ndarray, n_clusters: int, seed: int) -> tuple[np.ndarray
 
     x = normalise(x)
     n_clusters = max(1, min(int(n_clusters), len(x)))
-    km = MiniBatchKMeans(n_clusters=n_clusters, random_state=seed, batch_size=4096, n_init=3,
-                         max_iter=50).fit(x)
+    fit = x[query_sample(len(x), FIT_ROWS_PER_CLUSTER * n_clusters, seed)]  # a sample keeps 1M rows cheap
+    km = MiniBatchKMeans(n_clusters=n_clusters, random_state=seed, batch_size=2048, n_init=1,
+                         max_iter=10).fit(fit)
     centroids = normalise(km.cluster_centers_)
     labels = np.argmax(x @ centroids.T, axis=1)  # assign by cosine, as the browser probes
     return centroids.astype(np.float32), labels.astype(np.int64)
