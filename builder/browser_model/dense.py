@@ -131,7 +131,7 @@ def dense_metrics(res: dict, saliency: dict | None) -> dict:
     if pg:
         shipped = pg[m["method"]]
         out["pointing_game"] = {"pairs": shipped.get("pairs"), "accuracy": shipped.get("accuracy"),
-                                **{f"accuracy_{k}": v.get("accuracy") for k, v in pg.items() if k != m["method"]}}
+                                "by_method": {k: v.get("accuracy") for k, v in pg.items()}}
         sal = (saliency or {}).get("pointing_game") or {}
         if sal:
             out["pointing_game"]["saliency_gradient"] = sal.get("accuracy")

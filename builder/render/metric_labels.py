@@ -141,7 +141,8 @@ LABELS: dict[str, dict[str, tuple[str, str, str]]] = {
                                       "count"),
         "dense.pointing_game.accuracy": ("Any-prompt maps: pointing game", "share of pairs whose map (int8 features, "
                                          "prompt through the shipped text tower) peaks inside the object's box", "pct"),
-        "dense.pointing_game.accuracy_*": ("Pointing game, {0} features", "the same with that method, for comparison", "pct"),
+        "dense.pointing_game.by_method.*": ("Pointing game, {0} features", "the same with that method, for comparison",
+                                            "pct"),
         "dense.pointing_game.saliency_gradient": ("Pointing game, saliency gradient maps", "the saliency analysis's "
                                                   "gradient maps on the same pairs", "pct"),
         "dense.pointing_game.saliency_tokens": ("Pointing game, saliency token maps", "the saliency analysis's "
