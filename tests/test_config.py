@@ -180,7 +180,7 @@ def test_table_entries_name_the_key():
     ({"projection": {"min_dist": "far"}}, "projection.min_dist must be float, got 'far'"),
     ({"cache_dir": 3}, "cache_dir must be a string, got 3"),
     ({"dataset": 3}, "[dataset] must be a table, got int"),
-    ({"bogus": 1}, "unknown field bogus; allowed: base_dir, cache_dir, cluster, dataset, embed, local, model"),
+    ({"bogus": 1}, "unknown field bogus; allowed: base_dir, browser_model, cache_dir, cluster, dataset, embed, local"),
     ({"dataset": {"name": "a/b"}}, "dataset.name = 'a/b' is not allowed; allowed: ASCII letters, digits, '-' and '_'"),
     ({"dataset": {"kind": "coco", "path": "x"}}, "dataset.captions (the captions_*.json file) is required"),
     ({"dataset": {"split": "test"}}, "dataset.split needs dataset.karpathy"),
