@@ -37,6 +37,7 @@ import { matchText } from './ui/describe.js';
 import { attachHelp, datasetPicker, setStatus, showError, startupError } from './ui/chrome.js';
 import { createFirstVisitHint, createNotice } from './ui/hints.js';
 import { panelShift, readGeometry } from './ui/geometry.js';
+import { attachAsk } from './ask/ask-ui.js';
 
 const $ = (id) => document.getElementById(id);
 const timings = { hover: [], click: [], clickParts: [], frame: [] };
@@ -188,7 +189,13 @@ async function start() {
     onHover: (p) => store.set({ hover: p }),
     onClose: () => select(-1),
   });
+  app.ready = ready;
+  app.restoreColour = () => scene.clearSimilarity();
+  const ask = attachAsk(app, { $, thumbs, select, timings });
+  window.atlas = ask.api; // the documented API (content/explorer.md); __atlas is for tests
+  atlas.ask = ask.api;
   const searchBox = createSearchBox({ input: $('search-input'), list: $('search-results'), count: $('search-count') }, {
+    ...ask.searchOptions,
     onQuery: search,
     onPick: (p) => { searchBox.hide(); select(p); },
     textOf: (m) => matchText(ctx, m),
