@@ -270,8 +270,17 @@ def compute_all(b: Build) -> dict:
               f"{', '.join(col.label_fields()[len(fields):])}")
     analyses_out = run_analyses(b, AnalysisContext(cfg, col, lm, img_emb, txt_emb, captions, caption_image,
                                                    b.cache, b.bar, b.log))
+    browser = None
+    if cfg.browser_model.enabled:
+        from builder.browser_model import stage as browser_stage
+
+        with b.stage("browser-model") as e:
+            browser = browser_stage.run(cfg, lm, col, img_emb, txt_emb, captions, b.cache, b.log,
+                                        b.metrics.get("saliency"))
+            e["cached"] = browser["cached"]
+        b.metrics["browser_model"] = browser["metrics"]
     return {
-        "analyses": analyses_out,
+        "analyses": analyses_out, "browser_model": browser,
         "collection": col, "model": public_model_info(lm, b.public), "thumbs": thumbs, "captions": captions,
         "caption_image": caption_image, "positions": pos, "neighbours": nb.astype(np.uint32),
         "local_dist": knn["dist"][:, 1 : k_local + 1], "local_xy": local["xy"], "local_evr": local["evr"],

@@ -108,7 +108,33 @@ class SiteConfig:
                                           "images have, ties to the first; see records.Collection.category_field)")
 
 
+@dataclass(frozen=True)
+class BrowserModelConfig:
+    """[browser_model]: the model in the reader's browser (builder.browser_model): the text tower (and
+    a small image tower) as ONNX, the tokenizer, a query index and dense patch features."""
+
+    enabled: bool = setting(True, doc="export the model for the explorer's Ask box (false: word search only)")
+    int8: bool = setting(True, doc="ship int8 (dynamically quantised) towers when their parity holds, else fp32")
+    min_cosine: float = setting(0.99, lo=0.0, hi=1.0, doc="int8 parity: least cosine to torch on the parity inputs")
+    parity_texts: int = setting(256, lo=1, hi=100000, doc="captions (and prompts) the text tower's parity is measured on")
+    parity_images: int = setting(64, lo=1, hi=10000, doc="dataset images the image tower's parity is measured on")
+    image_tower: str = setting("auto", choices=("auto", "on", "off"), doc=(
+        "auto: export the image tower when its int8 file stays under image_max_mb; on: always; off: never"))
+    image_max_mb: float = setting(20.0, lo=0.0, doc="auto: the largest image tower (int8, about 1 byte per weight) exported")
+    shard_rows: int = setting(200000, lo=1, doc="query index: above this many points, split into k-means shards")
+    shard_clusters: int = setting(0, lo=0, allowed="0 (about sqrt(points)) or a positive integer", doc=(
+        "query index: number of shards (coarse clusters) when sharded"))
+    probe: int = setting(8, lo=1, doc="query index: shards probed per query (recall@10 is measured with this)")
+    recall_queries: int = setting(1000, lo=1, doc="query index: rows used as queries to measure recall@10")
+    dense_images: int = setting(500, lo=0, allowed="0 (no dense features) or a positive integer", doc=(
+        "images with dense patch features for any-prompt saliency (all images when fewer; a seeded sample otherwise)"))
+    dense_method: str = setting("clearclip", choices=("clearclip", "tokens"), doc=(
+        "ViT dense features: clearclip (last block's query-query attention, no residual/MLP) or tokens "
+        "(the output tokens); ResNets always use tokens"))
+    seed: int = setting(0, doc="sampling and k-means seed")
+
+
 CORE_SECTIONS = {
     "dataset": DatasetConfig, "model": ModelConfig, "embed": EmbedConfig, "projection": ProjectionConfig,
-    "local": LocalConfig, "cluster": ClusterConfig, "site": SiteConfig,
+    "local": LocalConfig, "cluster": ClusterConfig, "site": SiteConfig, "browser_model": BrowserModelConfig,
 }

@@ -49,6 +49,9 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
             w.add_file(f"{name}/{rel}", data)
         if result.buffers:
             w.add_analysis_buffers(name, result.buffers, result.counts)
+    browser = r.get("browser_model") or {}
+    for rel, data in (browser.get("files") or {}).items():
+        w.add_file(rel, data)
     w.add_json("items.json", {"ids": [rec.id for rec in col.records],
                               "labels": [rec.labels for rec in col.records],
                               "files": [rec.file for rec in col.records]})
@@ -62,6 +65,8 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
         "model": r["model"],
         "build": build_meta(cfg, r["parameters"]),
     }
+    if browser.get("manifest"):
+        meta["browser_model"] = browser["manifest"]
     counts = {"N": n, "I": n_img, "C": n_cap, "K": k, "L": len(r["category_names"])}
     return writer.add_dataset(w, counts, meta)
 
