@@ -8,6 +8,7 @@
  *     await atlas.query(text, k = 10)        -> [{index, kind: "image" | "caption", score}]
  *     atlas.select(index)                    opens point index (-1 closes)
  *     await atlas.embedImage(file | Blob)    -> Float32Array (when the image tower is exported)
+ *     await atlas.saliency(index, text)      -> {grid: [gh, gw], map: Float32Array} (dense features)
  *
  * Without WebAssembly or without browser_model the box stays a word search and one line says
  * why; the API's model calls then reject with that line.
@@ -99,7 +100,7 @@ export function attachAsk(app, { $, thumbs, select, timings }) {
     store.set({ ask: { ...(store.get().ask || { status: 'idle' }), zeroShot: sets.length ? await scoresOf(own) : null } });
   }
   let boxesPromise = null;
-  const denseBoxes = () => boxesPromise || (boxesPromise = fetch(resolveUrl(bm.dense.boxes || 'model/dense.boxes.json', baseUrl))
+  const denseBoxes = () => boxesPromise || (boxesPromise = fetch(resolveUrl(bm.dense.box || 'model/dense.boxes.json', baseUrl))
     .then((r) => (r.ok ? r.json() : null)).catch(() => null));
 
   async function upload(file) {
@@ -136,6 +137,13 @@ export function attachAsk(app, { $, thumbs, select, timings }) {
     select: (index) => select(Number(index)),
     embedImage: (file) => (bm && bm.image ? upload(file) : unavailable()),
     zeroShot: async (index) => scoresOf(await model.row(index)),
+    /** Saliency of `text` over image `index` from the dense features: {grid: [gh, gw], map}. */
+    saliency: async (index, text) => {
+      const row = bm && bm.dense ? bm.dense.images.indexOf(Number(index)) : -1;
+      if (row < 0) throw new Error(`this site has no dense features for image ${index}`);
+      const [v] = await model.embed([String(text)]);
+      return { grid: bm.dense.grid, map: (await model.dense(row, [v]))[0] };
+    },
     loadModel: () => model.load(),
   };
   return { searchOptions: { asking: () => asking, onAsk: ask }, api };
