@@ -23,6 +23,7 @@ export function createAskActions(app, model) {
   /** Score a query, given by text or by a vector (uploaded image), and show the result. */
   async function run({ text = '', vector = null, source = 'text', k = MARKER_K, fly = true }) {
     const mine = ++seq;
+    const first = !model.loaded;
     const t0 = performance.now();
     store.set({ ask: { text, source, status: 'loading' } });
     let res;
@@ -39,7 +40,7 @@ export function createAskActions(app, model) {
     scene.setSimilarity(shade.bytes, rampPalette());
     const ask = { text, source, status: 'ready', top, xyz, lo: shade.lo, hi: shade.hi, vector: res.vector,
       scores: res.scores, images: topK(res.scores, 12, 0, I), captions: topK(res.scores, 8, I, N),
-      ms: performance.now() - t0 };
+      ms: performance.now() - t0, first };
     store.set({ ask, shading: true });
     if (fly && xyz) {
       camera.flyTo(xyz, Math.min(camera.distance, 1.9), performance.now(), 700, [0, 0]);

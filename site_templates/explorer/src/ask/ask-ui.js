@@ -31,7 +31,7 @@ async function pixelsOf(file) {
   return g.getImageData(0, 0, bitmap.width, bitmap.height);
 }
 
-export function attachAsk(app, { $, thumbs, select, timings }) {
+export function attachAsk(app, { $, thumbs, select, timings, hint }) {
   const { store, manifest, baseUrl, ctx } = app;
   const model = createModelClient(manifest, baseUrl, { onProgress: (l, t) => panel.setProgress(l, t) });
   const input = $('search-input'), toggle = $('ask-toggle'), notice = $('ask-notice');
@@ -76,6 +76,7 @@ export function attachAsk(app, { $, thumbs, select, timings }) {
 
   async function ask(text) {
     if (!text) return;
+    if (hint) hint.dismiss();
     store.set({ askOpen: true });
     const t0 = performance.now();
     const a = await actions.run({ text });

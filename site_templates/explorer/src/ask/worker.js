@@ -16,6 +16,7 @@ import * as ort from 'onnxruntime-web/wasm';
 import { createClipTokenizer } from './tokenizer.js';
 import { scoreRows, topK, patchScores, rowOf } from './score.js';
 
+const ORT_WASM = 'ort-wasm-simd-threaded.wasm'; // copied into explorer/ort/ by build.mjs
 let state = null; // {spec, tok, text, image, index, scales, dense, denseScales, dim}
 let loaded = 0;
 let total = 0;
@@ -50,7 +51,9 @@ async function download(url) {
 async function init({ urls, spec, bytes }) {
   total = bytes;
   const t0 = performance.now();
-  ort.env.wasm.wasmPaths = urls.wasmDir; // the site's own copy, never a CDN
+  // The site's own copy of the runtime, never a CDN. Only the .wasm is named: its JavaScript glue
+  // is in this bundle (a string prefix would make ort import the glue from that folder too).
+  ort.env.wasm.wasmPaths = { wasm: new URL(ORT_WASM, urls.wasmDir).href };
   ort.env.wasm.numThreads = 1; // no SharedArrayBuffer without COOP/COEP headers (GitHub Pages)
   ort.env.wasm.proxy = false;
   const get = (u) => (u ? download(u) : Promise.resolve(null));

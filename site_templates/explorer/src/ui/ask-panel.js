@@ -26,7 +26,7 @@ export function createAskPanel(root, { thumbs, ctx, textOf, canUpload, on }) {
   const progress = el('div', { class: 'ask-progress', hidden: true }, [el('progress', { max: 1, value: 0 }), el('span')]);
   const file = el('input', { type: 'file', accept: 'image/*', class: 'ask-file', 'aria-label': 'Upload an image' });
   file.addEventListener('change', () => { if (file.files && file.files[0]) on.upload(file.files[0]); file.value = ''; });
-  const upload = canUpload ? el('label', { class: 'tool-button ask-upload', title: 'Place an image of yours on the map' },
+  const upload = canUpload ? el('label', { class: 'ask-button ask-upload', title: 'Place an image of yours on the map' },
     [file, el('span', { text: 'Upload an image' })]) : null;
   const lab = el('div', { class: 'ask-lab' });
   root.append(
@@ -66,7 +66,7 @@ export function createAskPanel(root, { thumbs, ctx, textOf, canUpload, on }) {
     if (a.status !== 'ready') return;
     const shade = el('input', { type: 'checkbox', checked: s.shading, onchange: (e) => on.shade(e.target.checked) });
     body.append(
-      el('p', { class: 'ask-query' }, [el('strong', { text: what }), el('span', { class: 'muted', text: ` · ${a.ms.toFixed(0)} ms` })]),
+      el('p', { class: 'ask-query' }, [el('strong', { text: what }), el('span', { class: 'muted', text: ` · ${a.ms.toFixed(0)} ms${a.first ? ', loading the model included' : ''}` })]),
       el('label', { class: 'ask-shade' }, [shade, ' shade the map by similarity']),
       el('div', { class: 'ask-ramp' }, [el('span', { text: fmt(a.lo) }), el('span', { class: 'ramp', style: { backgroundImage: RAMP_CSS } }),
         el('span', { text: fmt(a.hi) })]),

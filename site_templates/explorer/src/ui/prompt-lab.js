@@ -28,10 +28,15 @@ export function denseBoxInThumb(box) {
   return w > 0 && h > 0 ? [x0 / w, y0 / h, (x1 - x0) / w, (y1 - y0) / h] : [0, 0, 1, 1];
 }
 
-/** A saliency map as RGBA over its own range (low transparent, high opaque ramp colours). */
-export function heatColor(map) {
+/** The [lo, hi] range of several maps: one scale for all of them, so they compare. */
+export function mapsRange(maps) {
   let lo = Infinity, hi = -Infinity;
-  for (const v of map) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  for (const m of maps) for (const v of m) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  return [lo, hi];
+}
+
+/** A saliency map as RGBA over [lo, hi] (low: faint dark ramp colours, high: opaque yellow). */
+export function heatColor(map, [lo, hi] = mapsRange([map])) {
   const span = hi - lo || 1;
   const out = new Uint8ClampedArray(map.length * 4);
   map.forEach((v, i) => {
@@ -50,14 +55,14 @@ export function createPromptLab(root, { thumbs, logitScale, on }) {
   const area = el('textarea', { class: 'lab-prompts', rows: 4, spellcheck: 'false', 'aria-label': 'Prompts, one per line' });
   const out = el('div', { class: 'lab-out' });
   const head = el('h3');
-  const run = el('button', { class: 'tool-button', type: 'button', text: 'Score the prompts', onclick: () => score() });
+  const run = el('button', { class: 'ask-button', type: 'button', text: 'Score the prompts', onclick: () => score() });
   area.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) score(); });
   root.append(head, el('p', { class: 'muted', text: 'One prompt per line; Ctrl+Enter scores them.' }), area, run, out);
   root.hidden = true;
 
-  function mapTile(i, map, grid) {
+  function mapTile(map, grid, range) {
     const canvas = el('canvas', { class: 'lab-map', width: grid[1], height: grid[0] });
-    canvas.getContext('2d').putImageData(new ImageData(heatColor(map), grid[1], grid[0]), 0, 0);
+    canvas.getContext('2d').putImageData(new ImageData(heatColor(map, range), grid[1], grid[0]), 0, 0);
     const tile = el('div', { class: 'lab-tile' }, [thumbs.make(subject.image, 96), canvas]);
     const [l, t, w, h] = denseBoxInThumb(subject.dense.box);
     Object.assign(canvas.style, { left: `${l * 96}px`, top: `${t * 96}px`, width: `${w * 96}px`, height: `${h * 96}px` });
@@ -81,8 +86,10 @@ export function createPromptLab(root, { thumbs, logitScale, on }) {
         el('td', { text: fmt(r.logit, 2) }), el('td', { text: `${(r.p * 100).toFixed(1)}%` })]))),
     ]), el('p', { class: 'muted', text: `logit = ${logitScale.toFixed(1)} × cosine · ${ms.toFixed(0)} ms` }));
     if (maps) {
-      out.append(el('div', { class: 'lab-maps' }, maps.map((m, i) => el('figure', {}, [mapTile(i, m, subject.dense.grid),
-        el('figcaption', { text: prompts[i] })]))));
+      const range = mapsRange(maps);
+      out.append(el('p', { class: 'muted', text: `patch cosine ${fmt(range[0])} (faint) to ${fmt(range[1])} (yellow), one scale for all maps` }),
+        el('div', { class: 'lab-maps' }, maps.map((m, i) => el('figure', {}, [mapTile(m, subject.dense.grid, range),
+          el('figcaption', { text: prompts[i] })]))));
     }
     root.dataset.scored = String(rows.length);
   }
