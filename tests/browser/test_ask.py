@@ -173,3 +173,38 @@ def test_no_request_leaves_the_site(page, ask_site):
     outside = [u for u in page.requests if not (u.startswith(origin) or u.startswith("data:") or u.startswith("blob:"))]
     assert not outside, outside
     assert all(u.startswith("http://127.0.0.1") for u in page.requests if u.startswith("http"))
+
+
+def test_uploaded_images_embed_like_torch(page, ask_site):
+    """JS preprocessing + the exported image tower against open_clip's transform + torch, on
+    images of several sizes and modes (PNG RGB, grey, RGBA, palette; a JPEG)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    if not ask_site["manifest"]["browser_model"].get("image"):
+        pytest.skip("this build exported no image tower")
+    model, preprocess, _ = create_demo_model(weights=True)
+    cases = []
+    for k, (w, h, mode, fmt) in enumerate([(128, 128, "RGB", "PNG"), (200, 120, "RGB", "PNG"), (90, 210, "L", "PNG"),
+                                           (150, 150, "RGBA", "PNG"), (77, 64, "P", "PNG"), (300, 240, "RGB", "JPEG"),
+                                           (48, 40, "RGB", "PNG")]):
+        img = render_item(3, 1000 + k, 128, word="")[0].resize((w, h), Image.BILINEAR).convert(mode)
+        buf = io.BytesIO()
+        img.save(buf, format=fmt, quality=95)
+        data = buf.getvalue()
+        cases.append((f"{w}x{h} {mode} {fmt}", data, Image.open(io.BytesIO(data)).convert("RGB")))
+    open_explorer(page, ask_site["url"])
+    got = np.array(page.evaluate("""async (cases) => { await window.atlas.ready; const out = [];
+        for (const b64 of cases) { const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+          out.push(Array.from(await window.atlas.embedImage(new Blob([bytes])))); }
+        return out; }""", [base64.b64encode(d).decode() for _, d, _ in cases]))
+    with torch.no_grad():
+        want = torch.nn.functional.normalize(model.encode_image(torch.stack([preprocess(im) for _, _, im in cases])).float(),
+                                             dim=-1).numpy()
+    cos = (got * want).sum(1) / np.linalg.norm(got, axis=1)
+    dtype = ask_site["manifest"]["browser_model"]["image"]["dtype"]
+    print("image tower", dtype, {name: round(float(c), 5) for (name, _, _), c in zip(cases, cos)})
+    assert cos.min() >= (0.99 if dtype == "int8" else 0.999)
+    assert_clean(page, ask_site["url"])

@@ -123,6 +123,7 @@ export function attachAsk(app, { $, thumbs, select, timings, hint }) {
   setMode(asking);
   store.subscribe((s, changed) => {
     if (changed.has('ask') || changed.has('askOpen') || changed.has('shading')) panel.render(s);
+    if (changed.has('shading')) $('legend').classList.toggle('is-shaded', Boolean(s.shading));
     if (changed.has('selected') && s.selected >= 0) labFor(s.selected);
     if (changed.has('colorBy') && s.shading && !app.scene.shaded) store.set({ shading: false });
   });
