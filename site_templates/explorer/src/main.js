@@ -178,7 +178,6 @@ async function start() {
   atlas.select = select;
   atlas.colorOfPoint = colorOfPoint;
   $('reset-view').addEventListener('click', resetView);
-  atlas.hint = hint;
   const legend = createLegend($('legend'), { modes, on: { mode: setColor, hover: actions.hoverValue,
     isolate: actions.isolate, hide: actions.hide, showAll: actions.showAll, captionsGrey: actions.setCaptionsGrey } });
   const preview = createPreview($('card'), { thumbs, ctx });
@@ -191,6 +190,7 @@ async function start() {
   app.ready = ready;
   app.restoreColour = () => scene.clearSimilarity();
   const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
+  atlas.hint = hint;
   const ask = attachAsk(app, { $, thumbs, select, timings, hint });
   window.atlas = ask.api; // the documented API (content/explorer.md); __atlas is for tests
   atlas.ask = ask.api;
