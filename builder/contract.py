@@ -112,6 +112,27 @@ ANALYSIS_BUFFERS: dict[str, dict[str, BufferSpec]] = {
 }
 
 
+# The model in the browser (builder.browser_model): files under data/<dataset>/model/, described by the
+# manifest's "browser_model" entry (absent when the stage is off or the model's tokenizer is not CLIP's
+# BPE) and listed, like every other file, under the manifest's "files" with bytes and sha256.
+# int8 buffers are row-major int8; row r dequantises to int8[r] * scale[r] (scales float32
+# little-endian, one per row); rows are L2-normalised before quantisation.
+BROWSER_MODEL_FILES: dict[str, str] = {
+    "model/tokenizer.json": "open_clip's CLIP BPE as a HuggingFace tokenizers file (tokenizer.kind clip-bpe; "
+                            "html-unescape the text twice first: tokenizer.html_unescape)",
+    "model/text.onnx": "text tower: tokens int64[batch, context_length] -> embedding float32[batch, D], unit norm",
+    "model/image.onnx": "image tower (when small): pixels float32[batch, 3, H, W] -> embedding float32[batch, D], unit norm",
+    "model/index.i8": "query index int8[N, D], row i = point i (images, then captions); with .scale.f32 float32[N]",
+    "model/index.centroids.f32": "sharded index only: float32[S, D] unit-norm centroids, shard s = centroid row s",
+    "model/index-<s>.i8": "sharded index only: shard s's rows int8[n_s, D], with .scale.f32 float32[n_s] and "
+                          ".ids.u32 uint32[n_s] (the rows' point indices, ascending)",
+    "model/dense.i8": "dense patch features int8[images * gh * gw, D] (image n, patch y, x -> row n*gh*gw + y*gw + x), "
+                      "with dense.scale.f32 float32[rows]",
+    "model/dense.boxes.json": "per dense image, the area [x0, y0, x1, y1] its grid covers, in the image's own pixels",
+}
+BROWSER_MODEL_VERSION = 1
+
+
 def resolve_shape(shape: tuple, counts: dict[str, int]) -> tuple[int, ...]:
     """Turn a symbolic shape like ("N", "K", 2) into ints using `counts`.
 
@@ -146,5 +167,8 @@ def resolve_shape(shape: tuple, counts: dict[str, int]) -> tuple[int, ...]:
 #                   thumbnail of image i is cell (i % (cols*rows)) of page i // (cols*rows),
 #                   row-major from the top-left
 #   model, dataset, build   descriptions shown on the site (dicts of strings and numbers)
+#   browser_model   (optional) the model in the browser: version, model, fingerprint, embed_dim,
+#                   context_length, logit_scale, tokenizer, text, image, index, dense (see
+#                   BROWSER_MODEL_FILES; README "The model in the browser" lists every field)
 MANIFEST_KEYS = ("schema_version", "dataset", "counts", "buffers", "texts", "local", "files", "legends",
                  "atlas", "model", "build")

@@ -123,12 +123,14 @@ def dense_entry(files: dict, res: dict, add) -> dict:
 
 
 def dense_metrics(res: dict, saliency: dict | None) -> dict:
-    """The dense maps' pointing game beside the saliency analysis's gradient and token maps."""
+    """The dense maps' pointing game beside the token maps' and (when the saliency analysis ran) its
+    gradient and token maps' figures on the same images and prompts."""
     m = res["meta"]
     out = {"method": m["method"], "images": m["images"], "grid": m["grid"]}
     pg = m.get("pointing_game")
     if pg:
-        out["pointing_game"] = {"accuracy": pg[m["method"]].get("accuracy"), "pairs": pg[m["method"]].get("pairs"),
+        shipped = pg[m["method"]]
+        out["pointing_game"] = {"pairs": shipped.get("pairs"), "accuracy": shipped.get("accuracy"),
                                 "by_method": {k: v.get("accuracy") for k, v in pg.items()}}
         sal = (saliency or {}).get("pointing_game") or {}
         if sal:

@@ -1,6 +1,6 @@
 """The `browser-model` stage: the towers, the query index and the dense patch features, each through
 the one cache rule, gathered into files under data/<dataset>/model/ and the manifest's
-`browser_model` entry (see /work/shared contract #14 and builder.contract.BROWSER_MODEL_FILES).
+`browser_model` entry (builder.contract.BROWSER_MODEL_FILES).
 
 run(...) -> {"files": {relpath under data/<dataset>/: bytes}, "manifest": dict, "metrics": dict,
              "cached": bool} or None (the stage is off, or nothing fits: metrics say why)."""
@@ -11,8 +11,10 @@ import hashlib
 
 import numpy as np
 
+from builder import contract
 from builder.browser_model import dense as D, towers
 from builder.compute import query_index as Q
+from builder.compute.saliency import UnsupportedTower
 from builder.io.cache import hash_arrays, hash_json
 
 INDEX_VERSION = 1
@@ -88,6 +90,39 @@ def index_entry(files: dict, res: dict) -> dict:
     return entry
 
 
+def _tower_metrics(m: dict, what: str) -> dict:
+    if "skipped" in m:
+        return {"skipped": m["skipped"]}
+    p = m["parity"]
+    out = {"dtype": m["dtype"], "fp32_bytes": m["fp32_bytes"], "int8_bytes": m["int8_bytes"] or None,
+           what: p[what], "min_cosine": p["min_cosine"], "mean_cosine": p["mean_cosine"],
+           "export_seconds": m.get("export_seconds")}
+    if m.get("why"):
+        out["why_fp32"] = m["why"]
+    if m.get("int8_parity") and m["dtype"] != "int8":
+        out["int8_min_cosine"] = m["int8_parity"]["min_cosine"]
+    return out
+
+
+def report_metrics(tok: dict, text: dict, image: dict, index: dict) -> dict:
+    """metrics.browser_model of the build report (labelled in builder.render.metric_labels)."""
+    return {"tokenizer": tok["parity"], "text": _tower_metrics(text, "strings"),
+            "image": _tower_metrics(image, "images") if image else {"skipped": "not exported"},
+            "index": {k: index[k] for k in ("rows", "dim", "sharded", "clusters", "probe", "queries", "recall_at_10")
+                      if k in index}}
+
+
+def _towers_or_skip(lm, bm, texts, records, log) -> dict:
+    """towers.build_towers, or {"meta": {"skipped": why}} when the export fails: torch.onnx raises many
+    kinds of error for an operator it cannot export, and a build without the Ask box is still a site."""
+    try:
+        return towers.build_towers(lm, bm, texts, parity_pixels(lm, records, bm.parity_images, bm.seed), log)
+    except Exception as exc:  # noqa: BLE001
+        why = f"the ONNX export failed: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+        log(f"[browser-model] skipped: {why}")
+        return {"meta": {"skipped": why}}
+
+
 def run(cfg, lm, col, img_emb: np.ndarray, txt_emb: np.ndarray, captions: list[str], cache, log,
         saliency_metrics: dict | None = None) -> dict | None:
     bm = cfg.browser_model
@@ -99,7 +134,7 @@ def run(cfg, lm, col, img_emb: np.ndarray, txt_emb: np.ndarray, captions: list[s
                                           "image_max_mb", "seed")}
     rec_hash = hash_json([[r.id, r.file] for r in records])
     tw, c1 = cache.cached("browser-model-towers", towers.VERSION, [lm.fingerprint, hash_json(texts), rec_hash], params,
-                          lambda: towers.build_towers(lm, bm, texts, parity_pixels(lm, records, bm.parity_images, bm.seed), log))
+                          lambda: _towers_or_skip(lm, bm, texts, records, log))
     meta = tw["meta"]
     if "skipped" in meta:
         return {"files": {}, "manifest": None, "metrics": {"skipped": meta["skipped"]}, "cached": c1}
@@ -110,7 +145,7 @@ def run(cfg, lm, col, img_emb: np.ndarray, txt_emb: np.ndarray, captions: list[s
     t = meta["tokenizer"]
     text = meta["text"]
     entry = {
-        "version": 1, "model": lm.spec.name, "fingerprint": lm.fingerprint,
+        "version": contract.BROWSER_MODEL_VERSION, "model": lm.spec.name, "fingerprint": lm.fingerprint,
         "embed_dim": int(img_emb.shape[1]), "context_length": t["context_length"],
         "logit_scale": D.logit_scale(lm.model),
         "tokenizer": {"kind": "clip-bpe", "format": "huggingface-tokenizers",
@@ -128,11 +163,15 @@ def run(cfg, lm, col, img_emb: np.ndarray, txt_emb: np.ndarray, captions: list[s
         entry["image"] = {**_file(files, "model/image.onnx", tw["image"].tobytes()), "dtype": img["dtype"],
                           "input": "pixels", "output": "embedding", "preprocess": img["preprocess"],
                           "parity": img["parity"]}
-    metrics = {"tokenizer_parity": t["parity"], "text": text, "image": img, "index": ix["meta"]}
+    metrics = report_metrics(t, text, img, ix["meta"])
     c3 = True
     if bm.dense_images > 0:
         embed = towers.text_embedder(tw["tokenizer"].tobytes(), tw["text"].tobytes(), t)
-        dn, c3 = D.cached_dense(cache, lm, cfg, col, tw["text"].tobytes(), embed, log)
+        try:
+            dn, c3 = D.cached_dense(cache, lm, cfg, col, tw["text"].tobytes(), embed, log)
+        except UnsupportedTower as exc:  # e.g. a timm image tower: no dense features, the rest ships
+            dn, metrics["dense"] = None, {"skipped": str(exc)}
+            log(f"[browser-model] no dense features: {exc}")
         if dn is not None:
             entry["dense"] = D.dense_entry(files, dn, _file)
             metrics["dense"] = D.dense_metrics(dn, saliency_metrics)

@@ -38,6 +38,18 @@ def image_tower_size(model) -> int:
     return int(sum(p.numel() for p in model.visual.parameters()))
 
 
+def image_tower_skip(cfg, weights: int, have_pixels: bool) -> str:
+    """Why the image tower is not exported ("" when it is): image_tower off, or auto and its int8 file
+    (about `weights` bytes) over image_max_mb, or no image to check its parity on."""
+    if cfg.image_tower == "off":
+        return "browser_model.image_tower = off"
+    if cfg.image_tower == "auto" and weights > cfg.image_max_mb * 1e6:
+        return f"its int8 file would be about {weights / 1e6:.0f} MB > browser_model.image_max_mb = {cfg.image_max_mb:g}"
+    if not have_pixels:
+        return "no decodable image to check its parity on"
+    return ""
+
+
 def preprocess_facts(lm) -> dict:
     """manifest browser_model.image.preprocess: what the JS must do to a picture."""
     p = lm.preprocessing
@@ -72,13 +84,9 @@ def build_towers(lm, cfg, texts: list[str], pixels: np.ndarray | None, log=print
     meta["text"] = {k: v for k, v in text.items() if k != "bytes"}
     meta["text"]["export_seconds"] = round(time.perf_counter() - started, 2)
     image = b""
-    est = image_tower_size(lm.model)
-    want = cfg.image_tower == "on" or (cfg.image_tower == "auto" and est <= cfg.image_max_mb * 1e6)
-    if pixels is None or not len(pixels):
-        meta["image"] = {"skipped": "no decodable image for the parity check"}
-    elif not want:
-        meta["image"] = {"skipped": "browser_model.image_tower = off" if cfg.image_tower == "off" else
-                         f"its int8 file would be about {est / 1e6:.0f} MB > image_max_mb = {cfg.image_max_mb:g}"}
+    why_not = image_tower_skip(cfg, image_tower_size(lm.model), pixels is not None and len(pixels) > 0)
+    if why_not:
+        meta["image"] = {"skipped": why_not}
     else:
         started = time.perf_counter()
         img_fp32 = export.export_image(lm.model, tuple(lm.preprocessing.input_size))

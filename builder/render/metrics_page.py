@@ -13,7 +13,8 @@ from builder.render.metric_labels import LABELS, measurement_rows
 RETRIEVAL_KS = (1, 5, 10)
 NOT_RECORDED = "_Not recorded in this build._\n"
 ANALYSIS_TITLES = {"saliency": "Saliency", "neurons": "Neurons", "topology": "Topology and geometry",
-                   "robustness": "Robustness"}
+                   "robustness": "Robustness", "browser_model": "Model in the browser"}
+PAGELESS = ("browser_model",)  # a stage with figures but no pages of its own
 
 
 def metrics_page(report: dict) -> str:
@@ -117,7 +118,7 @@ def analysis_section(name: str, metrics) -> list[str]:
     title = ANALYSIS_TITLES.get(name) or str(name).replace("_", " ").capitalize()
     out = [f"## {md_text(title)}\n"]
     m = _dict(metrics)
-    if name in LABELS:
+    if name in LABELS and name not in PAGELESS:
         out.append(f"Measured by the {md_text(title.lower())} analysis: see [its pages]({name}/index.md) for "
                    "figures and method. Its timings are on the [build report](build-report.md).\n")
     if isinstance(m.get("skipped"), str):
