@@ -57,6 +57,10 @@ const atlas = {
   pick: () => -1,
 };
 window.__atlas = atlas;
+// The documented API (content/explorer.md): there from the start, so that `await atlas.ready`
+// works at once; its model calls are added once the map is ready (ask/ask-ui.js).
+const api = { ready };
+window.atlas = api;
 
 /** index.json -> manifest -> the global view's buffers (8 bytes per point). */
 async function loadGlobalView(view) {
@@ -192,7 +196,7 @@ async function start() {
   const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
   atlas.hint = hint;
   const ask = attachAsk(app, { $, thumbs, select, timings, hint });
-  window.atlas = ask.api; // the documented API (content/explorer.md); __atlas is for tests
+  Object.assign(api, ask.api); // __atlas is for tests
   atlas.ask = ask.api;
   const searchBox = createSearchBox({ input: $('search-input'), list: $('search-results'), count: $('search-count') }, {
     ...ask.searchOptions,
