@@ -78,7 +78,7 @@ def test_js_tokenizer_ids_equal_open_clip(tmp_path):
     texts = parity_texts()
     mojibake = [t for t in texts if ftfy.fix_encoding(t) != t]
     texts = [t for t in texts if t not in mojibake]
-    assert len(texts) >= 2000 and len(mojibake) < 20, (len(texts), mojibake)
+    assert len(texts) >= 2000 and len(mojibake) <= 40, (len(texts), mojibake)  # the C1-control strings and their mixes
     (tmp_path / "tokenizer.json").write_bytes(tokenizer_json(open_clip.tokenizer.default_bpe()))
     job = {"tokenizer": str(tmp_path / "tokenizer.json"), "context_length": tok.context_length,
            "spec": {"sot": tok.sot_token_id, "eot": tok.eot_token_id, "pad": 0}, "texts": texts}
