@@ -32,7 +32,9 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
     fields = []
     for f, (field, names, values) in enumerate(r["label_fields"]):
         w.add_buffer(contract.label_buffer(f), values.astype(np.uint8))
-        fields.append({"field": field, "buffer": contract.label_buffer(f), "names": names})
+        prompts, owner = col.class_prompts(field, names)  # the zero-shot prompts the metrics used
+        fields.append({"field": field, "buffer": contract.label_buffer(f), "names": names,
+                       "prompts": [[p for p, o in zip(prompts, owner) if o == v] for v in range(len(names))]})
     w.add_buffer("caption_image", r["caption_image"].astype(np.uint32))
     w.add_text("captions", r["captions"])
     w.add_local_views({"neighbours": r["neighbours"], "local_xy": r["local_xy"].astype(np.float16),
@@ -57,7 +59,7 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
         "title": cfg.site.title,
         "legends": {"category": {"field": r["category_field"] or "", "names": r["category_names"]},
                     "cluster": {"names": [f"cluster {i}" for i in range(int(r["clusters"].max(initial=0)) + 1)]},
-                    "modality": ["image", "caption"], "fields": fields},
+                    "modality": ["image", "caption"], "fields": fields, "prompt_rule": col.prompt_rule},
         "atlas": {"cell": cfg.site.thumb_size, "cols": cols, "rows": rows,
                   "pages": [f"thumbs/atlas-{i:03d}.webp" for i in range(len(pages))], "count": n_img},
         "model": r["model"],

@@ -37,6 +37,7 @@ import { matchText } from './ui/describe.js';
 import { attachHelp, datasetPicker, setStatus, showError, startupError } from './ui/chrome.js';
 import { createFirstVisitHint, createNotice } from './ui/hints.js';
 import { panelShift, readGeometry } from './ui/geometry.js';
+import { attachAsk } from './ask/ask-ui.js';
 
 const $ = (id) => document.getElementById(id);
 const timings = { hover: [], click: [], clickParts: [], frame: [] };
@@ -56,6 +57,10 @@ const atlas = {
   pick: () => -1,
 };
 window.__atlas = atlas;
+// The documented API (content/explorer.md): there from the start, so that `await atlas.ready`
+// works at once; its model calls are added once the map is ready (ask/ask-ui.js).
+const api = { ready };
+window.atlas = api;
 
 /** index.json -> manifest -> the global view's buffers (8 bytes per point). */
 async function loadGlobalView(view) {
@@ -177,8 +182,6 @@ async function start() {
   atlas.select = select;
   atlas.colorOfPoint = colorOfPoint;
   $('reset-view').addEventListener('click', resetView);
-  const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
-  atlas.hint = hint;
   const legend = createLegend($('legend'), { modes, on: { mode: setColor, hover: actions.hoverValue,
     isolate: actions.isolate, hide: actions.hide, showAll: actions.showAll, captionsGrey: actions.setCaptionsGrey } });
   const preview = createPreview($('card'), { thumbs, ctx });
@@ -188,7 +191,15 @@ async function start() {
     onHover: (p) => store.set({ hover: p }),
     onClose: () => select(-1),
   });
+  app.ready = ready;
+  app.restoreColour = () => scene.clearSimilarity();
+  const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
+  atlas.hint = hint;
+  const ask = attachAsk(app, { $, thumbs, select, timings, hint });
+  Object.assign(api, ask.api); // __atlas is for tests
+  atlas.ask = ask.api;
   const searchBox = createSearchBox({ input: $('search-input'), list: $('search-results'), count: $('search-count') }, {
+    ...ask.searchOptions,
     onQuery: search,
     onPick: (p) => { searchBox.hide(); select(p); },
     textOf: (m) => matchText(ctx, m),

@@ -37,4 +37,7 @@ export const initialState = {
   query: '',
   matches: null, // [{p, kind}] matching `query` (search.js), or null when no search
   textReady: false, // captions loaded
+  askOpen: false, // the Ask panel is shown
+  ask: null, // the asked query and its answer (ask/ask-actions.js), or null
+  shading: false, // the map is shaded by similarity to the asked query
 };

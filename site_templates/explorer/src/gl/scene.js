@@ -34,6 +34,9 @@ export function createScene(renderer, camera, data) {
   const states = regl.texture(lookup(valueStates()));
   let colorMode = 'modality';
   let captionsGrey = false;
+  let lastPalette = paletteData(colorTable('modality', [1, 1]));
+  let lastStates = valueStates();
+  let saved = null; // the legend's colouring, while the map is shaded by similarity
   let filterActive = false;
   let moving = false;
   let subset = null; // elements buffer: a random order of all points, the first MOTION_BUDGET drawn in motion
@@ -96,12 +99,37 @@ export function createScene(renderer, camera, data) {
      * (paletteData: 256 x RGBA). */
     setColor(mode, values, paletteBytes) {
       if (values && !colorBuffers[mode]) colorBuffers[mode] = regl.buffer({ data: values, usage: 'static' });
+      saved = null;
       colorMode = mode;
+      lastPalette = paletteBytes;
       palette(lookup(paletteBytes));
     },
+    /** Shade every point by a score (one byte per point, 255 = most similar) through a ramp
+     * (256 x RGBA), over the legend's colouring; clearSimilarity() brings that back. */
+    setSimilarity(values, rampBytes) {
+      if (!colorBuffers.similarity) colorBuffers.similarity = regl.buffer({ data: values, usage: 'dynamic' });
+      else colorBuffers.similarity.subdata(values);
+      if (!saved) saved = { mode: colorMode, grey: captionsGrey };
+      colorMode = 'similarity';
+      captionsGrey = false;
+      palette(lookup(rampBytes));
+      states(lookup(valueStates()));
+    },
+    clearSimilarity() {
+      if (!saved) return;
+      colorMode = saved.mode;
+      captionsGrey = saved.grey;
+      saved = null;
+      palette(lookup(lastPalette));
+      states(lookup(lastStates));
+    },
+    get shaded() { return Boolean(saved); },
     /** The legend's state of each value (valueStates: 256 x RGBA), the palette that goes with it
      * (a focused grey value recoloured) and whether captions are drawn grey. */
     setLegend(stateBytes, paletteBytes, grey) {
+      lastStates = stateBytes;
+      lastPalette = paletteBytes;
+      if (saved) { saved.grey = Boolean(grey); return; } // shown again by clearSimilarity
       states(lookup(stateBytes));
       palette(lookup(paletteBytes));
       captionsGrey = Boolean(grey);
