@@ -37,4 +37,8 @@ export const initialState = {
   query: '',
   matches: null, // [{p, kind}] matching `query` (search.js), or null when no search
   textReady: false, // captions loaded
+  projection: '', // the projection shown (projections.js key); '' until the data has loaded
+  selection: null, // the reader's lasso / box selection: sorted Uint32Array of points, or null
+  selectionCode: '', // `selection` as kept in the URL (selection/encode.js), '' when too large or none
+  selectTool: '', // '' (drag orbits; shift-drag lassoes) | 'lasso' | 'box' (plain drag selects)
 };
