@@ -252,6 +252,7 @@ function wireSelection(app, actions, thumbs) {
   window.addEventListener('popstate', () => sel.restore(parseHash(location.hash)));
   atlas.setProjection = (key, opts) => sel.setProjection(key, opts);
   atlas.selectPolygon = sel.selectPolygon;
+  atlas.setSelection = (points) => sel.setSelection(points ? Uint32Array.from(new Set(points)).sort() : null);
   atlas.screenPositions = sel.screen;
   atlas.projections = app.projections;
   return { restore: async (v) => {

@@ -32,10 +32,12 @@ export function lerpInto(out, from, to, t) {
 export function createProjections({ manifest, baseUrl, scene, renderer, initial, onMoved = () => {} }) {
   const list = projectionList(manifest);
   const loaded = new Map([[list[0].key, initial]]);
-  let current = list[0].key;
+  let current = list[0].key; // the projection shown, or being moved to
+  let wanted = current; // the last one asked for
   let shown = initial; // what the scene draws now (a transition frame while animating)
   let animation = 0;
   let token = 0;
+  let busy = false; // from a set() call until its transition has ended
 
   async function positionsOf(key) {
     if (!loaded.has(key)) {
@@ -49,42 +51,53 @@ export function createProjections({ manifest, baseUrl, scene, renderer, initial,
     list,
     defaultKey: list[0].key,
     get current() { return current; },
-    get animating() { return animation !== 0; },
+    /** True from a switch's start (its positions loading) until its transition has ended. */
+    get animating() { return busy; },
     has: (key) => list.some((m) => m.key === key),
     /** Switch to projection `key`; resolves when its transition has ended. */
-    async set(key, { animate = true, ms = TRANSITION_MS } = {}) {
-      if (!api.has(key) || key === current) return;
+    async set(key, opts = {}) {
+      if (!api.has(key) || key === wanted) return;
+      wanted = key;
       const mine = ++token;
-      const target = await positionsOf(key);
-      if (mine !== token) return;
-      current = key;
-      cancelAnimationFrame(animation);
-      animation = 0;
-      if (!animate || ms <= 0) {
-        shown = target;
-        scene.setPositions(target);
-        onMoved();
-        return;
+      busy = true;
+      try {
+        await switchTo(key, mine, opts);
+      } finally {
+        if (mine === token) busy = false;
       }
-      const from = Float32Array.from(shown);
-      const frame = new Float32Array(from.length);
-      const start = performance.now();
-      await new Promise((resolve) => {
-        const step = (now) => {
-          if (mine !== token) return resolve();
-          const t = Math.min(1, Math.max(0, (now - start) / ms));
-          shown = t < 1 ? lerpInto(frame, from, target, easeInOut(t)) : target;
-          scene.setPositions(shown === target ? target : frame);
-          onMoved();
-          if (t < 1) animation = requestAnimationFrame(step);
-          else {
-            animation = 0;
-            resolve();
-          }
-        };
-        animation = requestAnimationFrame(step);
-      });
     },
   };
+
+  async function switchTo(key, mine, { animate = true, ms = TRANSITION_MS }) {
+    const target = await positionsOf(key);
+    if (mine !== token) return;
+    current = key;
+    cancelAnimationFrame(animation);
+    animation = 0;
+    if (!animate || ms <= 0) {
+      shown = target;
+      scene.setPositions(target);
+      onMoved();
+      return;
+    }
+    const from = Float32Array.from(shown);
+    const frame = new Float32Array(from.length);
+    const start = performance.now();
+    await new Promise((resolve) => {
+      const step = (now) => {
+        if (mine !== token) return resolve();
+        const t = Math.min(1, Math.max(0, (now - start) / ms));
+        shown = t < 1 ? lerpInto(frame, from, target, easeInOut(t)) : target;
+        scene.setPositions(shown === target ? target : frame);
+        onMoved();
+        if (t < 1) animation = requestAnimationFrame(step);
+        else {
+          animation = 0;
+          resolve();
+        }
+      };
+      animation = requestAnimationFrame(step);
+    });
+  }
   return api;
 }

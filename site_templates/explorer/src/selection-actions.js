@@ -42,12 +42,13 @@ export function createSelectionActions(app, actions) {
   const clearSelection = () => setSelection(null);
   const setTool = (tool) => store.set({ selectTool: store.get().selectTool === tool ? '' : tool });
 
-  /** Show projection `key` (animated unless `animate` is false); writes the URL. */
-  async function setProjection(key, { animate = true, write = true } = {}) {
+  /** Show projection `key` (animated over `ms`, default TRANSITION_MS, unless `animate` is
+   * false); writes the URL. */
+  async function setProjection(key, { animate = true, write = true, ms } = {}) {
     if (!app.projections.has(key)) return;
     store.set({ projection: key });
     if (write) record();
-    await app.projections.set(key, { animate });
+    await app.projections.set(key, { animate, ...(ms ? { ms } : {}) });
   }
 
   /** The projection and the selection a URL asks for (router.parseHash); the URL is kept as it
