@@ -16,13 +16,17 @@ import pytest
 from builder.render.preview_server import serve_site
 from conftest import _make_site
 from explorer_helpers import assert_clean
-from explorer_helpers import open_explorer as _open_explorer
 
 
 def open_explorer(page, base_url: str, hash_: str = "", text: bool = True) -> None:
-    """explorer_helpers.open_explorer with room for a loaded, shared machine."""
+    """explorer_helpers.open_explorer with room for a loaded, shared machine: it waits for the
+    explorer's first frame, not for the page's load event."""
     page.set_default_timeout(90_000)
-    _open_explorer(page, base_url, hash_, text)
+    page.goto(base_url + "explorer/" + hash_, wait_until="domcontentloaded")
+    page.wait_for_function("window.__atlas && (window.__atlas.firstFrameMs || window.__atlas.error)")
+    assert page.evaluate("window.__atlas.error") is None
+    if text:
+        page.wait_for_function("window.__atlas.state.textReady")
 
 SCREEN_ALL = """() => { const a = window.__atlas, out = [];
   for (let i = 0; i < a.pointCount; i++) { const q = a.projectPoint(i); out.push(q.visible ? [q.x, q.y] : [NaN, NaN]); }
@@ -59,6 +63,18 @@ def _drag(page, poly, keys=()):
     page.mouse.down()
     for p in poly[1:] + poly[:1]:
         page.mouse.move(*p, steps=8)
+    page.mouse.up()
+    for k in reversed(keys):
+        page.keyboard.up(k)
+
+
+def _drag_box(page, box, keys=()):
+    """Drag from the box's first corner to the opposite one."""
+    for k in keys:
+        page.keyboard.down(k)
+    page.mouse.move(*box[0])
+    page.mouse.down()
+    page.mouse.move(*box[2], steps=8)
     page.mouse.up()
     for k in reversed(keys):
         page.keyboard.up(k)
@@ -119,11 +135,11 @@ def test_box_tool_adds_subtracts_and_clears(page, base_url, site):
     a, b, c = _box(cx - 120, cy, 200, 260), _box(cx + 120, cy, 200, 260), _box(cx, cy, 120, 400)
     (ea, amb_a), (eb, amb_b), (ec, amb_c) = (_expected(page, p) for p in (a, b, c))
     amb = amb_a | amb_b | amb_c
-    _drag(page, a)
+    _drag_box(page, a)
     assert set(page.evaluate(SELECTION)) - amb == ea - amb
-    _drag(page, b, keys=("Shift",))
+    _drag_box(page, b, keys=("Shift",))
     assert set(page.evaluate(SELECTION)) - amb == (ea | eb) - amb
-    _drag(page, c, keys=("Alt",))
+    _drag_box(page, c, keys=("Alt",))
     assert set(page.evaluate(SELECTION)) - amb == (ea | eb) - ec - amb
     assert page.is_enabled("#clear-selection")
     page.keyboard.press("Escape")
@@ -132,13 +148,13 @@ def test_box_tool_adds_subtracts_and_clears(page, base_url, site):
     assert "s=" not in page.evaluate("location.hash")
     # with a tool chosen a plain drag selects, and the camera stays where it was
     view = page.evaluate("JSON.stringify(window.__atlas.camera.getView())")
-    _drag(page, a)
+    _drag_box(page, a)
     assert page.evaluate("JSON.stringify(window.__atlas.camera.getView())") == view
     page.click("#clear-selection")
     assert page.evaluate(SELECTION) == []
     # without a tool a plain drag orbits again
     page.click("#tool-box")
-    _drag(page, a)
+    _drag_box(page, a)
     assert page.evaluate(SELECTION) == [] and page.evaluate("JSON.stringify(window.__atlas.camera.getView())") != view
 
 
@@ -210,14 +226,15 @@ def test_the_url_restores_a_selection(page, base_url, site):
     page.wait_for_function("location.hash.includes('s=')")
     url = page.url
     page.goto("about:blank")
-    page.goto(url)
-    page.wait_for_function("window.__atlas && window.__atlas.state.selection", timeout=30_000)
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_function("window.__atlas && window.__atlas.state.selection")
     assert page.evaluate(SELECTION) == sorted(chosen)
     page.wait_for_selector("#selection:not([hidden])")
     assert "63 points" in page.locator("#selection").inner_text()
     # a selection that does not fit the dataset is left out, with a notice
-    page.goto(url.split("#")[0] + "#s=____")
-    page.wait_for_function("window.__atlas && window.__atlas.state.status === 'ready'", timeout=30_000)
+    page.goto("about:blank")
+    page.goto(url.split("#")[0] + "#s=____", wait_until="domcontentloaded")
+    page.wait_for_function("window.__atlas && window.__atlas.state.status === 'ready'")
     page.wait_for_function("!document.getElementById('notice').hidden")
     assert page.evaluate(SELECTION) == []
 
