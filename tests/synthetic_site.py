@@ -191,7 +191,8 @@ def category_of_points(cat_img: np.ndarray, caption_image: np.ndarray) -> np.nda
     return np.concatenate([cat_img, cat_img[caption_image]])
 
 
-def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0, thumbs: bool = True) -> dict:
+def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0, thumbs: bool = True,
+                        projections: bool | None = None) -> dict:
     """Write a complete synthetic site (data + explorer) into out_dir; return what tests need.
 
     Returns {"root", "dataset", "counts", "manifest", "hostile": {point: text},
@@ -219,10 +220,13 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
 
     w = DatasetArtifacts(SLUG)
     w.add_buffer("positions", pos.astype(np.float16))
-    # A second projection, as a build writes one: PCA of synthetic features (the 3D position, and
-    # the category one-hot, which PCA spreads along other axes than the clusters').
-    features = np.hstack([pos, 1.5 * np.eye(len(CATEGORIES))[category_of_points(cat_img, caption_image)]])
-    w.add_buffer("positions_pca", projection.pca_3d(features).astype(np.float16))
+    # A second projection, as a build writes one (by default up to 200,000 points: the million-point
+    # site is about load time): PCA of synthetic features (the 3D position, and the category
+    # one-hot, which PCA spreads along other axes than the clusters').
+    projections = n_points <= 200_000 if projections is None else projections
+    if projections:
+        features = np.hstack([pos, 1.5 * np.eye(len(CATEGORIES))[category_of_points(cat_img, caption_image)]])
+        w.add_buffer("positions_pca", projection.pca_3d(features).astype(np.float16))
     w.add_buffer("modality", modality)
     w.add_buffer("category", category)
     w.add_buffer("cluster", cluster)
@@ -250,7 +254,7 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
         "atlas": atlas,
         "projections": {"default": "umap", "skipped": [], "methods": [
             {"key": "umap", "label": "UMAP", "buffer": "positions", "trustworthiness": None},
-            {"key": "pca", "label": "PCA", "buffer": "positions_pca", "trustworthiness": None}]},
+            {"key": "pca", "label": "PCA", "buffer": "positions_pca", "trustworthiness": None}][: 2 if projections else 1]},
         "model": {"name": "synthetic", "description": "no model: clustered random positions"},
         "build": {"generator": "tests/synthetic_site.py", "seed": seed},
     }

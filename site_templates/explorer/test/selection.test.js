@@ -45,7 +45,7 @@ test('selection encoding round-trips runs, gaps, large indices and the first poi
     assert.match(text, /^[A-Za-z0-9_-]+$/);
     assert.deepEqual([...decodeSelection(text, 1e6)], c);
   }
-  // a run is compact: 1,000 consecutive points in under 1,400 characters, and each gap byte 0
+  // a run costs one byte (4/3 characters) per point
   assert.ok(encodeSelection(U(Array.from({ length: 1000 }, (_, i) => i + 500))).length < 1400);
 });
 

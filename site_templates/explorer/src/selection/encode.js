@@ -1,8 +1,9 @@
 /**
  * A selection in the URL: its sorted point indices as gaps (index - previous index - 1, so a run
  * of neighbours is a run of zeros), each a base-128 varint, the bytes in URL-safe base64 (no
- * padding). 2,000 scattered points of a million take about 4 KB; a contiguous run takes a few
- * bytes per 100 points. Larger selections are not kept in the URL (MAX_URL_POINTS).
+ * padding): one byte per gap below 128, two below 16,384. 2,000 points 500 apart take 5,332
+ * characters, 2,000 contiguous ones 2,668 (measured). Larger selections are not kept in the URL
+ * (MAX_URL_POINTS).
  */
 
 export const MAX_URL_POINTS = 2000;
