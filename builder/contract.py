@@ -57,7 +57,7 @@ class BufferSpec:
 GLOBAL_BUFFERS: dict[str, BufferSpec] = {
     spec.name: spec
     for spec in [
-        BufferSpec("positions", "float16", ("N", 3), "UMAP 3D coordinates, centred, unit radius"),
+        BufferSpec("positions", "float16", ("N", 3), "3D coordinates of the starting projection (manifest.projections), centred, unit radius"),
         BufferSpec("modality", "uint8", ("N",), "0 = image, 1 = caption"),
         BufferSpec("category", "uint8", ("N",), "index into manifest.legends.category (255 = none)"),
         BufferSpec("cluster", "uint8", ("N",), "k-means cluster of the embedding (loaded on demand)"),
@@ -70,6 +70,12 @@ LABEL_BUFFER = BufferSpec("label_<f>", "uint8", ("N",),
                           "value of label field f: index into manifest.legends.fields[f].names (255 = none)")
 MAX_LABEL_FIELDS = 32
 _LABEL_NAME = re.compile(r"^label_(0|[1-9][0-9]?)$")
+
+
+# One per further projection (manifest.projections), named positions_<method>: e.g. positions_pca.
+PROJECTION_BUFFER = BufferSpec("positions_<method>", "float16", ("N", 3),
+                               "3D coordinates of projection <method>, centred, unit radius")
+_PROJECTION_NAME = re.compile(r"^positions_[a-z][a-z0-9]{0,15}$")
 
 
 def label_buffer(f: int) -> str:
@@ -86,6 +92,8 @@ def global_spec(name: str) -> BufferSpec | None:
     m = _LABEL_NAME.match(name)
     if m and int(m.group(1)) < MAX_LABEL_FIELDS:
         return BufferSpec(name, LABEL_BUFFER.dtype, LABEL_BUFFER.shape, LABEL_BUFFER.description)
+    if _PROJECTION_NAME.match(name):
+        return BufferSpec(name, PROJECTION_BUFFER.dtype, PROJECTION_BUFFER.shape, PROJECTION_BUFFER.description)
     return None
 
 
@@ -166,6 +174,9 @@ def resolve_shape(shape: tuple, counts: dict[str, int]) -> tuple[int, ...]:
 #   atlas           {"cell": px, "cols": int, "rows": int, "pages": [relpath], "count": I}
 #                   thumbnail of image i is cell (i % (cols*rows)) of page i // (cols*rows),
 #                   row-major from the top-left
+#   projections     {"default": method, "methods": [{"key", "label", "buffer", "trustworthiness": {value, k,
+#                   sample} | null}], "skipped": [{"key", "label", "reason"}]}: the 3D layouts, the
+#                   default's buffer is "positions", each other's "positions_<key>" (loaded when chosen)
 #   model, dataset, build   descriptions shown on the site (dicts of strings and numbers)
 #   browser_model   (optional) the model in the browser: version, model, fingerprint, embed_dim,
 #                   context_length, logit_scale, tokenizer, text, image, index, dense (see

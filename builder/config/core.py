@@ -9,6 +9,7 @@ from builder.schema import setting
 
 DATASET_KINDS = ("demo", "coco", "manifest", "folder")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PROJECTIONS = ("umap", "pca", "tsne")  # builder.compute.projection: the 3D layouts the explorer can switch between
 
 
 def _slug_ok(name: str) -> bool:
@@ -75,11 +76,20 @@ class EmbedConfig:
 
 @dataclass(frozen=True)
 class ProjectionConfig:
-    """[projection]: the 3-D UMAP layout of images and captions together."""
+    """[projection]: the 3-D layouts of images and captions together (UMAP, PCA, t-SNE)."""
+
+    methods: tuple = setting(PROJECTIONS, item=str, choices=PROJECTIONS, min_len=1, doc=(
+        "the 3D projections to build, the first is the explorer's starting one: umap (non-linear, "
+        "local neighbourhoods), pca (linear: the modality gap and global directions stay visible), "
+        "tsne (openTSNE, Barnes-Hut); a method listed twice is built once"))
+    tsne_max_points: int = setting(20000, lo=0, doc=(
+        "t-SNE is skipped, and the skip reported, above this many points (0 = never skip); its "
+        "3D Barnes-Hut method costs minutes at tens of thousands of points"))
+    tsne_perplexity: float = setting(30.0, lo=2.0, hi=100.0, doc="t-SNE perplexity (capped at (points - 1) / 3)")
 
     n_neighbors: int = setting(15, lo=2, hi=200, doc="UMAP neighbourhood size (cosine metric)")
     min_dist: float = setting(0.1, lo=0.0, hi=1.0, doc="UMAP minimum distance between laid-out points")
-    seed: int = setting(0, doc="UMAP random seed")
+    seed: int = setting(0, doc="UMAP and t-SNE random seed")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
     n = n_img + n_cap
     k = r["neighbours"].shape[1]  # = r["parameters"]["local.k"]["used"]
     w = DatasetArtifacts(cfg.dataset.slug)
-    w.add_buffer("positions", r["positions"].astype(np.float16))
+    projections = add_projections(w, r["layouts"], r.get("projection_figures") or {})
     w.add_buffer("modality", np.concatenate([np.zeros(n_img, np.uint8), np.ones(n_cap, np.uint8)]))
     w.add_buffer("category", r["category"].astype(np.uint8))
     w.add_buffer("cluster", r["clusters"].astype(np.uint8))
@@ -60,6 +60,7 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
         "legends": {"category": {"field": r["category_field"] or "", "names": r["category_names"]},
                     "cluster": {"names": [f"cluster {i}" for i in range(int(r["clusters"].max(initial=0)) + 1)]},
                     "modality": ["image", "caption"], "fields": fields, "prompt_rule": col.prompt_rule},
+        "projections": projections,
         "atlas": {"cell": cfg.site.thumb_size, "cols": cols, "rows": rows,
                   "pages": [f"thumbs/atlas-{i:03d}.webp" for i in range(len(pages))], "count": n_img},
         "model": r["model"],
@@ -69,6 +70,23 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
         meta["browser_model"] = browser["manifest"]
     counts = {"N": n, "I": n_img, "C": n_cap, "K": k, "L": len(r["category_names"])}
     return writer.add_dataset(w, counts, meta)
+
+
+def add_projections(w: DatasetArtifacts, layouts: dict, figures: dict) -> dict:
+    """The layouts {method: float[N, 3]} (the first is the default, buffer "positions"; the others
+    positions_<method>) -> manifest.projections; `figures` is the report's metrics.projections
+    (trustworthiness, skips)."""
+    from builder.compute.projection import LABELS
+
+    methods = []
+    for i, (key, pos) in enumerate(layouts.items()):
+        buffer = "positions" if i == 0 else f"positions_{key}"
+        w.add_buffer(buffer, np.asarray(pos).astype(np.float16))
+        methods.append({"key": key, "label": LABELS.get(key, key), "buffer": buffer,
+                        "trustworthiness": (figures.get(key) or {}).get("trustworthiness")})
+    skipped = [{"key": k, "label": f.get("label", k), "reason": f["skipped"]} for k, f in figures.items()
+               if isinstance(f, dict) and "skipped" in f]
+    return {"default": next(iter(layouts)), "methods": methods, "skipped": skipped}
 
 
 def build_meta(cfg: Config, used: dict) -> dict:

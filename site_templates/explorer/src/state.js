@@ -40,4 +40,8 @@ export const initialState = {
   askOpen: false, // the Ask panel is shown
   ask: null, // the asked query and its answer (ask/ask-actions.js), or null
   shading: false, // the map is shaded by similarity to the asked query
+  projection: '', // the projection shown (projections.js key); '' until the data has loaded
+  selection: null, // the reader's lasso / box selection: sorted Uint32Array of points, or null
+  selectionCode: '', // `selection` as kept in the URL (selection/encode.js), '' when too large or none
+  selectTool: '', // '' (drag orbits; shift-drag lassoes) | 'lasso' | 'box' (plain drag selects)
 };

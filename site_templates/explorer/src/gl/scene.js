@@ -28,6 +28,9 @@ export function createScene(renderer, camera, data) {
   const modality = regl.buffer({ data: data.modality, usage: 'static' });
   const flagData = new Uint8Array(n);
   const flags = regl.buffer({ data: flagData, usage: 'dynamic' });
+  const selData = new Uint8Array(n); // 1 = in the reader's selection (selection-actions.js)
+  const selected = regl.buffer({ data: selData, usage: 'dynamic' });
+  let selectionActive = false;
   const colorBuffers = { modality };
   const lookup = (bytes) => ({ width: 256, height: 1, data: bytes, min: 'nearest', mag: 'nearest' });
   const palette = regl.texture(lookup(paletteData(colorTable('modality', [1, 1]))));
@@ -44,7 +47,8 @@ export function createScene(renderer, camera, data) {
 
   const viewProj = () => camera.viewProj(size.width / size.height, size.width, size.height);
   const src = {
-    positions, modality, flags,
+    positions, modality, flags, selected,
+    selectionActive: () => selectionActive,
     ids: null, // point ids for the picking pass, made with the picker (after the first frame)
     count: n,
     background: BACKGROUND,
@@ -146,6 +150,19 @@ export function createScene(renderer, camera, data) {
       if (points) for (const p of points) flagData[p] = 1;
       flags.subdata(flagData);
       filterActive = Boolean(points);
+    },
+    /** Mark the reader's selection (sorted point indices; null clears it): the rest is dimmed. */
+    setSelection(points) {
+      selData.fill(0);
+      if (points) for (const p of points) selData[p] = 1;
+      selected.subdata(selData);
+      selectionActive = Boolean(points && points.length);
+    },
+    /** Replace every point's position (Float32Array(3N): another projection, or a frame of the
+     * transition to it); position(i) reads the new ones. */
+    setPositions(array) {
+      positions.subdata(array);
+      data.positions = array;
     },
     /** Point id at CSS pixel (x, y) of the canvas, or -1. */
     pick: (x, y) => getPicker().pick(x, y, renderer.sceneVersion),

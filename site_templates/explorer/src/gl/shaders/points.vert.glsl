@@ -10,6 +10,7 @@ attribute vec3 a_position;
 attribute float a_modality;   // 0 image, 1 caption
 attribute float a_flag;       // 1 = matches the current search
 attribute float a_color;      // the point's value: palette index and legend state index
+attribute float a_selected;   // 1 = in the reader's lasso / box selection (visible pass only)
 #ifdef VERTEX_PALETTE
 uniform sampler2D u_state;    // R = 0 shown, 1 dimmed, 2 hidden, 3 focused (x 1/255)
 #endif
@@ -35,6 +36,7 @@ uniform float u_size;         // point diameter in CSS px at depth u_refDepth
 uniform float u_refDepth;
 uniform float u_pixelRatio;
 uniform float u_filter;       // 1 while a search is active
+uniform float u_selection;    // 1 while a selection exists: the other points are dimmed
 uniform float u_pickPad;      // extra CSS px in the picking pass, so small points are easy to hover
 
 void main() {
@@ -60,7 +62,7 @@ void main() {
   v_id = vec4(mod(id, 256.0), mod(floor(id / 256.0), 256.0), floor(id / 65536.0), 255.0) / 255.0;
 #else
   v_modality = a_modality;
-  float dim = u_filter * (1.0 - a_flag);
+  float dim = max(u_filter * (1.0 - a_flag), u_selection * (1.0 - a_selected));
 #ifdef VERTEX_PALETTE
   vec3 col = texture2D(u_palette, entry).rgb;
   if (a_modality > 0.5 && u_captionsGrey > 0.5) col = u_captionGrey;
