@@ -56,7 +56,7 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
                     "cluster": {"names": [f"cluster {i}" for i in range(int(r["clusters"].max(initial=0)) + 1)]},
                     "modality": ["image", "caption"], "fields": fields},
         "atlas": {"cell": cfg.site.thumb_size, "cols": cols, "rows": rows,
-                  "pages": [f"thumbs/atlas-{i:03d}.webp" for i in range(len(pages))], "count": n_img},
+                  "pages": [f"thumbs/atlas-{i:03d}.webp" for i in range(len(pages))], "count": len(r["thumbs"])},
         "model": r["model"],
         "build": build_meta(cfg, r["parameters"]),
     }
