@@ -21,20 +21,22 @@ from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.clock import StageClock, reuse_note
 from builder.progress import progress_bar
 from builder.public_paths import PublicPaths
-from builder.compute import clusters, local_views, metrics, neighbours, projection
+from builder.compute import clusters, duplicates, metrics
+from builder.map_stages import map_stages
 from builder.compute.embed import encode_image_batch, encode_texts
 from builder.config import Config
 from builder.datasets import collect
 from builder.io.cache import Cache, default_cache_dir, hash_arrays, hash_json, text_key
 from builder.io.image_dataset import ImageFiles, image_loader, stop_workers
 from builder.io.images import file_sha256
-from builder.models.loading import LoadedModel, check_model_files, load_model
+from builder.models.lazy import LazyModel
+from builder.models.loading import LoadedModel, check_model_files, pick_device
+from builder import byo
 from builder.models.registry import resolve
 from builder.records import Collection, Issue
 from builder.report import make_report, no_usable_item, public_paths
 from builder.signals import reraise
 
-SAVE_EVERY = 512  # images embedded between two cache saves
 
 
 from builder.errors import BuildError  # noqa: E402,F401 (re-exported)
@@ -70,8 +72,8 @@ class Build:
 
 def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tuple[np.ndarray, np.ndarray]:
     """Image embeddings float32[I, D] and thumbnails uint8[I, t, t, 3]; decodes only what the
-    cache lacks (entry "computed" of "total", and a "note" saying so), saved every SAVE_EVERY
-    images and when interrupted (so a rerun resumes). Unreadable images are removed from `col`
+    cache lacks (entry "computed" of "total", and a "note" saying so), saved every
+    cfg.embed.checkpoint_every images and when interrupted (so a rerun resumes). Unreadable images are removed from `col`
     and reported."""
     t = b.cfg.site.thumb_size
     keys = [file_sha256(r.image) for r in col.records]
@@ -105,7 +107,7 @@ def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tup
                             embs[k], thumbs[k] = e[row], th[row]
                             unsaved.append(k)
                     bar.update(len(idx) + len(errors))
-                    if len(unsaved) >= SAVE_EVERY:
+                    if len(unsaved) >= b.cfg.embed.checkpoint_every:
                         save()
         except KeyboardInterrupt as exc:
             stop_workers(batches)
@@ -180,6 +182,15 @@ def cached_stage(b: Build, name: str, version: int, inputs: list[str], params: d
     return result
 
 
+def skip_analyses(b: Build) -> dict:
+    """A precomputed-embeddings build: every enabled analysis is a reported skip (it needs the model)."""
+    for name in analyses.enabled(b.cfg):
+        b.metrics[name] = {"skipped": byo.NEEDS_MODEL}
+        b.log(f"[{name}] skipped: {byo.NEEDS_MODEL}")
+    b.metrics["zero_shot_skipped"] = byo.NEEDS_MODEL
+    return {}
+
+
 def run_analyses(b: Build, ctx: AnalysisContext) -> dict[str, AnalysisOutput]:
     """Run every enabled analysis as its own timed stage; metrics go to the report."""
     out = {}
@@ -206,57 +217,63 @@ def compute_all(b: Build) -> dict:
     """Run every compute stage; return the arrays and descriptions the renderer needs."""
     cfg = b.cfg
     spec = resolve(cfg.model, cfg.base_dir)
-    check_model_files(spec)  # a missing checkpoint fails before any dataset work
+    if cfg.dataset.kind != "embeddings":
+        check_model_files(spec)  # a missing checkpoint fails before any dataset work
     with b.stage("collect") as e:
         col = collect(cfg, b.cache.root, progress=b.progress)
         e["items"] = col.read
     fail_if_strict(cfg, col)
     if not col.records:
         raise no_usable_item(col)
-    with b.stage("model") as e:
-        lm = load_model(spec, cfg.embed.device)
-    with b.stage("embed-images") as e:
-        img_emb, thumbs = embed_images(b, lm, col, e)
-    fail_if_strict(cfg, col)
     captions = [c for r in col.records for c in r.captions]
     caption_image = np.array([i for i, r in enumerate(col.records) for _ in r.captions], dtype=np.uint32)
-    with b.stage("embed-captions") as e:
-        txt_emb = embed_captions(b, lm, captions, e)
+    if col.precomputed:  # dataset kind "embeddings": no model
+        lm, device = None, pick_device(cfg.embed.device)
+        with b.stage("model") as e:
+            e.update(cached=True, note="not needed: precomputed embeddings")
+        with b.stage("embed-images") as e:
+            img_emb, thumbs = col.precomputed["image"], byo.thumbnails(b, col, e)
+        txt_emb = col.precomputed["text"]
+    else:
+        lm = LazyModel(spec, cfg.embed.device, lambda: b.stage("model"))  # loaded by the first stage that needs it
+        device = lm.device
+        with b.stage("embed-images") as e:
+            img_emb, thumbs = embed_images(b, lm, col, e)
+        fail_if_strict(cfg, col)
+        captions = [c for r in col.records for c in r.captions]
+        caption_image = np.array([i for i, r in enumerate(col.records) for _ in r.captions], dtype=np.uint32)
+        with b.stage("embed-captions") as e:
+            txt_emb = embed_captions(b, lm, captions, e)
     joint = np.concatenate([img_emb, txt_emb]).astype(np.float32)
     emb_hash = hash_arrays(joint)
     with b.stage("metrics") as e:
         def figures() -> dict:
             text_id = metrics.text_ids(captions)
-            same, same_text = metrics.retrieval_recall_both(img_emb, txt_emb, caption_image, text_id)
+            mc = cfg.metrics
+            q = mc.recall_queries if mc.recall_queries_above and max(len(img_emb), len(txt_emb)) > mc.recall_queries_above else 0
+            same, same_text = metrics.retrieval_recall_both(img_emb, txt_emb, caption_image, text_id, queries=q, seed=mc.seed)
             return {"retrieval": same, "retrieval_same_text": same_text,
+                    "retrieval_queries": {"images": min(q or len(img_emb), len(img_emb)),
+                                          "captions": min(q or len(txt_emb), len(txt_emb)), "sampled": bool(q)},
                     "caption_texts": {"captions": len(captions), "distinct": int(text_id.max(initial=-1)) + 1,
                                       "shared": metrics.shared_text_captions(text_id, caption_image)},
-                    "zero_shot": zero_shot(b, lm, col, img_emb, e)}
+                    "zero_shot": zero_shot(b, lm, col, img_emb, e) if lm else {}}
 
-        found = cached_stage(b, "metrics", metrics.VERSION, [emb_hash, hash_arrays(caption_image), lm.fingerprint,
-                                                            hash_json([captions, zero_shot_inputs(col)])], {}, e, figures)
+        found = cached_stage(b, "metrics", metrics.VERSION, [emb_hash, hash_arrays(caption_image), lm.fingerprint if lm else "precomputed",
+                                                            hash_json([captions, zero_shot_inputs(col)])],
+                             {"queries_above": cfg.metrics.recall_queries_above, "queries": cfg.metrics.recall_queries,
+                              "seed": cfg.metrics.seed}, e, figures)
         by_k = lambda kv: (int(kv[0].rpartition("@")[2]), kv[0])  # noqa: E731  i2t@1, t2i@1, i2t@5, ...
         for key in ("retrieval", "retrieval_same_text"):  # in their order (the cache returns sorted keys)
             b.metrics[key] = dict(sorted(found[key].items(), key=by_k))
         b.metrics["caption_texts"], b.metrics["zero_shot"] = found["caption_texts"], found["zero_shot"]
-    used = parameters_used(cfg, len(joint))
+        b.metrics["retrieval_queries"] = found["retrieval_queries"]
+    first, inverse = duplicates.unique_rows(joint)  # parameters are capped by the distinct points
+    used = parameters_used(cfg, len(first))
     k_local = used["local.k"]["used"]
     kk = max(cfg.projection.n_neighbors, k_local + 1)
-    with b.stage("knn") as e:
-        knn = cached_stage(b, "knn", neighbours.VERSION, [emb_hash], {"k": kk}, e, lambda: dict(zip(
-            ("idx", "dist"), neighbours.exact_knn(joint, kk, lm.device))))
-    p = cfg.projection
-    with b.stage("umap") as e:
-        umap_params = {"n_neighbors": p.n_neighbors, "min_dist": p.min_dist, "seed": p.seed}
-        pos = cached_stage(b, "umap", projection.VERSION, [emb_hash], umap_params, e, lambda: {
-            "pos": projection.umap_3d(joint, knn["idx"], knn["dist"], p.n_neighbors, p.min_dist, p.seed)})["pos"]
-        b.metrics["umap_trustworthiness"] = cached_stage(
-            b, "trustworthiness", projection.VERSION, [emb_hash, hash_arrays(pos)], {"k": 15, "seed": p.seed}, {},
-            lambda: {"t": projection.trustworthiness(joint, pos, k=15, seed=p.seed)})["t"]
-    with b.stage("local-views") as e:
-        nb = knn["idx"][:, 1 : k_local + 1]
-        local = cached_stage(b, "local", local_views.VERSION, [emb_hash], {"k": k_local}, e, lambda: dict(zip(
-            ("xy", "evr"), local_views.local_pca(joint, nb, lm.device))))
+    m = map_stages(b, joint, (first, inverse), device, k_local, kk)
+    pos, nb, knn, local = m["pos"], m["idx"][:, 1 : k_local + 1], m, m
     with b.stage("clusters") as e:
         c = cfg.cluster
         cluster_labels = cached_stage(b, "clusters", clusters.VERSION, [emb_hash], {"k": c.n_clusters, "seed": c.seed},
@@ -269,10 +286,13 @@ def compute_all(b: Build) -> dict:
         b.log(f"note: the explorer colours by the first {len(fields)} label fields; left out: "
               f"{', '.join(col.label_fields()[len(fields):])}")
     analyses_out = run_analyses(b, AnalysisContext(cfg, col, lm, img_emb, txt_emb, captions, caption_image,
-                                                   b.cache, b.bar, b.log))
+                                                   b.cache, b.bar, b.log)) if lm else skip_analyses(b)
+    if lm is not None and not lm.loaded:
+        b.clock.stages.append({"name": "model", "seconds": 0.0, "cached": True,
+                               "note": "not loaded: every stage that needs it came from the cache"})
     return {
         "analyses": analyses_out,
-        "collection": col, "model": public_model_info(lm, b.public), "thumbs": thumbs, "captions": captions,
+        "collection": col, "model": public_model_info(lm, b.public, b.cache) if lm else byo.model_info(col), "thumbs": thumbs, "captions": captions,
         "caption_image": caption_image, "positions": pos, "neighbours": nb.astype(np.uint32),
         "local_dist": knn["dist"][:, 1 : k_local + 1], "local_xy": local["xy"], "local_evr": local["evr"],
         "clusters": cluster_labels, "category_field": field_name, "category_names": names,
@@ -282,9 +302,10 @@ def compute_all(b: Build) -> dict:
     }
 
 
-def public_model_info(lm: LoadedModel, public) -> dict:
-    """lm.info() with a checkpoint's path as the site may show it (relative, or its name)."""
-    info = lm.info()
+def public_model_info(lm: LoadedModel, public, cache: Cache) -> dict:
+    """lm.info() (cached by the weights' fingerprint: it needs the model loaded) with a checkpoint's
+    path as the site may show it (relative, or its name)."""
+    info = cache.cached("model-info", 1, [lm.fingerprint], {"device": str(lm.device)}, lambda: {"info": lm.info()})[0]["info"]
     if lm.spec.source == "checkpoint":
         info["weights_source"] = f"local checkpoint {public.path(lm.spec.weights)}"
     return public.scrub(info)
