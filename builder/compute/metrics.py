@@ -75,6 +75,7 @@ def retrieval_recall_both(image_emb: np.ndarray, text_emb: np.ndarray, text_imag
             out[f"{d}@{k}"] += n
 
     q_img, q_txt = query_sample(n_img, queries, seed), query_sample(n_txt, queries, seed + 1)
+    block = max(16, min(block, (1 << 26) // max(n_img, n_txt, 1)))  # a block of scores stays under 256 MB
     for s in range(0, len(q_img), block):
         rows = q_img[s : s + block, None]
         top = _top(image_emb[rows[:, 0]] @ text_emb.T, kmax) if n_txt else np.zeros((len(rows), 0), np.int64)

@@ -8,7 +8,13 @@ import torch
 VERSION = 1  # bump when exact_knn or approx_knn gives other results for the same inputs
 
 
-def exact_knn(emb: np.ndarray, k: int, device: torch.device | str = "cpu", block: int = 2048,
+def block_rows(n: int, budget: int = 1 << 26, most: int = 2048) -> int:
+    """Rows per block so that a block of similarities (rows x n float32) stays under `budget`
+    values (256 MB): memory bounded whatever n, results the same for any block size."""
+    return max(16, min(most, budget // max(n, 1)))
+
+
+def exact_knn(emb: np.ndarray, k: int, device: torch.device | str = "cpu", block: int = 0,
               include_self: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """emb float[N, D] unit-norm -> (indices int64[N, k], cosine distances float32[N, k]).
 
@@ -16,6 +22,7 @@ def exact_knn(emb: np.ndarray, k: int, device: torch.device | str = "cpu", block
     expects of a precomputed kNN graph); ties are broken by index so results are deterministic.
     """
     n = len(emb)
+    block = block or block_rows(n)
     k_eff = min(k, n if include_self else n - 1)
     x = torch.from_numpy(np.ascontiguousarray(emb, dtype=np.float32)).to(device)
     idx_out = np.empty((n, k_eff), dtype=np.int64)
@@ -72,9 +79,13 @@ def knn_recall(approx_idx: np.ndarray, emb: np.ndarray, sample: int = 1000, seed
         return {"recall": 1.0, "k": int(k - 1), "sample": 0}
     rows = np.sort(np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False))
     x = torch.from_numpy(np.ascontiguousarray(emb, dtype=np.float32)).to(device)
-    sims = x[torch.from_numpy(rows).to(device)] @ x.T
-    sims[torch.arange(len(rows)), torch.from_numpy(rows).to(device)] = -3.0  # self excluded
-    true = torch.topk(sims, k - 1, dim=1).indices.cpu().numpy()
+    true = np.empty((len(rows), k - 1), np.int64)
+    step = block_rows(n)
+    for s in range(0, len(rows), step):
+        r = torch.from_numpy(rows[s : s + step]).to(device)
+        sims = x[r] @ x.T
+        sims[torch.arange(len(r), device=sims.device), r] = -3.0  # self excluded
+        true[s : s + step] = torch.topk(sims, k - 1, dim=1).indices.cpu().numpy()
     found = approx_idx[rows, 1:]
     hits = sum(len(np.intersect1d(a, t)) for a, t in zip(found, true))
     return {"recall": float(hits / (len(rows) * (k - 1))), "k": int(k - 1), "sample": int(len(rows))}
