@@ -354,6 +354,7 @@ def _build_into(cfg: Config, out: Path, progress: bool, log) -> dict:
         result["atlas_pages"] = cached_atlas(cache, result["thumbs"])
         assemble_site(site, cfg, result, report, cache.root, pending=("render",))
     fill_stage_times(site.files, report["stages"])
+    report.setdefault("artifacts", {}).update(site.size_figures(len(result["positions"])))  # before the report itself
     report["seconds_total"] = round(time.perf_counter() - started, 3)
     site.add_files({"build-report.json": json.dumps(report, indent=1, ensure_ascii=False, default=str)})
     with staging_folder(out) as staging:

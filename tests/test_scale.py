@@ -123,3 +123,34 @@ def test_cuml_backend_is_guarded():
         with pytest.raises(ValueError, match=r"needs RAPIDS cuML and a CUDA device.*clip-atlas\[gpu\]"):
             projection.choose_backend("cuml", True)
     assert not projection.backend_available("no_such_module_for_sure")
+
+
+def test_layout_bytes_are_the_same_in_two_processes():
+    """Determinism across processes (the cache hides it within one build): the seeded route of
+    the sampled fit, run in two fresh interpreters, gives identical position bytes."""
+    import subprocess
+    import sys
+
+    code = ("import hashlib, numpy as np; from builder.compute import neighbours, projection\n"
+            "rng = np.random.default_rng(0); c = rng.normal(size=(4, 16)).astype(np.float32)\n"
+            "x = c[rng.integers(0, 4, 900)] + 0.3 * rng.normal(size=(900, 16)).astype(np.float32)\n"
+            "x /= np.linalg.norm(x, axis=1, keepdims=True)\n"
+            "i, d = neighbours.exact_knn(x, 15)\n"
+            "a, _ = projection.layout(x, i, d, 15, 0.1, 0, False, 800, 500, 'umap-learn')\n"
+            "b, _ = projection.layout(x, i, d, 15, 0.1, 0, False, 0, 500, 'umap-learn')\n"
+            "print(hashlib.sha256(a.tobytes() + b.tobytes()).hexdigest())")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr[-2000:]
+    assert runs[0].stdout == runs[1].stdout and len(runs[0].stdout.strip()) == 64
+
+
+def test_no_site_file_may_exceed_100_mb_and_sizes_are_reported():
+    from builder.io.artifacts import ContractError
+    from builder.io.writer import MAX_FILE_BYTES, SiteWriter
+
+    w = SiteWriter()
+    w.add_files({"a.bin": b"x" * 1000, "b.bin": b"y" * 10})
+    assert w.size_figures(10) == {"site_bytes": 1010, "site_bytes_per_point": 101.0, "largest_file": "a.bin",
+                                  "largest_file_bytes": 1000}
+    with pytest.raises(ContractError, match=r"'big.bin' would be 100 MB; no file may exceed 100 MB .*shard it"):
+        w.add_files({"big.bin": bytes(MAX_FILE_BYTES + 1)})

@@ -45,9 +45,9 @@ def read_clip_retrieval(root: Path) -> tuple[np.ndarray, np.ndarray | None, dict
     if not imgs:
         raise DatasetNotFound(f"no img_emb/img_emb_0.npy in {str(root)!r}: a clip-retrieval output folder has "
                               "img_emb/, text_emb/ and metadata/ (or give a .parquet table with a vector column)")
-    img = np.concatenate([np.load(p, mmap_mode="r") for p in imgs]).astype(np.float32)
+    img = np.concatenate([np.load(p, mmap_mode="r") for p in imgs]).astype(np.float32, copy=False)
     texts = _parts(root / "text_emb", "text_emb", ".npy")
-    txt = np.concatenate([np.load(p, mmap_mode="r") for p in texts]).astype(np.float32) if texts else None
+    txt = np.concatenate([np.load(p, mmap_mode="r") for p in texts]).astype(np.float32, copy=False) if texts else None
     table = _table(_parts(root / "metadata", "metadata", ".parquet"))
     meta = table.to_pydict() if table is not None else {}
     for what, n in (("text_emb", None if txt is None else len(txt)), ("metadata", table.num_rows if table else None)):
@@ -91,8 +91,12 @@ def _vectors(column, name: str) -> np.ndarray:
     return out
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+def _unit(x: np.ndarray, block: int = 65536) -> np.ndarray:
+    """x float32[n, D] L2-normalised in place, in blocks (no second copy of a large array)."""
+    x = np.asarray(x, np.float32)
+    for s in range(0, len(x), block):
+        x[s : s + block] /= np.maximum(np.linalg.norm(x[s : s + block], axis=1, keepdims=True), 1e-12)
+    return x
 
 
 def collect_embeddings(path: Path, name: str, limit: int = 0, seed: int = 0, vector_column: str = "vector",
@@ -135,7 +139,7 @@ def collect_embeddings(path: Path, name: str, limit: int = 0, seed: int = 0, vec
         records.append(Record(rid, image, (text,) if has_text else (), {k: str(v[i]) for k, v in labels.items()
                                                                      if v[i] is not None}, None,
                               {"caption": text} if text and not has_text else {}, file))
-    pre = {"image": _unit(img[keep]), "text": _unit(txt[text_rows]) if text_rows else np.zeros((0, img.shape[1]), np.float32)}
+    pre = {"image": _unit(img if len(keep) == n else img[keep]), "text": _unit(txt[text_rows]) if text_rows else np.zeros((0, img.shape[1]), np.float32)}
     return Collection(name, records, issues, n, description, sampled_out, precomputed=pre)
 
 
