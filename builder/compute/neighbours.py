@@ -49,7 +49,7 @@ def approx_knn(emb: np.ndarray, k: int, seed: int = 0, n_jobs: int = 1) -> tuple
     n = len(emb)
     k_eff = min(k, n)
     index = NNDescent(np.ascontiguousarray(emb, dtype=np.float32), metric="cosine", n_neighbors=k_eff,
-                      random_state=seed, n_jobs=n_jobs, low_memory=True, compressed=True)
+                      random_state=seed, n_jobs=n_jobs, low_memory=True)
     idx, dist = index.neighbor_graph
     return self_first(np.asarray(idx, np.int64), np.asarray(dist, np.float32))
 
