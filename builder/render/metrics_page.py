@@ -153,6 +153,8 @@ def analysis_section(name: str, metrics) -> list[str]:
     title = ANALYSIS_TITLES.get(name) or str(name).replace("_", " ").capitalize()
     out = [f"## {md_text(title)}\n"]
     m = _dict(metrics)
+    if set(m) == {"skipped"} and isinstance(m["skipped"], str):  # it did not run (no pages to link to)
+        return out + [f"_Skipped: {md_text(m['skipped'], 300)}_\n"]
     if name in LABELS:
         out.append(f"Measured by the {md_text(title.lower())} analysis: see [its pages]({name}/index.md) for "
                    "figures and method. Its timings are on the [build report](build-report.md).\n")
