@@ -244,7 +244,7 @@ def compute_all(b: Build) -> dict:
         caption_image = np.array([i for i, r in enumerate(col.records) for _ in r.captions], dtype=np.uint32)
         with b.stage("embed-captions") as e:
             txt_emb = embed_captions(b, lm, captions, e)
-    joint = np.concatenate([img_emb, txt_emb]).astype(np.float32)
+    joint = np.concatenate([img_emb, txt_emb]).astype(np.float32, copy=False)
     emb_hash = hash_arrays(joint)
     with b.stage("metrics") as e:
         def figures() -> dict:
