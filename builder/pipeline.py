@@ -21,20 +21,22 @@ from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.clock import StageClock, reuse_note
 from builder.progress import progress_bar
 from builder.public_paths import PublicPaths
-from builder.compute import clusters, local_views, metrics, neighbours, projection
+from builder.compute import clusters, duplicates, metrics
+from builder.map_stages import map_stages, project_all
 from builder.compute.embed import encode_image_batch, encode_texts
 from builder.config import Config
 from builder.datasets import collect
 from builder.io.cache import Cache, default_cache_dir, hash_arrays, hash_json, text_key
 from builder.io.image_dataset import ImageFiles, image_loader, stop_workers
 from builder.io.images import file_sha256
-from builder.models.loading import LoadedModel, check_model_files, load_model
+from builder.models.lazy import LazyModel
+from builder.models.loading import LoadedModel, check_model_files, pick_device
+from builder import byo
 from builder.models.registry import resolve
 from builder.records import Collection, Issue
 from builder.report import make_report, no_usable_item, public_paths
 from builder.signals import reraise
 
-SAVE_EVERY = 512  # images embedded between two cache saves
 
 
 from builder.errors import BuildError  # noqa: E402,F401 (re-exported)
@@ -70,8 +72,8 @@ class Build:
 
 def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tuple[np.ndarray, np.ndarray]:
     """Image embeddings float32[I, D] and thumbnails uint8[I, t, t, 3]; decodes only what the
-    cache lacks (entry "computed" of "total", and a "note" saying so), saved every SAVE_EVERY
-    images and when interrupted (so a rerun resumes). Unreadable images are removed from `col`
+    cache lacks (entry "computed" of "total", and a "note" saying so), saved every
+    cfg.embed.checkpoint_every images and when interrupted (so a rerun resumes). Unreadable images are removed from `col`
     and reported."""
     t = b.cfg.site.thumb_size
     keys = [file_sha256(r.image) for r in col.records]
@@ -105,7 +107,7 @@ def embed_images(b: Build, lm: LoadedModel, col: Collection, entry: dict) -> tup
                             embs[k], thumbs[k] = e[row], th[row]
                             unsaved.append(k)
                     bar.update(len(idx) + len(errors))
-                    if len(unsaved) >= SAVE_EVERY:
+                    if len(unsaved) >= b.cfg.embed.checkpoint_every:
                         save()
         except KeyboardInterrupt as exc:
             stop_workers(batches)
@@ -180,6 +182,15 @@ def cached_stage(b: Build, name: str, version: int, inputs: list[str], params: d
     return result
 
 
+def skip_analyses(b: Build) -> dict:
+    """A precomputed-embeddings build: every enabled analysis is a reported skip (it needs the model)."""
+    for name in analyses.enabled(b.cfg):
+        b.metrics[name] = {"skipped": byo.NEEDS_MODEL}
+        b.log(f"[{name}] skipped: {byo.NEEDS_MODEL}")
+    b.metrics["zero_shot_skipped"] = byo.NEEDS_MODEL
+    return {}
+
+
 def run_analyses(b: Build, ctx: AnalysisContext) -> dict[str, AnalysisOutput]:
     """Run every enabled analysis as its own timed stage; metrics go to the report."""
     out = {}
@@ -206,50 +217,64 @@ def compute_all(b: Build) -> dict:
     """Run every compute stage; return the arrays and descriptions the renderer needs."""
     cfg = b.cfg
     spec = resolve(cfg.model, cfg.base_dir)
-    check_model_files(spec)  # a missing checkpoint fails before any dataset work
+    if cfg.dataset.kind != "embeddings":
+        check_model_files(spec)  # a missing checkpoint fails before any dataset work
     with b.stage("collect") as e:
         col = collect(cfg, b.cache.root, progress=b.progress)
         e["items"] = col.read
     fail_if_strict(cfg, col)
     if not col.records:
         raise no_usable_item(col)
-    with b.stage("model") as e:
-        lm = load_model(spec, cfg.embed.device)
-    with b.stage("embed-images") as e:
-        img_emb, thumbs = embed_images(b, lm, col, e)
-    fail_if_strict(cfg, col)
     captions = [c for r in col.records for c in r.captions]
     caption_image = np.array([i for i, r in enumerate(col.records) for _ in r.captions], dtype=np.uint32)
-    with b.stage("embed-captions") as e:
-        txt_emb = embed_captions(b, lm, captions, e)
-    joint = np.concatenate([img_emb, txt_emb]).astype(np.float32)
+    if col.precomputed:  # dataset kind "embeddings": no model
+        lm, device = None, pick_device(cfg.embed.device)
+        with b.stage("model") as e:
+            e.update(cached=True, note="not needed: precomputed embeddings")
+        with b.stage("embed-images") as e:
+            img_emb, thumbs = col.precomputed["image"], byo.thumbnails(b, col, e)
+        txt_emb = col.precomputed["text"]
+    else:
+        lm = LazyModel(spec, cfg.embed.device, lambda: b.stage("model"))  # loaded by the first stage that needs it
+        device = lm.device
+        with b.stage("embed-images") as e:
+            img_emb, thumbs = embed_images(b, lm, col, e)
+        fail_if_strict(cfg, col)
+        captions = [c for r in col.records for c in r.captions]
+        caption_image = np.array([i for i, r in enumerate(col.records) for _ in r.captions], dtype=np.uint32)
+        with b.stage("embed-captions") as e:
+            txt_emb = embed_captions(b, lm, captions, e)
+    joint = np.concatenate([img_emb, txt_emb]).astype(np.float32, copy=False)
     emb_hash = hash_arrays(joint)
     with b.stage("metrics") as e:
         def figures() -> dict:
             text_id = metrics.text_ids(captions)
-            same, same_text = metrics.retrieval_recall_both(img_emb, txt_emb, caption_image, text_id)
+            mc = cfg.metrics
+            q = mc.recall_queries if mc.recall_queries_above and max(len(img_emb), len(txt_emb)) > mc.recall_queries_above else 0
+            same, same_text = metrics.retrieval_recall_both(img_emb, txt_emb, caption_image, text_id, queries=q, seed=mc.seed)
             return {"retrieval": same, "retrieval_same_text": same_text,
+                    "retrieval_queries": {"images": min(q or len(img_emb), len(img_emb)),
+                                          "captions": min(q or len(txt_emb), len(txt_emb)), "sampled": bool(q)},
                     "caption_texts": {"captions": len(captions), "distinct": int(text_id.max(initial=-1)) + 1,
                                       "shared": metrics.shared_text_captions(text_id, caption_image)},
-                    "zero_shot": zero_shot(b, lm, col, img_emb, e)}
+                    "zero_shot": zero_shot(b, lm, col, img_emb, e) if lm else {}}
 
-        found = cached_stage(b, "metrics", metrics.VERSION, [emb_hash, hash_arrays(caption_image), lm.fingerprint,
-                                                            hash_json([captions, zero_shot_inputs(col)])], {}, e, figures)
+        found = cached_stage(b, "metrics", metrics.VERSION, [emb_hash, hash_arrays(caption_image), lm.fingerprint if lm else "precomputed",
+                                                            hash_json([captions, zero_shot_inputs(col)])],
+                             {"queries_above": cfg.metrics.recall_queries_above, "queries": cfg.metrics.recall_queries,
+                              "seed": cfg.metrics.seed}, e, figures)
         by_k = lambda kv: (int(kv[0].rpartition("@")[2]), kv[0])  # noqa: E731  i2t@1, t2i@1, i2t@5, ...
         for key in ("retrieval", "retrieval_same_text"):  # in their order (the cache returns sorted keys)
             b.metrics[key] = dict(sorted(found[key].items(), key=by_k))
         b.metrics["caption_texts"], b.metrics["zero_shot"] = found["caption_texts"], found["zero_shot"]
-    used = parameters_used(cfg, len(joint))
+        b.metrics["retrieval_queries"] = found["retrieval_queries"]
+    first, inverse = duplicates.unique_rows(joint)  # parameters are capped by the distinct points
+    used = parameters_used(cfg, len(first))
     k_local = used["local.k"]["used"]
     kk = max(cfg.projection.n_neighbors, k_local + 1)
-    with b.stage("knn") as e:
-        knn = cached_stage(b, "knn", neighbours.VERSION, [emb_hash], {"k": kk}, e, lambda: dict(zip(
-            ("idx", "dist"), neighbours.exact_knn(joint, kk, lm.device))))
-    layouts = project_all(b, joint, knn, emb_hash)
-    with b.stage("local-views") as e:
-        nb = knn["idx"][:, 1 : k_local + 1]
-        local = cached_stage(b, "local", local_views.VERSION, [emb_hash], {"k": k_local}, e, lambda: dict(zip(
-            ("xy", "evr"), local_views.local_pca(joint, nb, lm.device))))
+    m = map_stages(b, joint, (first, inverse), device, k_local, kk)
+    nb, knn, local = m["idx"][:, 1 : k_local + 1], m, m
+    layouts = project_all(b, joint, m, (first, inverse))
     with b.stage("clusters") as e:
         c = cfg.cluster
         cluster_labels = cached_stage(b, "clusters", clusters.VERSION, [emb_hash], {"k": c.n_clusters, "seed": c.seed},
@@ -262,9 +287,9 @@ def compute_all(b: Build) -> dict:
         b.log(f"note: the explorer colours by the first {len(fields)} label fields; left out: "
               f"{', '.join(col.label_fields()[len(fields):])}")
     analyses_out = run_analyses(b, AnalysisContext(cfg, col, lm, img_emb, txt_emb, captions, caption_image,
-                                                   b.cache, b.bar, b.log))
+                                                   b.cache, b.bar, b.log)) if lm else skip_analyses(b)
     browser = None
-    if cfg.browser_model.enabled:
+    if cfg.browser_model.enabled and lm is not None:
         from builder.browser_model import stage as browser_stage
 
         with b.stage("browser-model") as e:
@@ -272,10 +297,13 @@ def compute_all(b: Build) -> dict:
                                         b.metrics.get("saliency"))
             e["cached"] = browser["cached"]
         b.metrics["browser_model"] = browser["metrics"]
+    if lm is not None and not lm.loaded:
+        b.clock.stages.append({"name": "model", "seconds": 0.0, "cached": True,
+                               "note": "not loaded: every stage that needs it came from the cache"})
     return {
         "analyses": analyses_out, "browser_model": browser,
-        "collection": col, "model": public_model_info(lm, b.public), "thumbs": thumbs, "captions": captions,
-        "caption_image": caption_image, "layouts": layouts,
+        "collection": col, "model": public_model_info(lm, b.public, b.cache) if lm else byo.model_info(col),
+        "thumbs": thumbs, "captions": captions, "caption_image": caption_image, "layouts": layouts,
         "projection_figures": b.metrics.get("projections", {}), "neighbours": nb.astype(np.uint32),
         "local_dist": knn["dist"][:, 1 : k_local + 1], "local_xy": local["xy"], "local_evr": local["evr"],
         "clusters": cluster_labels, "category_field": field_name, "category_names": names,
@@ -285,48 +313,10 @@ def compute_all(b: Build) -> dict:
     }
 
 
-def project_all(b: Build, joint: np.ndarray, knn: dict, emb_hash: str) -> dict[str, np.ndarray]:
-    """Every projection in cfg.projection.methods, each its own cached stage, in that order:
-    {method: float32[N, 3]}. Each one's trustworthiness (k = 15) goes to
-    b.metrics["projections"][method] (UMAP's also to "umap_trustworthiness", as before); t-SNE
-    above projection.tsne_max_points points is skipped, and the skip reported there."""
-    p = b.cfg.projection
-    n = len(joint)
-    compute = {
-        "umap": (projection.VERSION, {"n_neighbors": p.n_neighbors, "min_dist": p.min_dist, "seed": p.seed},
-                 lambda: projection.umap_3d(joint, knn["idx"], knn["dist"], p.n_neighbors, p.min_dist, p.seed)),
-        "pca": (projection.PCA_VERSION, {}, lambda: projection.pca_3d(joint)),
-        "tsne": (projection.TSNE_VERSION, {"perplexity": p.tsne_perplexity, "seed": p.seed},
-                 lambda: projection.tsne_3d(joint, p.tsne_perplexity, p.seed)),
-    }
-    layouts, figures = {}, b.metrics.setdefault("projections", {})
-    for method in dict.fromkeys(p.methods):  # in order, each once
-        version, params, fn = compute[method]
-        with b.stage(method) as e:
-            if method == "tsne" and p.tsne_max_points and n > p.tsne_max_points:
-                reason = (f"skipped: {n:,} points > projection.tsne_max_points = {p.tsne_max_points:,} "
-                          f"(3D t-SNE runs its Barnes-Hut method, minutes at this size)")
-                e.update(cached=False, note=reason)
-                figures[method] = {"label": projection.LABELS[method], "skipped": reason}
-                b.log(f"note: t-SNE {reason}")
-                continue
-            pos = cached_stage(b, method, version, [emb_hash], params, e, lambda: {"pos": fn()})["pos"]
-            tw = cached_stage(b, "trustworthiness", projection.VERSION, [emb_hash, hash_arrays(pos)],
-                              {"k": 15, "seed": p.seed}, {},
-                              lambda: {"t": projection.trustworthiness(joint, pos, k=15, seed=p.seed)})["t"]
-        layouts[method] = pos
-        figures[method] = {"label": projection.LABELS[method], "trustworthiness": tw, "params": params}
-        if method == "umap":
-            b.metrics["umap_trustworthiness"] = tw
-    if not layouts:
-        raise BuildError("no projection was built: projection.methods has only t-SNE, and it was skipped "
-                         f"({n:,} points > projection.tsne_max_points); add umap or pca, or raise the limit")
-    return layouts
-
-
-def public_model_info(lm: LoadedModel, public) -> dict:
-    """lm.info() with a checkpoint's path as the site may show it (relative, or its name)."""
-    info = lm.info()
+def public_model_info(lm: LoadedModel, public, cache: Cache) -> dict:
+    """lm.info() (cached by the weights' fingerprint: it needs the model loaded) with a checkpoint's
+    path as the site may show it (relative, or its name)."""
+    info = cache.cached("model-info", 1, [lm.fingerprint], {"device": str(lm.device)}, lambda: {"info": lm.info()})[0]["info"]
     if lm.spec.source == "checkpoint":
         info["weights_source"] = f"local checkpoint {public.path(lm.spec.weights)}"
     return public.scrub(info)
@@ -375,6 +365,7 @@ def _build_into(cfg: Config, out: Path, progress: bool, log) -> dict:
         result["atlas_pages"] = cached_atlas(cache, result["thumbs"])
         assemble_site(site, cfg, result, report, cache.root, pending=("render",))
     fill_stage_times(site.files, report["stages"])
+    report.setdefault("artifacts", {}).update(site.size_figures(len(result["img_emb"]) + len(result["txt_emb"])))  # before the report itself
     report["seconds_total"] = round(time.perf_counter() - started, 3)
     site.add_files({"build-report.json": json.dumps(report, indent=1, ensure_ascii=False, default=str)})
     with staging_folder(out) as staging:

@@ -66,6 +66,7 @@ class Collection:
     label_prompts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     prompt_rule: str = "mean"  # how a class's prompts combine: see compute.metrics.zero_shot_scores
     notes: tuple[str, ...] = ()  # the adapter's diagnosis of a dataset that gives no usable item, a line each
+    precomputed: dict = field(default_factory=dict)  # embeddings kind: {"image": f32[I, D], "text": f32[C, D]}
 
     @property
     def skipped(self) -> list[Issue]:

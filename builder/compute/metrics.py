@@ -37,8 +37,17 @@ def shared_text_captions(text_id: np.ndarray, text_image: np.ndarray) -> int:
     return int((images_per_text[text_id] > 1).sum()) if len(text_id) else 0
 
 
+def query_sample(n: int, queries: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of the rows used as queries: all `n` when `queries` is 0 or >= n, else a
+    seeded sample of `queries` of them (so retrieval costs queries x n, never n x n)."""
+    if queries <= 0 or queries >= n:
+        return np.arange(n, dtype=np.int64)
+    return np.sort(np.random.default_rng(seed).choice(n, size=queries, replace=False)).astype(np.int64)
+
+
 def retrieval_recall_both(image_emb: np.ndarray, text_emb: np.ndarray, text_image: np.ndarray, text_id=None,
-                          ks=(1, 5, 10), block: int = 4096) -> tuple[dict[str, float], dict[str, float]]:
+                          ks=(1, 5, 10), block: int = 4096, queries: int = 0,
+                          seed: int = 0) -> tuple[dict[str, float], dict[str, float]]:
     """Image->text and text->image recall@k, strict and by text: (strict, same_text).
 
     image_emb  float[I, D], text_emb float[C, D], both L2-normalised
@@ -48,6 +57,8 @@ def retrieval_recall_both(image_emb: np.ndarray, text_emb: np.ndarray, text_imag
     own image is. Same text: an image also when a caption with the same text as one of its own is
     (that caption belongs to another image, but says the same); a caption also when an image with
     a caption of the same text is. Each is {"i2t@1": .., ..., "t2i@10": ..}.
+    queries    0: every image and caption is a query; else at most this many of each, a seeded
+               sample (`query_sample`), ranked against the whole gallery: memory block x N.
     """
     text_image = np.asarray(text_image, dtype=np.int64)
     n_img, n_txt = len(image_emb), len(text_emb)
@@ -63,19 +74,22 @@ def retrieval_recall_both(image_emb: np.ndarray, text_emb: np.ndarray, text_imag
         for k, n in counts.items():
             out[f"{d}@{k}"] += n
 
-    for s in range(0, n_img, block):
-        rows = np.arange(s, min(s + block, n_img), dtype=np.int64)[:, None]
-        top = _top(image_emb[s : s + block] @ text_emb.T, kmax) if n_txt else np.zeros((len(rows), 0), np.int64)
+    q_img, q_txt = query_sample(n_img, queries, seed), query_sample(n_txt, queries, seed + 1)
+    block = max(16, min(block, (1 << 26) // max(n_img, n_txt, 1)))  # a block of scores stays under 256 MB
+    for s in range(0, len(q_img), block):
+        rows = q_img[s : s + block, None]
+        top = _top(image_emb[rows[:, 0]] @ text_emb.T, kmax) if n_txt else np.zeros((len(rows), 0), np.int64)
         add(strict, "i2t", _hit_counts(rows * n_txt + top, own_caption, ks))
         add(same, "i2t", _hit_counts(rows * n_tid + tid[top], own_text, ks))
-    for s in range(0, n_txt, block):
-        top = _top(text_emb[s : s + block] @ image_emb.T, kmax) if n_img else np.zeros((0, 0), np.int64)
-        add(strict, "t2i", _hit_counts(top * n_txt + np.arange(s, s + len(top))[:, None], own_caption, ks))
-        add(same, "t2i", _hit_counts(top * n_tid + tid[s : s + len(top)][:, None], own_text, ks))
+    for s in range(0, len(q_txt), block):
+        cols = q_txt[s : s + block]
+        top = _top(text_emb[cols] @ image_emb.T, kmax) if n_img else np.zeros((0, 0), np.int64)
+        add(strict, "t2i", _hit_counts(top * n_txt + cols[:, None], own_caption, ks))
+        add(same, "t2i", _hit_counts(top * n_tid + tid[cols][:, None], own_text, ks))
     order = [f"{d}@{k}" for k in ks for d in ("i2t", "t2i")]
 
     def rates(counts: dict) -> dict[str, float]:
-        return {key: float(counts[key] / max(n_img if key.startswith("i2t") else n_txt, 1)) for key in order}
+        return {key: float(counts[key] / max(len(q_img) if key.startswith("i2t") else len(q_txt), 1)) for key in order}
 
     return rates(strict), rates(same)
 

@@ -14,7 +14,7 @@ LABELS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 
 
 def umap_3d(emb: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, n_neighbors: int = 15,
-            min_dist: float = 0.1, seed: int = 0) -> np.ndarray:
+            min_dist: float = 0.1, seed: int = 0, parallel: bool = False) -> np.ndarray:
     """emb float[N, D] + its kNN graph (self in column 0) -> float32[N, 3], centred, max radius 1.
 
     Seeded: umap-learn is deterministic with a random_state (it then runs single-threaded) and a
@@ -22,6 +22,7 @@ def umap_3d(emb: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, n_neighb
     many components: the demo world's 15,000 points (103 components) got a different layout in every
     process, the same seed and inputs notwithstanding (umap-learn issue #544). PCA initialisation
     gave identical bytes across processes, so it is used whenever there are enough points.
+    parallel: no random_state, every core (umap-learn's trade-off): faster, not reproducible.
     """
     import umap
 
@@ -30,7 +31,7 @@ def umap_3d(emb: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, n_neighb
         return np.zeros((n, 3), dtype=np.float32)
     k = min(n_neighbors, knn_idx.shape[1], n - 1)
     reducer = umap.UMAP(
-        n_components=3, n_neighbors=k, min_dist=min_dist, metric="cosine", random_state=seed,
+        n_components=3, n_neighbors=k, min_dist=min_dist, metric="cosine", **_seeding(seed, parallel),
         precomputed_knn=(knn_idx[:, :k], knn_dist[:, :k], None), init="pca" if n > 3 * k else "random",
     )
     with warnings.catch_warnings():
@@ -74,6 +75,75 @@ def tsne_3d(emb: np.ndarray, perplexity: float = 30.0, seed: int = 0) -> np.ndar
                    initialization="pca", random_state=seed, n_jobs=1, verbose=False).fit(
             np.asarray(emb, dtype=np.float64))
     return normalise_positions(np.asarray(pos, dtype=np.float64))
+def _seeding(seed: int, parallel: bool) -> dict:
+    return {"n_jobs": -1} if parallel else {"random_state": seed}
+
+
+def umap_sampled(emb: np.ndarray, sample: int, n_neighbors: int = 15, min_dist: float = 0.1, seed: int = 0,
+                 parallel: bool = False, block: int = 50000) -> np.ndarray:
+    """UMAP fitted on a seeded sample of `sample` rows (with umap-learn's own NN-descent graph of
+    the sample); every other row is placed by the fitted model's `transform`, in blocks of `block`
+    rows. -> float32[N, 3], normalised as umap_3d's."""
+    import umap
+
+    n = len(emb)
+    fit = np.sort(np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False))
+    rest = np.setdiff1d(np.arange(n), fit)
+    reducer = umap.UMAP(n_components=3, n_neighbors=min(n_neighbors, len(fit) - 1), min_dist=min_dist,
+                        metric="cosine", init="pca", **_seeding(seed, parallel))
+    pos = np.empty((n, 3), np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pos[fit] = reducer.fit_transform(emb[fit])
+        for s in range(0, len(rest), block):
+            pos[rest[s : s + block]] = reducer.transform(emb[rest[s : s + block]])
+    return normalise_positions(pos)
+
+
+def cuml_umap(emb: np.ndarray, n_neighbors: int = 15, min_dist: float = 0.1, seed: int = 0) -> np.ndarray:
+    """RAPIDS cuML's UMAP on the GPU (pip install clip-atlas[gpu]) -> float32[N, 3], normalised."""
+    from cuml.manifold import UMAP  # guarded by the caller: `backend_available("cuml")`
+
+    reducer = UMAP(n_components=3, n_neighbors=min(n_neighbors, len(emb) - 1), min_dist=min_dist,
+                   metric="cosine", random_state=seed)
+    return normalise_positions(np.asarray(reducer.fit_transform(emb), np.float64))
+
+
+def backend_available(name: str) -> bool:
+    """Whether the optional UMAP backend `name` ("cuml") can be imported here."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def choose_backend(requested: str, on_gpu: bool) -> str:
+    """ "umap-learn" or "cuml" for projection.backend: auto takes cuML on a CUDA device when it is
+    installed; "cuml" without it (or without a GPU) is a clear error (ValueError)."""
+    if requested == "umap-learn":
+        return requested
+    has = backend_available("cuml")
+    if requested == "cuml" and not (has and on_gpu):
+        raise ValueError("projection.backend = 'cuml' needs RAPIDS cuML and a CUDA device "
+                         f"(cuml importable: {has}, CUDA device: {on_gpu}); pip install 'clip-atlas[gpu]' "
+                         "or set projection.backend = 'auto'")
+    return "cuml" if has and on_gpu else "umap-learn"
+
+
+def layout(emb: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, n_neighbors: int, min_dist: float,
+           seed: int, parallel: bool, fit_sample_above: int, fit_sample: int, backend: str) -> tuple[np.ndarray, dict]:
+    """The 3-D layout by the configured route -> (positions float32[N, 3], how: {"backend",
+    "parallel", "fitted_on", "placed_by_transform"})."""
+    n = len(emb)
+    how = {"backend": backend, "parallel": bool(parallel), "fitted_on": n, "placed_by_transform": 0}
+    if backend == "cuml":
+        return cuml_umap(emb, n_neighbors, min_dist, seed), how
+    if fit_sample_above and n > fit_sample_above and fit_sample < n:
+        how.update(fitted_on=int(fit_sample), placed_by_transform=int(n - fit_sample))
+        return umap_sampled(emb, fit_sample, n_neighbors, min_dist, seed, parallel), how
+    return umap_3d(emb, knn_idx, knn_dist, n_neighbors, min_dist, seed, parallel), how
 
 
 def normalise_positions(pos: np.ndarray) -> np.ndarray:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from builder.schema import setting
 
-DATASET_KINDS = ("demo", "coco", "manifest", "folder")
+DATASET_KINDS = ("demo", "coco", "manifest", "folder", "embeddings")
+UMAP_BACKENDS = ("auto", "umap-learn", "cuml")
+KNN_METHODS = ("auto", "exact", "approx")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PROJECTIONS = ("umap", "pca", "tsne")  # builder.compute.projection: the 3D layouts the explorer can switch between
 
@@ -23,7 +25,9 @@ class DatasetConfig:
 
     kind: str = setting("demo", choices=DATASET_KINDS, doc=(
         "demo: the generated shapes world; coco: a COCO folder; manifest: a .jsonl/.csv file of "
-        "images and captions; folder: a folder of images (sub-folders are labels)"))
+        "images and captions; folder: a folder of images (sub-folders are labels); embeddings: precomputed "
+        "embeddings, a clip-retrieval output folder (img_emb/, text_emb/, metadata/) or a .parquet table "
+        "with a vector column (no model needed; the analyses that need one are skipped)"))
     path: str = setting("", doc=(
         "dataset root (coco: the folder with the images; manifest: the .jsonl/.csv file; folder: "
         "the root); required unless kind = demo; relative to the config file"))
@@ -38,6 +42,9 @@ class DatasetConfig:
     instances: str = setting("", doc="coco: the instances_*.json file (optional; category labels and object boxes)")
     karpathy: str = setting("", doc="coco: the Karpathy split file dataset_coco.json (optional)")
     split: str = setting("", doc="coco: keep this Karpathy split only, e.g. \"test\"; needs `karpathy`")
+    vector_column: str = setting("vector", doc="embeddings (.parquet): the column holding each row's image embedding")
+    text_vector_column: str = setting("text_vector", doc=(
+        "embeddings (.parquet): the column holding each row's caption embedding (optional)"))
 
     @property
     def slug(self) -> str:
@@ -72,6 +79,8 @@ class EmbedConfig:
     batch_size: int = setting(64, lo=1, doc="images or captions per forward pass")
     workers: int = setting(2, lo=0, doc="image-loading worker processes (0 = load in the main process)")
     device: str = setting("auto", choices=DEVICES, doc="where the model runs; auto: cuda, else mps, else cpu")
+    checkpoint_every: int = setting(2048, lo=1, doc=(
+        "images embedded between two cache checkpoints (an interrupted build resumes from the last one)"))
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,16 @@ class ProjectionConfig:
     n_neighbors: int = setting(15, lo=2, hi=200, doc="UMAP neighbourhood size (cosine metric)")
     min_dist: float = setting(0.1, lo=0.0, hi=1.0, doc="UMAP minimum distance between laid-out points")
     seed: int = setting(0, doc="UMAP and t-SNE random seed")
+    parallel: bool = setting(False, doc=(
+        "run umap-learn on every core (faster, but not seeded: positions change between builds); "
+        "false: seeded and single-threaded, the same bytes every build (--umap-parallel)"))
+    fit_sample_above: int = setting(200000, lo=0, doc=(
+        "above this many distinct points UMAP is fitted on a seeded sample of `fit_sample` points and "
+        "the rest are placed by umap-learn's transform (0 = always fit on all)"))
+    fit_sample: int = setting(100000, lo=100, doc="points UMAP is fitted on above `fit_sample_above`")
+    backend: str = setting("auto", choices=UMAP_BACKENDS, doc=(
+        "auto: RAPIDS cuML's UMAP on a CUDA device when installed (pip install clip-atlas[gpu]), else "
+        "umap-learn; cuml: require it"))
 
 
 @dataclass(frozen=True)
@@ -98,6 +117,22 @@ class LocalConfig:
 
     k: int = setting(30, lo=2, hi=256, doc="nearest neighbours per point (capped at the number of points - 1)")
     rows_per_shard: int = setting(256, lo=1, doc="points per neighbourhood data file the explorer fetches")
+    knn: str = setting("auto", choices=KNN_METHODS, doc=(
+        "nearest neighbours (of the local views and UMAP): exact (blocked matmul + top-k), approx "
+        "(pynndescent's index), auto: exact on a GPU or up to `exact_max` points, approx above"))
+    exact_max: int = setting(200000, lo=1, doc="auto: the most distinct points whose kNN is exact on a CPU")
+    recall_sample: int = setting(1000, lo=10, doc="approx kNN: points whose recall@k against exact is measured")
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """[metrics]: retrieval recall and zero-shot accuracy."""
+
+    recall_queries_above: int = setting(20000, lo=0, doc=(
+        "above this many images (or captions), retrieval recall uses a seeded sample of `recall_queries` "
+        "queries each way, ranked against the whole gallery (0 = always all)"))
+    recall_queries: int = setting(5000, lo=100, doc="query sample size above `recall_queries_above`")
+    seed: int = setting(0, doc="query sample seed")
 
 
 @dataclass(frozen=True)
@@ -146,5 +181,6 @@ class BrowserModelConfig:
 
 CORE_SECTIONS = {
     "dataset": DatasetConfig, "model": ModelConfig, "embed": EmbedConfig, "projection": ProjectionConfig,
-    "local": LocalConfig, "cluster": ClusterConfig, "site": SiteConfig, "browser_model": BrowserModelConfig,
+    "local": LocalConfig, "cluster": ClusterConfig, "metrics": MetricsConfig, "site": SiteConfig,
+    "browser_model": BrowserModelConfig,
 }

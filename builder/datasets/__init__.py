@@ -40,4 +40,8 @@ def collect(cfg: Config, cache_root: Path, progress: bool = True) -> Collection:
         from builder.datasets.folder import collect_folder
 
         return collect_folder(cfg.resolve(d.path), d.slug, d.limit, d.seed, cfg.strict)
+    if d.kind == "embeddings":
+        from builder.datasets.embeddings import collect_embeddings
+
+        return collect_embeddings(cfg.resolve(d.path), d.slug, d.limit, d.seed, d.vector_column, d.text_vector_column)
     raise ValueError(f"unknown dataset kind {d.kind!r}")

@@ -16,6 +16,9 @@ from builder.io.artifacts import ContractError, DatasetArtifacts
 from builder.io.output import MARKER, OutputError, stamp
 
 
+MAX_FILE_BYTES = 100 * 1000 ** 2  # GitHub Pages refuses larger files; large buffers are sharded
+
+
 class SiteWriter:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
@@ -33,7 +36,18 @@ class SiteWriter:
                 raise ContractError(f"site file {path!r} is the builder's own stamp")
             if path in self.files:
                 raise ContractError(f"site file {path!r} is produced twice")
-            self.files[path] = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+            data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+            if len(data) > MAX_FILE_BYTES:
+                raise ContractError(f"site file {path!r} would be {len(data) / 1e6:.0f} MB; no file may exceed "
+                                    f"{MAX_FILE_BYTES / 1e6:.0f} MB (GitHub Pages' limit): shard it")
+            self.files[path] = data
+
+    def size_figures(self, points: int) -> dict:
+        """{"site_bytes", "site_bytes_per_point", "largest_file", "largest_file_bytes"} of the files so far."""
+        big = max(self.files, key=lambda k: len(self.files[k]), default="")
+        total = sum(len(v) for v in self.files.values())
+        return {"site_bytes": total, "site_bytes_per_point": round(total / max(points, 1), 1),
+                "largest_file": big, "largest_file_bytes": len(self.files.get(big, b""))}
 
     def add_dataset(self, artifacts: DatasetArtifacts, counts: dict[str, int], meta: dict) -> dict:
         """Check the dataset's buffers against the contract, add its files under

@@ -172,7 +172,6 @@ def load_model(spec: ModelSpec, device: str | torch.device = "auto") -> LoadedMo
         from builder.models import demo
 
         model, preprocess, tokenizer = demo.create_demo_model(weights=True, device="cpu")
-        fingerprint = "demo-" + _file_fingerprint(Path(demo.WEIGHTS_PATH))
     elif spec.source == "checkpoint":
         check_model_files(spec)
         path = Path(spec.weights).expanduser()
@@ -181,7 +180,6 @@ def load_model(spec: ModelSpec, device: str | torch.device = "auto") -> LoadedMo
         except Exception as exc:  # open_clip raises many types for a bad file
             raise ModelUnavailable(_mismatch_message(path, spec.arch, exc)) from None
         tokenizer = open_clip.get_tokenizer(spec.arch)
-        fingerprint = f"{spec.arch}-" + _file_fingerprint(path)
     else:
         check_weights_available(spec)
         try:
@@ -194,9 +192,20 @@ def load_model(spec: ModelSpec, device: str | torch.device = "auto") -> LoadedMo
         except Exception as exc:  # network and hub errors come in many types
             raise ModelUnavailable(_offline_message(spec, exc)) from None
         tokenizer = open_clip.get_tokenizer(spec.arch)
-        fingerprint = f"{spec.arch}-{spec.weights}"
     model = model.to(dev).eval()
-    return LoadedModel(spec, model, preprocess, tokenizer, dev, fingerprint)
+    return LoadedModel(spec, model, preprocess, tokenizer, dev, model_fingerprint(spec))
+
+
+def model_fingerprint(spec: ModelSpec) -> str:
+    """What identifies the weights in cache keys, known without loading them: the demo weights' or
+    the checkpoint file's hash, or the architecture and pretrained tag."""
+    if spec.source == "demo":
+        from builder.models import demo
+
+        return "demo-" + _file_fingerprint(Path(demo.WEIGHTS_PATH))
+    if spec.source == "checkpoint":
+        return f"{spec.arch}-" + _file_fingerprint(Path(spec.weights).expanduser())
+    return f"{spec.arch}-{spec.weights}"
 
 
 def random_model(arch: str, device: str = "cpu", seed: int = 0) -> LoadedModel:

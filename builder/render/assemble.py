@@ -62,7 +62,7 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
                     "modality": ["image", "caption"], "fields": fields, "prompt_rule": col.prompt_rule},
         "projections": projections,
         "atlas": {"cell": cfg.site.thumb_size, "cols": cols, "rows": rows,
-                  "pages": [f"thumbs/atlas-{i:03d}.webp" for i in range(len(pages))], "count": n_img},
+                  "pages": [f"thumbs/atlas-{i:03d}.webp" for i in range(len(pages))], "count": len(r["thumbs"])},
         "model": r["model"],
         "build": build_meta(cfg, r["parameters"]),
     }

@@ -31,6 +31,7 @@ def metrics_page(report: dict) -> str:
     out += retrieval_section(metrics)
     out += zero_shot_section(report, metrics)
     out += trustworthiness_section(metrics)
+    out += map_section(metrics)
     for name in [n for n in ANALYSIS_TITLES if n in metrics] + sorted(
             (n for n in metrics if n not in ANALYSIS_TITLES and n not in CORE), key=str):
         out += analysis_section(name, metrics[name])
@@ -39,7 +40,8 @@ def metrics_page(report: dict) -> str:
     return "\n".join(out)
 
 
-CORE = ("retrieval", "retrieval_same_text", "caption_texts", "zero_shot", "umap_trustworthiness", "projections")
+CORE = ("retrieval", "retrieval_same_text", "caption_texts", "zero_shot", "umap_trustworthiness", "projections",
+        "retrieval_queries", "knn", "duplicates", "umap", "zero_shot_skipped")
 
 
 def retrieval_section(metrics: dict) -> list[str]:
@@ -63,6 +65,11 @@ def retrieval_section(metrics: dict) -> list[str]:
                "the query's text: a model cannot tell such answers apart, so strict recall marks it wrong for "
                "ranking first an image that its caption describes word for word. The two are equal when no "
                "caption text is shared.\n")
+    queries = _dict(metrics.get("retrieval_queries"))
+    if queries.get("sampled"):
+        out.append(f"The recall is measured on a seeded sample of {fmt_value(queries.get('images'))} image and "
+                   f"{fmt_value(queries.get('captions'))} caption queries, each ranked against every caption or "
+                   "image (`[metrics] recall_queries_above` sets when a sample is used).\n")
     texts = _dict(metrics.get("caption_texts"))
     shared, total = _num(texts.get("shared")), _num(texts.get("captions"))
     if shared is not None and total:
@@ -74,6 +81,8 @@ def retrieval_section(metrics: dict) -> list[str]:
 
 def zero_shot_section(report: dict, metrics: dict) -> list[str]:
     out = ["## Zero-shot classification\n"]
+    if isinstance(metrics.get("zero_shot_skipped"), str):
+        return out + [f"_Skipped: zero-shot classification {md_text(metrics['zero_shot_skipped'], 200)}._\n"]
     zero_shot = _dict(metrics.get("zero_shot"))
     rules = {_dict(v).get("rule") for v in zero_shot.values()}
     how = ("each value scores as its best-matching sentence (the sentences name kinds of the value, "
@@ -137,11 +146,40 @@ def projection_rows(metrics: dict) -> list[list[str]]:
     return rows
 
 
+def map_section(metrics: dict) -> list[str]:
+    """How the map was made: duplicates folded, the kNN method (and its recall when approximate),
+    the UMAP route. Empty when the report has none of it."""
+    dup, knn, how = (_dict(metrics.get(k)) for k in ("duplicates", "knn", "umap"))
+    if not (dup or knn or how):
+        return []
+    out = ["## How the map was made\n"]
+    if dup:
+        out.append(f"{fmt_value(dup.get('points'))} points, {fmt_value(dup.get('distinct'))} of them distinct: "
+                   f"{fmt_value(dup.get('copies'))} repeat an earlier point exactly (a caption text shared by "
+                   "several images) and are drawn at its position, with its neighbours. The nearest-neighbour "
+                   f"graph of the distinct points has {fmt_value(dup.get('graph_components'))} connected "
+                   "component(s).\n")
+    if knn:
+        recall = _dict(knn.get("recall"))
+        detail = (f": recall@{fmt_value(recall.get('k'))} against exact search {fmt_pct(recall.get('recall'))} on "
+                  f"{fmt_value(recall.get('sample'))} points" if recall else "")
+        out.append(f"Nearest neighbours: {md_text(str(knn.get('method', '')))} (k = {fmt_value(knn.get('k'))}){detail}.\n")
+    if how:
+        placed = _num(how.get("placed_by_transform")) or 0
+        route = (f"fitted on a seeded sample of {fmt_value(how.get('fitted_on'))} points, "
+                 f"{fmt_value(int(placed))} placed by the fitted model's transform" if placed else "fitted on every point")
+        threads = "every core (not seeded)" if how.get("parallel") else "seeded, one thread"
+        out.append(f"UMAP: {md_text(str(how.get('backend', '')))}, {route}, {threads}.\n")
+    return out
+
+
 def analysis_section(name: str, metrics) -> list[str]:
     """One analysis's measurements as a labelled table (its timings are on the build report)."""
     title = ANALYSIS_TITLES.get(name) or str(name).replace("_", " ").capitalize()
     out = [f"## {md_text(title)}\n"]
     m = _dict(metrics)
+    if set(m) == {"skipped"} and isinstance(m["skipped"], str):  # it did not run (no pages to link to)
+        return out + [f"_Skipped: {md_text(m['skipped'], 300)}_\n"]
     if name in LABELS and name not in PAGELESS:
         out.append(f"Measured by the {md_text(title.lower())} analysis: see [its pages]({name}/index.md) for "
                    "figures and method. Its timings are on the [build report](build-report.md).\n")
