@@ -52,3 +52,11 @@ class NeuronsConfig:
     sequential_check: int = setting(0, lo=0, doc=(
         "re-run this many units one at a time, to time the batching and check that both routes give "
         "the same images (0: skip)"))
+    concepts: str = setting("labels+captions", choices=("labels+captions", "labels", "captions", "none"), doc=(
+        "the vocabulary units are named from (CLIP-Dissect style): the dataset's label values, the words "
+        "of its captions, both, or none (no names)"))
+    concept_min_count: int = setting(5, lo=1, doc="a caption word joins the vocabulary when it occurs this often")
+    concept_limit: int = setting(400, lo=1, hi=20000, doc="most concepts in the vocabulary (label values first)")
+    concept_template: str = setting("{}", check=lambda s: "{}" in s, allowed="a text containing {}", doc=(
+        "the text each concept is embedded as (\"{}\": the concept alone; e.g. \"a photo of {}\")"))
+    names: int = setting(3, lo=1, hi=20, doc="concepts listed per unit, best match first")
