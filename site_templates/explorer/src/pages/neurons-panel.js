@@ -61,7 +61,13 @@ function leftColumn(layer, e, url) {
 
 function rightColumn(index, e, url) {
   const k = e.exemplars.length, px = index.tile_px || 64, byPeak = index.exemplars !== 'mean';
+  const names = (e.names || []).map((n) => el('li', {}, [el('span', { class: 'neuron-name', text: n.concept }),
+    el('span', { class: 'neuron-cos', text: ` ρ ${isFinite(n.score) ? n.score.toFixed(2) : 'n/a'}` })]));
   const right = el('div', { class: 'neuron-panel-right' }, [
+    el('h3', { text: 'Named in words' }),
+    el('p', { class: 'neuron-sub', text: 'Concepts whose image-text similarity over the dataset rises and falls with ' +
+      "this unit's activation (rank correlation ρ)." }),
+    el('ol', { class: 'neuron-names' }, names.length ? names : [el('li', { text: 'none' })]),
     el('h3', { text: 'Dataset images that excite it most' }),
     el('p', { class: 'neuron-sub', text: 'Each pair: where the unit fires most, and the whole image with that ' +
       `region boxed. Ranked by ${byPeak ? "the unit's strongest position in the image" :
