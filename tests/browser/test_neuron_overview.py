@@ -57,7 +57,7 @@ def test_browser_overview_filter_sort_and_unit_link(tmp_path, tiny_vit, browser)
         panel.wait_for()
         assert f"unit {shown[0]}" in panel.locator("h2").inner_text()
         assert panel.locator(".neuron-names li").count() == len(mlp["units"][0]["names"]) == 3
-        link = page.evaluate("location.href")
+        link = panel.locator("a.neuron-permalink").evaluate("a => a.href")  # absolute, as a reader copies it
         assert f"#unit={MLP1}:{shown[0]}" in urllib.parse.unquote(link)
         fresh = browser.new_page()
         fresh.goto(link, wait_until="networkidle")
