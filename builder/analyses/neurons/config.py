@@ -22,8 +22,9 @@ class NeuronsConfig:
     layers: tuple = setting((), item=str, check=all, doc=(
         "layer names from `python -m builder info --layers` (MLP units after the GELU "
         "\"visual.transformer.resblocks.3.mlp.gelu\", residual stream \"visual.transformer.resblocks.3\", "
-        "attention heads \"...resblocks.3.attn\", ResNet stages \"visual.layer3\", blocks, convs); empty: "
-        "an early, a middle and the last block's MLP (ResNet: layer2, layer3, layer4)"),
+        "attention heads \"...resblocks.3.attn\", attention output channels \"...resblocks.3.attn.out_proj\", "
+        "ResNet stages \"visual.layer3\", blocks, convs); empty: every kind of an early, a middle and the "
+        "last block (ResNet: layer2, layer3, layer4)"),
         allowed="a list of layer names (see `python -m builder info --layers`)")
     units: str = setting("0:16", types=(str, tuple), check=_units_ok, doc=(
         "which units of every chosen layer: \"0:16\", \"0:64:4\", \"all\", \"3,17,42\" or a list of integers"),
