@@ -47,6 +47,7 @@ def test_browser_overview_filter_sort_and_unit_link(tmp_path, tiny_vit, browser)
             shown = page.locator(f'section[data-layer="{name}"] .neuron-cell-label').all_inner_texts()
             assert sorted(int(u) for u in shown) == units, (name, concept)
         assert page.locator(".neuron-cell").count() == sum(len(u) for u in named.values()) < 16
+        assert all(concept.lower() in t.lower() for t in page.locator(".neuron-cell-name").all_inner_texts())
         page.fill(".neuron-filter", "")
         page.select_option(".neuron-sort", "activation")
         shown = [int(u) for u in page.locator(f'section[data-layer="{MLP1}"] .neuron-cell-label').all_inner_texts()]

@@ -52,7 +52,10 @@ function gallery(root) {
     const pos = flat.length;
     flat.push({ layer, entry: e });
     const img = el('img', { loading: 'lazy', decoding: 'async', width: 96, height: 96, alt: `unit ${e.unit}`, src: url(e.image) });
-    const name = e.names && e.names.length ? e.names[0].concept : '';
+    const q = state.query.trim().toLowerCase(); // under a filter, the cell names the matching concept
+    const names = e.names || [];
+    const hit = q ? names.find((n) => String(n.concept).toLowerCase().includes(q)) : names[0];
+    const name = hit ? hit.concept : '';
     return el('button', {
       class: `neuron-cell${e.exceeds ? ' neuron-exceeds' : ''}`, type: 'button',
       title: `${layer.name} unit ${e.unit}: ${fmt(e.activation)} (dataset max ${fmt(e.dataset_max)})`,
