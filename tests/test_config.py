@@ -125,6 +125,7 @@ CHECK_BAD = {
     ("dataset", "name"): "my atlas",
     ("neurons", "layers"): ["visual.layer3", ""],
     ("neurons", "units"): [1, -2],
+    ("neurons", "concept_template"): "a photo of",
     ("topology", "blur_sigmas"): [1.0, 2.0],
     ("robustness", "attack_pixels"): [4, 4, 16],
 }

@@ -225,8 +225,10 @@ def test_unknown_layer_names_the_allowed_layers(tiny_vit):
     cfg = from_dict({"neurons": {"layers": [MLP1], "units": "200:210"}}).neurons
     with pytest.raises(ConfigError, match="neurons.units for layer .*starts outside 0..127"):
         choose_units(tiny_vit.model, cfg)
-    assert list(choose_units(tiny_vit.model, from_dict({}).neurons)) == [
-        "visual.transformer.resblocks.0.mlp.gelu", MLP1, "visual.transformer.resblocks.2.mlp.gelu"]
+    default = choose_units(tiny_vit.model, from_dict({}).neurons)  # every kind of an early, middle, last block
+    assert list(default) == [f"visual.transformer.resblocks.{b}{part}" for b in range(3)
+                             for part in ("", ".attn", ".attn.out_proj", ".mlp.gelu")]
+    assert default["visual.transformer.resblocks.0.attn"] == [0, 1]  # "0:16" clipped to the 2 heads
 
 
 # -- the analysis, end to end on a tiny context -------------------------------------------------------

@@ -102,4 +102,13 @@ SPECS = (
         "above both yardsticks",
         {"between": DEG, "within": DEG, "random": DEG, "share": PCT, "pairs": COUNT}, levels("share", 0.8, 0.5)),
 )
+SPECS += (
+    ClaimSpec(
+        "optimised", "the CLIP neuron visualizer", "optimised images beat the dataset",
+        "An image optimised to excite one unit excites it more than any image of the dataset does, for "
+        "every kind of unit (MLP neurons, residual-stream and attention channels, attention heads).",
+        "the optimised image beats every dataset image for {weakest} of the units of the kind where it "
+        "does least, and for {share} of all {units} units",
+        {"weakest": PCT, "share": PCT, "units": COUNT}, levels("weakest", 0.9, 0.5)),
+)
 INSIGHTS = {s.key: s for s in SPECS}

@@ -9,6 +9,9 @@ def _units(name: str, module: torch.nn.Module, parent: dict[str, torch.nn.Module
     """(kind, units) of one module: what a 'unit' (neuron/channel/head) is for it."""
     cls = type(module).__name__
     if isinstance(module, torch.nn.Linear):
+        owner = parent.get(name.rsplit(".", 1)[0]) if name.endswith(".out_proj") else None
+        if isinstance(owner, torch.nn.MultiheadAttention):
+            return "attention output channels", module.out_features  # what attention adds to the stream
         return "linear", module.out_features
     if isinstance(module, torch.nn.Conv2d):
         return "conv channels", module.out_channels

@@ -21,6 +21,7 @@ import numpy as np
 
 from builder.analyses import AnalysisContext, AnalysisOutput
 from builder.analyses.neurons import files as unit_files
+from builder.analyses.neurons import names as unit_names
 from builder.analyses.neurons import pages as unit_pages
 from builder.analyses.neurons import tables
 from builder.compute import neurons as N
@@ -28,19 +29,25 @@ from builder.compute.fvis.probes import probes_for
 from builder.errors import ConfigError
 from builder.io.cache import hash_arrays
 
-CACHE_VERSION = 3  # 3: MLP units climb a monotone stand-in of the GELU
+CACHE_VERSION = 4  # 3: MLP units climb a monotone stand-in of the GELU; 4: one-gather jitter, names
 FIELDS = ("mean", "peak", "argmax", "grid")
 
 
 # -- what to visualise ----------------------------------------------------------------------------
 
+BLOCK_KINDS = ("mlp hidden units", "residual stream", "attention output channels", "attention heads")
+
+
 def default_layers(model) -> list[str]:
-    """An early, a middle and the last block's MLP (ViT); layer2..layer4 (ResNet)."""
-    names = list(probes_for(model))
+    """Every unit kind of an early, a middle and the last block (ViT: MLP units, residual stream,
+    attention output channels, attention heads), early to late; layer2..layer4 (ResNet)."""
+    probes = probes_for(model)
+    names = list(probes)
     mlps = [n for n in names if n.endswith(".mlp.gelu")]
     if mlps:
-        picks = [mlps[0], mlps[len(mlps) // 2], mlps[-1]]
-        return list(dict.fromkeys(picks))
+        blocks = list(dict.fromkeys(n.removesuffix(".mlp.gelu") for n in (mlps[0], mlps[len(mlps) // 2], mlps[-1])))
+        return [n for n in names if probes[n].kind in BLOCK_KINDS
+                and any(n == b or n.startswith(b + ".") for b in blocks)]
     stages = [n for n in names if n in ("visual.layer2", "visual.layer3", "visual.layer4")]
     return stages or names[-1:]
 
@@ -189,9 +196,12 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     opt, opt_cached = optimise(ctx, units, recipe)
     t2 = time.perf_counter()
     check = sequential_check(ctx, units, recipe, cfg.sequential_check) if cfg.sequential_check else None
-    units_table = tables.unit_table(ctx, units, acts, opt)
+    t_names = time.perf_counter()
+    named = unit_names.name_units(ctx, units, acts)
+    names_seconds = time.perf_counter() - t_names
+    units_table = tables.unit_table(ctx, units, acts, opt, named)
     files = cached_files(ctx, units, acts, opt, units_table)
-    index = unit_files.index_json(ctx, units, acts, opt, recipe, units_table, check)
+    index = unit_files.index_json(ctx, units, acts, opt, recipe, units_table, check, named["concepts"])
     files["index.json"] = index
     n_units = sum(len(v) for v in units.values())
     optimised = np.asarray(opt["activation"], np.float64)
@@ -205,7 +215,12 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
         "share_exceeding_dataset_max": round(N.exceed_share(optimised, best), 4),
         "median_ratio_to_dataset_max": round(float(np.median(optimised / np.maximum(np.abs(best), 1e-9))), 3)
         if n_units else None,
+        "by_kind": tables.kind_summary(ctx.model.model, units_table),
+        "naming": {"method": "Spearman rank correlation of activation and image-text similarity profiles",
+                   "concepts": len(named["concepts"]), "seconds": round(names_seconds, 3),
+                   "accuracy": named["accuracy"]},
         "dataset_pass_seconds": round(t1 - t0, 3),
+        "dataset_pass_layers": len(units),
         "optimise_seconds": round(t2 - t1, 3),
         "optimise_seconds_per_unit": round(float(opt["seconds"][0]) / max(n_units, 1), 4),
         "cached": {"dataset_pass": acts_cached, "optimised": opt_cached},
@@ -216,6 +231,8 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
         metrics["exemplar_label_agreement"] = agreement
     if check:
         metrics["batched_vs_sequential"] = check
-    pages = unit_pages.pages(ctx, units, recipe, units_table, metrics)
+    claim = unit_pages.optimised_claim(metrics)
+    metrics["claims"] = [{**claim.as_dict(), "page": "neurons/index.md"}]
+    pages = unit_pages.pages(ctx, units, recipe, units_table, metrics, claim)
     return AnalysisOutput(files=files, pages=pages, metrics=metrics, cached=acts_cached and opt_cached,
                           bundled=unit_pages.PAGE_SCRIPTS)

@@ -22,8 +22,9 @@ class NeuronsConfig:
     layers: tuple = setting((), item=str, check=all, doc=(
         "layer names from `python -m builder info --layers` (MLP units after the GELU "
         "\"visual.transformer.resblocks.3.mlp.gelu\", residual stream \"visual.transformer.resblocks.3\", "
-        "attention heads \"...resblocks.3.attn\", ResNet stages \"visual.layer3\", blocks, convs); empty: "
-        "an early, a middle and the last block's MLP (ResNet: layer2, layer3, layer4)"),
+        "attention heads \"...resblocks.3.attn\", attention output channels \"...resblocks.3.attn.out_proj\", "
+        "ResNet stages \"visual.layer3\", blocks, convs); empty: every kind of an early, a middle and the "
+        "last block (ResNet: layer2, layer3, layer4)"),
         allowed="a list of layer names (see `python -m builder info --layers`)")
     units: str = setting("0:16", types=(str, tuple), check=_units_ok, doc=(
         "which units of every chosen layer: \"0:16\", \"0:64:4\", \"all\", \"3,17,42\" or a list of integers"),
@@ -52,3 +53,11 @@ class NeuronsConfig:
     sequential_check: int = setting(0, lo=0, doc=(
         "re-run this many units one at a time, to time the batching and check that both routes give "
         "the same images (0: skip)"))
+    concepts: str = setting("labels+captions", choices=("labels+captions", "labels", "captions", "none"), doc=(
+        "the vocabulary units are named from (CLIP-Dissect style): the dataset's label values, the words "
+        "of its captions, both, or none (no names)"))
+    concept_min_count: int = setting(5, lo=1, doc="a caption word joins the vocabulary when it occurs this often")
+    concept_limit: int = setting(400, lo=1, hi=20000, doc="most concepts in the vocabulary (label values first)")
+    concept_template: str = setting("{}", check=lambda s: "{}" in s, allowed="a text containing {}", doc=(
+        "the text each concept is embedded as (\"{}\": the concept alone; e.g. \"a photo of {}\")"))
+    names: int = setting(3, lo=1, hi=20, doc="concepts listed per unit, best match first")

@@ -89,7 +89,7 @@ def files(ctx, units: dict[str, list[int]], acts: dict, opt: dict, table: dict) 
 
 
 def index_json(ctx, units: dict[str, list[int]], acts: dict, opt: dict, recipe: N.Recipe, table: dict,
-               check: dict | None) -> bytes:
+               check: dict | None, concepts: list[str] = ()) -> bytes:
     cfg = ctx.cfg.neurons
     records = ctx.collection.records
     probes = probes_for(ctx.model.model)
@@ -109,6 +109,7 @@ def index_json(ctx, units: dict[str, list[int]], acts: dict, opt: dict, recipe: 
                 "exceeds": bool(np.isfinite(dmax) and opt_a > dmax),
                 "curve": curve_points(t["curve"][:, j], CURVE_POINTS),
                 "exemplars": exemplars, "labels": t["labels"][j], "captions": t["captions"][j],
+                "names": t["names"][j],
             })
         layers.append({"name": name, "kind": probes[name].kind, "units_total": probes[name].units,
                        "depth": depth_word(ctx.model.model, name), "grid": list(t["grid"]), "units": entries})
@@ -121,6 +122,7 @@ def index_json(ctx, units: dict[str, list[int]], acts: dict, opt: dict, recipe: 
                    "mean": list(recipe.mean), "std": list(recipe.std), "batch_size": cfg.batch_size, "seed": cfg.seed},
         "tile_px": cfg.tile_px, "top_k": cfg.top_k, "exemplars": cfg.exemplars,
         "layers": layers,
+        "concepts": list(concepts),
     }
     if check:
         doc["batched_vs_sequential"] = check

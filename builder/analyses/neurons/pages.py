@@ -19,14 +19,29 @@ PACKAGE = "builder.analyses.neurons"
 PAGE_SCRIPTS = ("neurons/neurons.js", "neurons/neurons.css")  # from the explorer bundle (src/pages/)
 
 
-def pages(ctx, units: dict[str, list[int]], recipe: N.Recipe, table: dict, metrics: dict) -> dict[str, str | bytes]:
+def optimised_claim(metrics: dict):
+    """The claim "optimised images beat the dataset", measured per unit kind (the weakest kind decides)."""
+    from builder.analyses.insights import INSIGHTS
+
+    spec = INSIGHTS["optimised"]
+    shares = [k["share_exceeding_dataset_max"] for k in metrics.get("by_kind", [])
+              if k["share_exceeding_dataset_max"] is not None]
+    if not shares:
+        return spec.measure("no unit was optimised")
+    return spec.measure(weakest=min(shares), share=metrics.get("share_exceeding_dataset_max"),
+                        units=metrics.get("units", 0))
+
+
+def pages(ctx, units: dict[str, list[int]], recipe: N.Recipe, table: dict, metrics: dict,
+          claim=None) -> dict[str, str | bytes]:
+    claim = claim or optimised_claim(metrics)
     return {
-        "neurons/index.md": gallery_page(ctx, units, table, metrics),
+        "neurons/index.md": gallery_page(ctx, units, table, metrics, claim),
         "neurons/method.md": method_page(ctx, recipe, metrics),
     }
 
 
-def gallery_page(ctx, units: dict[str, list[int]], table: dict, metrics: dict) -> str:
+def gallery_page(ctx, units: dict[str, list[int]], table: dict, metrics: dict, claim) -> str:
     model = ctx.model.model
     probes = probes_for(model)
     layer_rows = []
@@ -40,7 +55,12 @@ def gallery_page(ctx, units: dict[str, list[int]], table: dict, metrics: dict) -
     return render(PACKAGE, "index.md.j2", slug=html.escape(ctx.cfg.dataset.slug, quote=True),
                   units=metrics.get("units", 0), layers=len(units), model=ctx.model.spec.name,
                   share=metrics.get("share_exceeding_dataset_max"), layer_rows=layer_rows,
-                  inspector_rows=inspector_rows)
+                  inspector_rows=inspector_rows, claim=claim,
+                  kind_rows=[[md_text(k["kind"]), f"{k['units']:,}", fmt_pct(k["share_exceeding_dataset_max"])]
+                             for k in metrics.get("by_kind", [])],
+                  naming=metrics.get("naming") or {},
+                  naming_rows=[[md_text(f), f"{a['units']:,}", fmt_pct(a["accuracy"])]
+                               for f, a in ((metrics.get("naming") or {}).get("accuracy") or {}).items()])
 
 
 def method_page(ctx, recipe: N.Recipe, metrics: dict) -> str:

@@ -31,9 +31,32 @@ def _label_agreement(records, rows: np.ndarray, base: dict[str, dict[str, float]
     return S.label_agreement({f: [records[r].labels.get(f) for r in rows.tolist()] for f in base}, base)
 
 
-def unit_table(ctx, units: dict[str, list[int]], acts: dict, opt: dict) -> dict[str, dict]:
+def _names(named: dict | None, layer: str, n: int) -> list[list[dict]]:
+    """Per unit: its best concepts [{"concept", "score"}], best first (empty without a vocabulary)."""
+    part = (named or {}).get("layers", {}).get(layer)
+    if part is None:
+        return [[] for _ in range(n)]
+    concepts = named["concepts"]
+    return [[{"concept": concepts[int(i)], "score": S.rounded(float(v), 3)} for i, v in zip(idx, sc)]
+            for idx, sc in zip(part["index"], part["score"])]
+
+
+def kind_summary(model, table: dict) -> list[dict]:
+    """Per unit kind: units shown and the share whose optimised image beats the dataset maximum."""
+    from builder.compute.fvis.probes import probes_for
+
+    probes = probes_for(model)
+    by: dict[str, list[np.ndarray]] = {}
+    for name, t in table.items():
+        by.setdefault(probes[name].kind, []).append(np.asarray(t["optimised"] > t["dataset_max"]))
+    return [{"kind": k, "units": int(sum(len(v) for v in vs)),
+             "share_exceeding_dataset_max": round(float(np.mean(np.concatenate(vs))), 4) if any(len(v) for v in vs)
+             else None} for k, vs in by.items()]
+
+
+def unit_table(ctx, units: dict[str, list[int]], acts: dict, opt: dict, named: dict | None = None) -> dict[str, dict]:
     """Per layer: units, dataset max/mean, top rows, crop boxes, optimised activation and image,
-    nearest captions and label agreement of the exemplars."""
+    nearest captions, label agreement of the exemplars and the unit's names in words."""
     cfg = ctx.cfg.neurons
     records = ctx.collection.records
     col = ctx.collection
@@ -55,6 +78,7 @@ def unit_table(ctx, units: dict[str, list[int]], acts: dict, opt: dict) -> dict[
             "curve": opt["curve"][:, sl],
             "captions": [_unique_captions(ctx, top[j], cfg.captions) for j in range(len(us))],
             "labels": [_label_agreement(records, top[j], base) for j in range(len(us))],
+            "names": _names(named, name, len(us)),
         }
     return out
 

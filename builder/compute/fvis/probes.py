@@ -9,6 +9,9 @@ mlp hidden units          one MLP neuron after the GELU patch tokens
 residual stream           one channel of a block output patch tokens
 attention heads           one head: the norm of what it  patch tokens
                           writes into the residual stream
+attention output channels one channel of the attention  patch tokens
+                          block's output (after out_proj,
+                          before it joins the stream)
 resnet block channels     one channel of a Bottleneck    the H x W grid
 resnet stage channels     one channel of layer1..layer4  the H x W grid
 conv channels             one channel of a Conv2d        the H x W grid
@@ -33,9 +36,10 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-SUPPORTED_KINDS = ("mlp hidden units", "residual stream", "attention heads", "resnet block channels",
-                   "resnet stage channels", "conv channels")
-TOKEN_KINDS = ("mlp hidden units", "residual stream", "attention heads")
+SUPPORTED_KINDS = ("mlp hidden units", "residual stream", "attention heads", "attention output channels",
+                   "resnet block channels", "resnet stage channels", "conv channels")
+TOKEN_KINDS = ("mlp hidden units", "residual stream", "attention heads", "attention output channels")
+ATTENTION_KINDS = ("attention heads", "attention output channels")  # hooked on the MultiheadAttention
 
 
 from builder.errors import UnknownLayer  # noqa: E402,F401 (re-exported)
@@ -118,7 +122,9 @@ def probes_for(model: torch.nn.Module) -> dict[str, Probe]:
             continue
         rel = layer["name"].removeprefix("visual.")
         module = modules[rel]
-        if layer["kind"] == "attention heads":
+        if layer["kind"] == "attention output channels":
+            module = modules[rel.rsplit(".", 1)[0]]  # out_proj is not called as a module: hook its attention
+        if layer["kind"] in ATTENTION_KINDS:
             if not getattr(module, "_qkv_same_embed_dim", False) or ".resblocks." not in layer["name"]:
                 continue  # only self-attention of the ViT blocks
             bf = bool(getattr(module, "batch_first", batch_first))

@@ -34,6 +34,18 @@ class Streams:
         return np.array([values[g.integers(0, len(values))] for g in self.gens])
 
 
+def shifted_crops(image: torch.Tensor, dx: np.ndarray, dy: np.ndarray, h: int, w: int) -> torch.Tensor:
+    """image[i, :, dy[i]:dy[i]+h, dx[i]:dx[i]+w] for every i, as one gather: its backward is one
+    scatter (slicing image by image and stacking made a full-batch zero gradient per image, so a
+    batch of B images cost O(B^2) in the backward pass)."""
+    b, c, full_h, full_w = image.shape
+    dev = image.device
+    rows = torch.as_tensor(dy, device=dev).view(-1, 1, 1) + torch.arange(h, device=dev).view(1, -1, 1)
+    cols = torch.as_tensor(dx, device=dev).view(-1, 1, 1) + torch.arange(w, device=dev).view(1, 1, -1)
+    flat = (rows * full_w + cols).view(b, 1, h * w).expand(b, c, h * w)  # [B, C, h*w] into H*W
+    return image.reshape(b, c, full_h * full_w).gather(2, flat).view(b, c, h, w)
+
+
 def pad(w: int, value: float = 0.5):
     """Grow every side by w pixels of constant `value`."""
 
@@ -50,10 +62,9 @@ def jitter(d: int, streams: Streams):
     def inner(image: torch.Tensor) -> torch.Tensor:
         if d <= 1:
             return image
-        h, w = image.shape[-2:]
+        b, c, h, w = image.shape
         dx, dy = streams.integers(0, d), streams.integers(0, d)
-        return torch.stack([image[i, :, dy[i]: dy[i] + h - d + 1, dx[i]: dx[i] + w - d + 1]
-                            for i in range(image.shape[0])])
+        return shifted_crops(image, dx, dy, h - d + 1, w - d + 1)
 
     return inner
 

@@ -128,3 +128,18 @@ test('sorting: numbers first, then text (numeric-aware), empties last; ties keep
   assert.deepEqual(desc.slice(0, 2), ['n/a', '']);
   assert.deepEqual(desc.slice(-3), ['10', '2', '2']);
 });
+
+test('neuron overview: filter by concept, sort, beat ratio', async () => {
+  const { visibleUnits, conceptScore, beatRatio } = await import('../src/pages/neurons-format.js');
+  const units = [
+    { unit: 0, activation: 1, dataset_max: 2, names: [{ concept: 'red', score: 0.5 }, { concept: 'circle', score: 0.2 }] },
+    { unit: 1, activation: 3, dataset_max: 1, names: [{ concept: 'blue', score: 0.7 }] },
+    { unit: 2, activation: 2, dataset_max: 1, names: [{ concept: 'dark red', score: 0.6 }] },
+  ];
+  assert.deepEqual(visibleUnits(units, '', 'unit').map((e) => e.unit), [0, 1, 2]);
+  assert.deepEqual(visibleUnits(units, 'RED', 'name').map((e) => e.unit), [2, 0]);
+  assert.deepEqual(visibleUnits(units, '', 'activation').map((e) => e.unit), [1, 2, 0]);
+  assert.deepEqual(visibleUnits(units, '', 'beats').map((e) => e.unit), [1, 2, 0]);
+  assert.equal(conceptScore(units[1], 'red'), null);
+  assert.equal(beatRatio({ activation: NaN, dataset_max: 1 }), -Infinity);
+});

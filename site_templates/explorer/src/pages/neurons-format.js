@@ -59,3 +59,37 @@ export function unitFromHash(hash, flat) {
   try { key = decodeURIComponent(m[1]); } catch (e) { return -1; }
   return flat.findIndex((it) => `${it.layer.name}:${it.entry.unit}` === key);
 }
+
+/** The score of the unit's best name containing `query` (case-insensitive), or null when none does. */
+export function conceptScore(entry, query) {
+  const q = String(query || '').trim().toLowerCase();
+  if (!q) return null;
+  const hits = (entry.names || []).filter((n) => String(n.concept).toLowerCase().includes(q));
+  return hits.length ? Math.max(...hits.map((n) => n.score)) : null;
+}
+
+/** How far the optimised image beats the dataset maximum (ratio; -Infinity when unknown). */
+export function beatRatio(e) {
+  if (!isFinite(e.activation) || !isFinite(e.dataset_max)) return -Infinity;
+  return e.activation / Math.max(Math.abs(e.dataset_max), 1e-9) * Math.sign(e.dataset_max || 1);
+}
+
+const SORT_KEYS = {
+  unit: (e) => -e.unit,
+  activation: (e) => (isFinite(e.activation) ? e.activation : -Infinity),
+  dataset: (e) => (isFinite(e.dataset_max) ? e.dataset_max : -Infinity),
+  beats: beatRatio,
+  name: (e) => (e.names && e.names.length ? e.names[0].score : -Infinity),
+};
+export const SORTS = Object.keys(SORT_KEYS);
+
+/**
+ * The units of one layer to show: those named by `query` (all when it is empty), ordered by `sort`
+ * (largest first; 'unit': by index). With a query, 'name' sorts by the matching name's score.
+ */
+export function visibleUnits(units, query, sort) {
+  const key = SORT_KEYS[sort] || SORT_KEYS.unit;
+  const rows = units.map((e) => ({ e, s: conceptScore(e, query) })).filter((r) => !String(query || '').trim() || r.s !== null);
+  const val = (r) => (sort === 'name' && r.s !== null ? r.s : key(r.e));
+  return rows.sort((a, b) => (val(b) - val(a)) || (a.e.unit - b.e.unit)).map((r) => r.e);
+}

@@ -1,6 +1,6 @@
 /** The unit panel of the neuron galleries (DOM, text only): optimised image, bars, exemplars, captions. */
 import { el } from '../ui/dom.js';
-import { fmt, pct, labelsText, sparklinePoints, curveAxes, barWidths, spriteStyle, boxStyle } from './neurons-format.js';
+import { fmt, pct, labelsText, sparklinePoints, curveAxes, barWidths, spriteStyle, boxStyle, unitHash } from './neurons-format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -61,7 +61,13 @@ function leftColumn(layer, e, url) {
 
 function rightColumn(index, e, url) {
   const k = e.exemplars.length, px = index.tile_px || 64, byPeak = index.exemplars !== 'mean';
+  const names = (e.names || []).map((n) => el('li', {}, [el('span', { class: 'neuron-name', text: n.concept }),
+    el('span', { class: 'neuron-cos', text: ` ρ ${isFinite(n.score) ? n.score.toFixed(2) : 'n/a'}` })]));
   const right = el('div', { class: 'neuron-panel-right' }, [
+    el('h3', { text: 'Named in words' }),
+    el('p', { class: 'neuron-sub', text: 'Concepts whose image-text similarity over the dataset rises and falls with ' +
+      "this unit's activation (rank correlation ρ)." }),
+    el('ol', { class: 'neuron-names' }, names.length ? names : [el('li', { text: 'none' })]),
     el('h3', { text: 'Dataset images that excite it most' }),
     el('p', { class: 'neuron-sub', text: 'Each pair: where the unit fires most, and the whole image with that ' +
       `region boxed. Ranked by ${byPeak ? "the unit's strongest position in the image" :
@@ -87,6 +93,9 @@ export function fillPanel(d, index, flat, pos, { show, url }) {
   const { layer, entry: e } = flat[pos];
   const nav = el('div', { class: 'neuron-panel-nav' }, [['‹ previous', pos - 1], ['next ›', pos + 1]].map(([text, to]) =>
     el('button', { class: 'md-button', type: 'button', text, disabled: to < 0 || to >= flat.length, onclick: () => show(to) })));
+  // A permanent link: the address bar's #unit= can be replaced by the theme's scroll tracking.
+  nav.append(el('a', { class: 'md-button neuron-permalink', href: unitHash(flat[pos]), text: 'link',
+    title: 'a link that opens this unit' }));
   nav.append(el('button', { class: 'md-button neuron-close', type: 'button', text: 'close', onclick: () => d.close() }));
   d.textContent = '';
   d.append(

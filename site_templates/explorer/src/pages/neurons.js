@@ -1,12 +1,13 @@
 /**
  * CLIP Atlas neuron galleries: reads ../data/<dataset>/neurons/index.json (relative URLs only),
- * draws one grid of optimised images per layer, and opens a unit panel on click (or from the
- * #unit=<layer>:<unit> address). Dataset text is written as text only (ui/dom.js).
+ * draws one grid of optimised images per layer (early to late: with a concept typed in the filter,
+ * each layer's best-matching units side by side, the layer progression), sortable, and opens a unit
+ * panel on click (or from the #unit=<layer>:<unit> address). Dataset text is written as text only (ui/dom.js).
  */
 import './neurons.css';
 import { el, clear } from '../ui/dom.js';
 import { fetchJSON } from '../data/fetch.js';
-import { fmt, cleanPath, unitHash, unitFromHash } from './neurons-format.js';
+import { fmt, cleanPath, unitHash, unitFromHash, visibleUnits, SORTS } from './neurons-format.js';
 import { fillPanel } from './neurons-panel.js';
 
 function gallery(root) {
@@ -44,23 +45,57 @@ function gallery(root) {
     if (pos >= 0) openUnit(pos);
   }
 
+  const state = { query: '', sort: 'unit' };
+  let body = null, count = null;
+
   function cell(layer, e) {
     const pos = flat.length;
     flat.push({ layer, entry: e });
     const img = el('img', { loading: 'lazy', decoding: 'async', width: 96, height: 96, alt: `unit ${e.unit}`, src: url(e.image) });
+    const q = state.query.trim().toLowerCase(); // under a filter, the cell names the matching concept
+    const names = e.names || [];
+    const hit = q ? names.find((n) => String(n.concept).toLowerCase().includes(q)) : names[0];
+    const name = hit ? hit.concept : '';
     return el('button', {
       class: `neuron-cell${e.exceeds ? ' neuron-exceeds' : ''}`, type: 'button',
       title: `${layer.name} unit ${e.unit}: ${fmt(e.activation)} (dataset max ${fmt(e.dataset_max)})`,
       onclick: () => show(pos),
-    }, [img, el('span', { class: 'neuron-cell-label', text: e.unit })]);
+    }, [img, el('span', { class: 'neuron-cell-label', text: e.unit }), el('span', { class: 'neuron-cell-name', text: name })]);
+  }
+
+  function layers() {
+    flat.length = 0;
+    let shown = 0;
+    clear(body).append(...index.layers.map((layer) => {
+      const units = visibleUnits(layer.units, state.query, state.sort);
+      shown += units.length;
+      return el('section', { class: 'neuron-layer', 'data-layer': layer.name }, [
+        el('h3', { class: 'neuron-layer-name', text: layer.name }),
+        el('p', { class: 'neuron-kind', text: `${layer.kind} · ${layer.depth} layer · ${units.length} of ${layer.units_total} units` }),
+        el('div', { class: 'neuron-grid' }, units.map((e) => cell(layer, e))),
+      ]);
+    }));
+    count.textContent = `${shown} units shown`;
+  }
+
+  function toolbar() {
+    const input = el('input', { type: 'search', class: 'neuron-filter', placeholder: 'concept, e.g. red',
+      'aria-label': 'show units named by a concept', list: 'neuron-concepts' });
+    input.addEventListener('input', () => { state.query = input.value; layers(); });
+    const select = el('select', { class: 'neuron-sort', 'aria-label': 'sort units' }, SORTS.map((k) =>
+      el('option', { value: k, text: { unit: 'unit index', activation: 'optimised activation', dataset: 'best dataset activation',
+        beats: 'optimised ÷ dataset max', name: 'name score' }[k] })));
+    select.addEventListener('change', () => { state.sort = select.value; layers(); });
+    const concepts = el('datalist', { id: 'neuron-concepts' }, (index.concepts || []).map((c) => el('option', { value: c })));
+    count = el('span', { class: 'neuron-count' });
+    return el('div', { class: 'neuron-toolbar' }, [el('label', { text: 'Named ' }, [input]), el('label', { text: 'Sort by ' }, [select]),
+      count, concepts]);
   }
 
   function render() {
-    clear(root).append(...index.layers.map((layer) => el('section', { class: 'neuron-layer' }, [
-      el('h3', { class: 'neuron-layer-name', text: layer.name }),
-      el('p', { class: 'neuron-kind', text: `${layer.kind} · ${layer.depth} layer · ${layer.units.length} of ${layer.units_total} units` }),
-      el('div', { class: 'neuron-grid' }, layer.units.map((e) => cell(layer, e))),
-    ])));
+    body = el('div', { class: 'neuron-layers' });
+    clear(root).append(toolbar(), body);
+    layers();
     fromHash();
   }
 
