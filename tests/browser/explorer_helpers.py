@@ -24,6 +24,17 @@ def open_explorer(page, base_url: str, hash_: str = "", text: bool = True) -> No
         page.wait_for_function("window.__atlas.state.textReady", timeout=30_000)
 
 
+def open_explorer_patiently(page, base_url: str, hash_: str = "", text: bool = True) -> None:
+    """open_explorer with room for a loaded, shared machine: it waits up to 90 s for the
+    explorer's first frame, and not for the page's load event."""
+    page.set_default_timeout(90_000)
+    page.goto(base_url + "explorer/" + hash_, wait_until="domcontentloaded")
+    page.wait_for_function("window.__atlas && (window.__atlas.firstFrameMs || window.__atlas.error)")
+    assert page.evaluate("window.__atlas.error") is None
+    if text:
+        page.wait_for_function("window.__atlas.state.textReady")
+
+
 def find_pickable(page, candidates) -> dict:
     hit = page.evaluate(FIND_PICKABLE, [int(c) for c in candidates])
     assert hit is not None, "no candidate point is visible and pickable"

@@ -15,18 +15,7 @@ import pytest
 
 from builder.render.preview_server import serve_site
 from conftest import _make_site
-from explorer_helpers import assert_clean
-
-
-def open_explorer(page, base_url: str, hash_: str = "", text: bool = True) -> None:
-    """explorer_helpers.open_explorer with room for a loaded, shared machine: it waits for the
-    explorer's first frame, not for the page's load event."""
-    page.set_default_timeout(90_000)
-    page.goto(base_url + "explorer/" + hash_, wait_until="domcontentloaded")
-    page.wait_for_function("window.__atlas && (window.__atlas.firstFrameMs || window.__atlas.error)")
-    assert page.evaluate("window.__atlas.error") is None
-    if text:
-        page.wait_for_function("window.__atlas.state.textReady")
+from explorer_helpers import assert_clean, open_explorer_patiently as open_explorer
 
 SCREEN_ALL = """() => { const a = window.__atlas, out = [];
   for (let i = 0; i < a.pointCount; i++) { const q = a.projectPoint(i); out.push(q.visible ? [q.x, q.y] : [NaN, NaN]); }
