@@ -1,6 +1,7 @@
 /**
  * The view in the URL hash: #d=<dataset>&p=<point>&c=<colour mode>&q=<search>, and for a label
- * field f=<field name>, g=1 (captions grey), i=<isolated value name>; the camera in v= (below).
+ * field f=<field name>, g=1 (captions grey), i=<isolated value name>, t=0 (pictures off); the
+ * camera in v= (below).
  * Any view is a shareable link; selections push history entries so back/forward work.
  */
 
@@ -19,10 +20,11 @@ export function parseHash(hash) {
     field: params.get('f') || '',
     grey: params.get('g') === '1',
     value: params.get('i') || '',
+    pictures: params.get('t') !== '0',
   };
 }
 
-export function formatHash({ dataset, point, colorBy, query, field, grey, value }) {
+export function formatHash({ dataset, point, colorBy, query, field, grey, value, pictures = true }) {
   const params = new URLSearchParams();
   if (dataset) params.set('d', dataset);
   if (point >= 0) params.set('p', String(point));
@@ -31,6 +33,7 @@ export function formatHash({ dataset, point, colorBy, query, field, grey, value 
   if (field) params.set('f', field);
   if (grey) params.set('g', '1');
   if (value) params.set('i', value);
+  if (!pictures) params.set('t', '0');
   return '#' + params.toString();
 }
 

@@ -37,4 +37,5 @@ export const initialState = {
   query: '',
   matches: null, // [{p, kind}] matching `query` (search.js), or null when no search
   textReady: false, // captions loaded
+  pictures: true, // near image points drawn as their thumbnails (the URL's t=0 turns them off)
 };
