@@ -220,6 +220,7 @@ async function start() {
   ]);
   ctx.captions = createCaptions(new Uint8Array(text), offsets, captionImage, I);
   ctx.items = items;
+  localViewOf.prefetchChecksums();
   store.set({ textReady: true });
   resolveText(atlas);
   if (view.query) search(view.query);
