@@ -49,8 +49,11 @@ const smoothstep = (a, b, x) => {
  */
 export function typicalSpacing(positions, count, sample = 3000, probes = 250) {
   if (count < 2) return 0.05;
-  const S = Math.min(count, sample), step = count / S;
-  const idx = Array.from({ length: S }, (_, k) => Math.floor(k * step));
+  const S = Math.min(count, sample);
+  // a seeded random sample (a regular stride would keep the data's own order: rows of a grid)
+  let seed = 12345;
+  const rand = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 4294967296; };
+  const idx = S === count ? Array.from({ length: S }, (_, k) => k) : Array.from({ length: S }, () => Math.floor(rand() * count));
   const dists = [];
   const every = Math.max(1, Math.floor(S / probes));
   for (let a = 0; a < S; a += every) {

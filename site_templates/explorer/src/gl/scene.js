@@ -14,7 +14,7 @@ import { createPictures } from './draw-pictures.js';
 import { buildGrid, pickWithGrid, pointDiameter } from './pick-cpu.js';
 import { paletteData, colorTable, toRgb, BACKGROUND, CAPTION_GREY } from './palette.js';
 import { valueStates } from '../ui/legend-model.js';
-import { choosePictures, drawnCount, shuffledIndices, typicalSpacing } from './lod.js';
+import { choosePictures, drawnCount, shuffledIndices, typicalSpacing, MOTION_BUDGET } from './lod.js';
 
 const REF_DEPTH = 2.5; // the camera's starting distance: point sizes are given for it
 
@@ -54,6 +54,9 @@ export function createScene(renderer, camera, data) {
   let picturesOn = Boolean(data.atlas && images > 0);
   let spacing = 0; // world size of a picture (typical distance between images), on first need
   const stats = { drawn: n, pictures: 0 };
+  let budget = MOTION_BUDGET;
+  let pictureIds = new Int32Array(0);
+  let picturePx = new Float32Array(0);
 
   const viewProj = () => camera.viewProj(size.width / size.height, size.width, size.height);
   let drawSize = basePointSize(n);
@@ -86,7 +89,7 @@ export function createScene(renderer, camera, data) {
   // frame, not on the first move or hover.
   const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 50));
   idle(() => {
-    if (canSubsample && n > drawnCount(n, true)) ensureOrder();
+    if (canSubsample && n > drawnCount(n, true, budget)) ensureOrder();
     idle(ensureGrid);
   });
 
@@ -101,6 +104,8 @@ export function createScene(renderer, camera, data) {
     const chosen = choosePictures({ positions: posData, count: images, viewProj: vp, focalPx, worldSize: spacing,
       skip: hidden, maxPx: Math.min(256, maxPointPx / size.pixelRatio) });
     const values = valueData[colorMode];
+    pictureIds = chosen.ids;
+    picturePx = chosen.px;
     const list = [];
     for (let r = 0; r < chosen.ids.length; r++) {
       const i = chosen.ids[r];
@@ -124,7 +129,8 @@ export function createScene(renderer, camera, data) {
     draw(now) {
       const flying = camera.tick(now);
       regl.clear({ color: [...BACKGROUND, 1], depth: 1 });
-      const count = order ? drawnCount(n, moving) : n;
+      if (moving && canSubsample && n > budget) ensureOrder();
+      const count = order ? drawnCount(n, moving, budget) : n;
       // in motion a uniform subset, sized as a map of that many points would be
       drawSize = basePointSize(count);
       if (count < n) drawSubset({ count });
@@ -189,6 +195,12 @@ export function createScene(renderer, camera, data) {
     get picturesOn() { return picturesOn; },
     /** What the last frame drew: {drawn: dots, pictures} (tests, benchmarks). */
     stats,
+    /** The image points drawn as pictures in the last frame, nearest first (tests). */
+    pictureIds: () => (picturesOn ? Array.from(pictureIds) : []),
+    /** The on-screen size (CSS px) of those pictures when fully shown, in the same order. */
+    picturePx: () => (picturesOn ? Array.from(picturePx) : []),
+    /** How many points are drawn while the camera moves (tests lower it on small sites). */
+    setMotionBudget(k) { budget = Math.max(1, k | 0); },
     loadedPages: () => (pictures ? pictures.loadedPages() : 0),
   };
 }
