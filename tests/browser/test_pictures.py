@@ -117,24 +117,32 @@ def _pictures_and_dots(page, n_img: int) -> dict:
 def test_in_motion_a_subset_at_rest_every_point_the_same_picture(page, base_url, site):
     open_explorer(page, base_url, text=False)
     page.evaluate("window.__atlas.scene.setPictures(false); window.__atlas.scene.setMotionBudget(500)")
-    page.mouse.move(5, 790)  # no hover ring over the map
-    _settle(page)
-    before = _canvas(page)
-    view = page.evaluate("window.__atlas.camera.getView()")
     box = page.locator("#view").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(cx, cy)
-    page.mouse.down()
-    drawn = []
-    for k in range(4):
-        page.mouse.move(cx + 20 * (k + 1), cy, steps=1)
-        drawn.append(page.evaluate("new Promise(r => requestAnimationFrame(() => r(window.__atlas.scene.stats.drawn)))"))
-    page.mouse.up()
+    view = page.evaluate("window.__atlas.camera.getView()")
+
+    def drag() -> list:
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        out = []
+        for k in range(4):
+            page.mouse.move(cx + 20 * (k + 1), cy, steps=1)
+            out.append(page.evaluate("new Promise(r => requestAnimationFrame(() => r(window.__atlas.scene.stats.drawn)))"))
+        page.mouse.up()
+        return out
+
+    def still_at_view():
+        page.evaluate("(v) => { const a = window.__atlas; a.camera.setView(v); a.scene.setMoving(true); a.renderer.invalidate(); }", view)
+        page.mouse.move(cx, 5)  # off the map (the header): no hover ring, no card
+        _settle(page)
+
+    drag()  # the first-visit hint goes away: the same page around the map before and after
+    still_at_view()
+    before = _canvas(page)
+    drawn = drag()
     assert 500 in drawn, drawn  # while moving: the subset
     # back to the same view, still: every point again, the same pixels as before the move
-    page.evaluate("(v) => { const a = window.__atlas; a.camera.setView(v); a.scene.setMoving(true); a.renderer.invalidate(); }", view)
-    page.mouse.move(5, 790)
-    _settle(page)
+    still_at_view()
     assert page.evaluate("window.__atlas.scene.stats.drawn") == site["counts"]["N"]
     after = _canvas(page)
     lit = lambda img: int((np.abs(img - np.array(BACKGROUND)).max(axis=2) > 24).sum())

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCamera, project } from '../src/gl/camera.js';
-import { choosePictures, drawnCount, shuffledIndices, typicalSpacing, MOTION_BUDGET, MAX_PICTURES,
+import { boundingBox, choosePictures, drawnCount, shuffledIndices, typicalSpacing, MOTION_BUDGET, MAX_PICTURES,
   PICTURE_MIN_PX, PICTURE_FULL_PX } from '../src/gl/lod.js';
 
 const W = 1280, H = 800;
@@ -72,6 +72,11 @@ test('pictures: only near and on-screen points, nearest first, at most max, fade
   assert.ok(!skipped.ids.includes(got.ids[0]));
   const far = createCamera({ distance: 12 });
   assert.equal(choosePictures({ positions: pos, count: 8000, viewProj: vpOf(far), focalPx: focalPx(far), worldSize: 0.05 }).ids.length, 0);
+  // the box shortcut gives the same answer, near and far
+  const box = boundingBox(pos, 8000);
+  const boxed = choosePictures({ positions: pos, count: 8000, viewProj: vp, focalPx: focalPx(cam), worldSize: 0.05, box });
+  assert.deepEqual([...boxed.ids], [...got.ids]);
+  assert.equal(choosePictures({ positions: pos, count: 8000, viewProj: vpOf(far), focalPx: focalPx(far), worldSize: 0.05, box }).ids.length, 0);
   // only the first `count` points (the images) can be pictures
   const none = choosePictures({ positions: pos, count: 0, viewProj: vp, focalPx: focalPx(cam), worldSize: 0.05 });
   assert.equal(none.ids.length, 0);

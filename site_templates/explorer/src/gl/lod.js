@@ -74,10 +74,24 @@ export function typicalSpacing(positions, count, sample = 3000, probes = 250) {
   return dists[dists.length >> 1] * Math.cbrt(S / count);
 }
 
+/** The bounding box [x0, y0, z0, x1, y1, z1] of points 0..count-1. */
+export function boundingBox(positions, count) {
+  const b = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < count; i++) {
+    for (let a = 0; a < 3; a++) {
+      const v = positions[3 * i + a];
+      if (v < b[a]) b[a] = v;
+      if (v > b[a + 3]) b[a + 3] = v;
+    }
+  }
+  return b;
+}
+
 /**
  * Which image points are drawn as pictures now. src: {positions, count (images are points
  * 0..count-1), viewProj, focalPx (CSS px per world unit at depth 1: height / 2 / tan(fovy/2)),
- * worldSize, skip?(i) -> bool (hidden points), max?, maxPx?}.
+ * worldSize, skip?(i) -> bool (hidden points), max?, maxPx?, box?: [x0, y0, z0, x1, y1, z1] of the
+ * images (when all of it is too far, no point is looked at)}.
  * Returns {ids: Int32Array, px: Float32Array (on-screen size), alpha: Float32Array}, nearest
  * first, only points in front of the camera, on screen, and at least PICTURE_MIN_PX big.
  */
@@ -87,7 +101,17 @@ export function choosePictures(src) {
   // a point is a picture when worldSize * focalPx / w >= PICTURE_MIN_PX, i.e. w <= wMax
   const wMax = (worldSize * focalPx) / PICTURE_MIN_PX;
   const found = [];
-  for (let i = 0; i < count; i++) {
+  // w is linear in the position: if every corner of the images' box is too far, all are
+  const box = src.box || null;
+  let nearest = box ? Infinity : -Infinity;
+  if (box) {
+    for (let c = 0; c < 8; c++) {
+      const x = box[c & 1 ? 3 : 0], y = box[c & 2 ? 4 : 1], z = box[c & 4 ? 5 : 2];
+      nearest = Math.min(nearest, m[3] * x + m[7] * y + m[11] * z + m[15]);
+    }
+  }
+  const loop = nearest <= wMax ? count : 0;
+  for (let i = 0; i < loop; i++) {
     const x = P[3 * i], y = P[3 * i + 1], z = P[3 * i + 2];
     const w = m[3] * x + m[7] * y + m[11] * z + m[15];
     if (w > wMax || w <= 1e-3) continue;

@@ -14,7 +14,7 @@ import { createPictures } from './draw-pictures.js';
 import { buildGrid, pickWithGrid, pointDiameter } from './pick-cpu.js';
 import { paletteData, colorTable, toRgb, BACKGROUND, CAPTION_GREY } from './palette.js';
 import { valueStates } from '../ui/legend-model.js';
-import { choosePictures, drawnCount, shuffledIndices, typicalSpacing, MOTION_BUDGET } from './lod.js';
+import { boundingBox, choosePictures, drawnCount, shuffledIndices, typicalSpacing, MOTION_BUDGET } from './lod.js';
 
 const REF_DEPTH = 2.5; // the camera's starting distance: point sizes are given for it
 
@@ -53,6 +53,7 @@ export function createScene(renderer, camera, data) {
   const canSubsample = regl.hasExtension('OES_element_index_uint');
   let picturesOn = Boolean(data.atlas && images > 0);
   let spacing = 0; // world size of a picture (typical distance between images), on first need
+  let imageBox = null;
   const stats = { drawn: n, pictures: 0 };
   let budget = MOTION_BUDGET;
   let pictureIds = new Int32Array(0);
@@ -99,10 +100,13 @@ export function createScene(renderer, camera, data) {
   const hidden = (i) => stateBytes[4 * valueData[colorMode][i]] === 2;
 
   function drawPictures(vp) {
-    if (!spacing) spacing = typicalSpacing(posData, images);
+    if (!spacing) {
+      spacing = typicalSpacing(posData, images);
+      imageBox = boundingBox(posData, images);
+    }
     const focalPx = size.height / 2 / Math.tan(camera.fovy / 2);
     const chosen = choosePictures({ positions: posData, count: images, viewProj: vp, focalPx, worldSize: spacing,
-      skip: hidden, maxPx: Math.min(256, maxPointPx / size.pixelRatio) });
+      box: imageBox, skip: hidden, maxPx: Math.min(256, maxPointPx / size.pixelRatio) });
     const values = valueData[colorMode];
     pictureIds = chosen.ids;
     picturePx = chosen.px;
