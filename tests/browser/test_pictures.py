@@ -75,6 +75,8 @@ def test_close_up_an_image_is_drawn_as_its_thumbnail(page, base_url, site):
         assert diff.max() < 20, f"image {i}: drawn mean {drawn.mean(0).round()} vs thumbnail {want.mean(0).round()}"
         # the picture has the thumbnail's structure, not one flat colour
         assert drawn.std(0).max() > 0.5 * want.std(0).max() - 2
+        # hovering anywhere on the picture, its edge too, picks its image
+        assert page.evaluate("([x, y]) => window.__atlas.pick(x, y)", [q["x"] + px * 0.4, q["y"] - px * 0.4]) == i
         # pictures off: the same place shows the dot (one colour), not the thumbnail
         page.keyboard.press("p")
         _settle(page)

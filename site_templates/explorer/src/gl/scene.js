@@ -14,7 +14,9 @@ import { createPictures } from './draw-pictures.js';
 import { buildGrid, pickWithGrid, pointDiameter } from './pick-cpu.js';
 import { paletteData, colorTable, toRgb, BACKGROUND, CAPTION_GREY } from './palette.js';
 import { valueStates } from '../ui/legend-model.js';
-import { boundingBox, choosePictures, drawnCount, shuffledIndices, typicalSpacing, MOTION_BUDGET } from './lod.js';
+import { boundingBox, choosePictures, drawnCount, shuffledIndices, typicalSpacing, MOTION_BUDGET, PICTURE_FULL_PX,
+  PICTURE_MIN_PX } from './lod.js';
+import { project } from './camera.js';
 
 const REF_DEPTH = 2.5; // the camera's starting distance: point sizes are given for it
 
@@ -125,6 +127,19 @@ export function createScene(renderer, camera, data) {
 
   const position = (i) => [posData[3 * i], posData[3 * i + 1], posData[3 * i + 2]];
 
+  /** The nearest picture (fully faded in or half so) whose square covers CSS pixel (x, y), or -1. */
+  function pictureAt(vp, x, y) {
+    for (let r = 0; r < pictureIds.length; r++) { // nearest first
+      if (picturePx[r] < PICTURE_FULL_PX / 2 + PICTURE_MIN_PX / 2) continue; // still mostly a dot
+      const p = project(vp, position(pictureIds[r]), size.width, size.height);
+      if (Math.abs(p.x - x) <= picturePx[r] / 2 && Math.abs(p.y - y) <= picturePx[r] / 2) return pictureIds[r];
+    }
+    return -1;
+  }
+  const pickDot = (x, y) => pickWithGrid(ensureGrid(), { positions: posData, count: n, viewProj: viewProj(),
+    width: size.width, height: size.height, focalPx: size.height / 2 / Math.tan(camera.fovy / 2), base: basePointSize(n),
+    refDepth: REF_DEPTH, values: valueData[colorMode], states: stateBytes, flags: flagData, filter: filterActive }, x, y);
+
   return {
     count: n,
     position,
@@ -177,9 +192,12 @@ export function createScene(renderer, camera, data) {
     /** Point id at CSS pixel (x, y) of the canvas, or -1: computed on the CPU from the
      * positions and the camera when asked (pick-cpu.js), nothing rendered or read back. */
     pick(x, y) {
-      return pickWithGrid(ensureGrid(), { positions: posData, count: n, viewProj: viewProj(), width: size.width,
-        height: size.height, focalPx: size.height / 2 / Math.tan(camera.fovy / 2), base: basePointSize(n), refDepth: REF_DEPTH,
-        values: valueData[colorMode], states: stateBytes, flags: flagData, filter: filterActive }, x, y);
+      const vp = viewProj();
+      const wOf = (i) => vp[3] * posData[3 * i] + vp[7] * posData[3 * i + 1] + vp[11] * posData[3 * i + 2] + vp[15];
+      const dot = pickDot(x, y);
+      // a picture under the cursor is its image, unless a dot in front of it is hit
+      const pic = picturesOn ? pictureAt(vp, x, y) : -1;
+      return pic >= 0 && (dot < 0 || wOf(pic) <= wOf(dot)) ? pic : dot;
     },
     /** Replace every point's position (Float32Array(3N)), e.g. another projection. */
     setPositions(array) {
