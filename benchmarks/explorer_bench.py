@@ -84,7 +84,7 @@ def p95(xs) -> float:
 def open_page(browser, url: str, timeout_ms: int = 180_000):
     ctx = browser.new_context(viewport=VIEWPORT)  # fresh context: cold HTTP cache every time
     page = ctx.new_page()
-    page.goto(url)
+    page.goto(url, timeout=timeout_ms)  # a busy machine may take long to load a million points
     page.wait_for_function("window.__atlas && (window.__atlas.firstFrameMs || window.__atlas.error)", timeout=timeout_ms)
     err = page.evaluate("window.__atlas.error")
     if err:
