@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCamera, project } from '../src/gl/camera.js';
-import { boundingBox, choosePictures, drawnCount, shuffledIndices, typicalSpacing, MOTION_BUDGET, MAX_PICTURES,
+import { boundingBox, choosePictures, drawnCount, motionOrder, shuffledIndices, typicalSpacing, MOTION_BUDGET, MAX_PICTURES,
   PICTURE_MIN_PX, PICTURE_FULL_PX } from '../src/gl/lod.js';
 
 const W = 1280, H = 800;
@@ -31,6 +31,14 @@ test('a prefix of the permutation is a uniform sample (density preserved)', () =
   const bins = new Array(10).fill(0);
   for (let r = 0; r < 20_000; r++) bins[Math.floor(order[r] / (n / 10))]++;
   for (const b of bins) assert.ok(Math.abs(b - 2000) < 200, `bin ${b} far from 2000`);
+});
+
+test('the motion order: the same sample as the permutation prefix, sorted; still a permutation', () => {
+  const n = 50_000, budget = 5000;
+  const order = motionOrder(n, budget), plain = shuffledIndices(n);
+  assert.deepEqual([...order.subarray(0, budget)], [...plain.subarray(0, budget)].sort((a, b) => a - b));
+  for (let r = 1; r < budget; r++) assert.ok(order[r] > order[r - 1]);
+  assert.equal(new Set(order).size, n);
 });
 
 test('typical spacing: the nearest-neighbour distance of a grid, also from a sample', () => {

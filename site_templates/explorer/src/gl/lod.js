@@ -32,6 +32,17 @@ export function shuffledIndices(n, seed = 1) {
   return out;
 }
 
+/**
+ * The drawing order for motion: a seeded permutation whose first `budget` entries (the points
+ * drawn while moving: still the same uniform sample) are sorted, so the GPU reads the vertex
+ * buffers in order instead of at random (several times faster on software GL).
+ */
+export function motionOrder(n, budget = MOTION_BUDGET, seed = 1) {
+  const order = shuffledIndices(n, seed);
+  order.subarray(0, Math.min(n, budget)).sort();
+  return order;
+}
+
 /** How many points to draw: all at rest (or when n fits the budget), else the budget. */
 export function drawnCount(n, moving, budget = MOTION_BUDGET) {
   return moving && n > budget ? budget : n;

@@ -14,7 +14,7 @@ import { createPictures } from './draw-pictures.js';
 import { buildGrid, pickWithGrid, pointDiameter } from './pick-cpu.js';
 import { paletteData, colorTable, toRgb, BACKGROUND, CAPTION_GREY } from './palette.js';
 import { valueStates } from '../ui/legend-model.js';
-import { boundingBox, choosePictures, drawnCount, shuffledIndices, typicalSpacing, MOTION_BUDGET, PICTURE_FULL_PX,
+import { boundingBox, choosePictures, drawnCount, motionOrder, typicalSpacing, MOTION_BUDGET, PICTURE_FULL_PX,
   PICTURE_MIN_PX } from './lod.js';
 import { project } from './camera.js';
 
@@ -50,7 +50,7 @@ export function createScene(renderer, camera, data) {
   let captionsGrey = false;
   let filterActive = false;
   let moving = false;
-  let order = null; // a seeded random permutation of all points: any prefix is a uniform sample
+  let order = null; // a seeded random permutation of all points (lod.motionOrder): its first `budget` are a uniform sample
   let orderBuffer = null;
   const canSubsample = regl.hasExtension('OES_element_index_uint');
   let picturesOn = Boolean(data.atlas && images > 0);
@@ -82,7 +82,8 @@ export function createScene(renderer, camera, data) {
   const drawSubset = canSubsample ? createDrawPoints(regl, { ...src, elements: () => orderBuffer, count: regl.prop('count') }) : null;
   const ensureOrder = () => {
     if (!order) {
-      order = shuffledIndices(n);
+      order = motionOrder(n, budget);
+      if (orderBuffer) orderBuffer.destroy();
       orderBuffer = regl.elements({ data: order, type: 'uint32', primitive: 'points' });
     }
   };
@@ -222,7 +223,7 @@ export function createScene(renderer, camera, data) {
     /** The on-screen size (CSS px) of those pictures when fully shown, in the same order. */
     picturePx: () => (picturesOn ? Array.from(picturePx) : []),
     /** How many points are drawn while the camera moves (tests lower it on small sites). */
-    setMotionBudget(k) { budget = Math.max(1, k | 0); },
+    setMotionBudget(k) { budget = Math.max(1, k | 0); order = null; },
     loadedPages: () => (pictures ? pictures.loadedPages() : 0),
   };
 }
