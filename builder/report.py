@@ -53,10 +53,29 @@ def make_report(cfg: Config, result: dict, stages: list[dict], metrics: dict, pu
         "issues": issue_dicts,
         "metrics": public.scrub(metrics),
     }
+    demo = demo_model_figures(result["model"].get("name"))
+    if demo:
+        report["demo_model"] = demo
     published = published_figures(result["model"]["name"], dataset_key(cfg))
     if published:
         report["published"] = published
     return report
+
+
+def demo_model_figures(model_name: str) -> dict | None:
+    """The shipped demo model's held-out figures (its metrics JSON, as `train-demo` wrote it) when
+    the build used it, else None. How it was trained comes along; the loss curve does not."""
+    import json
+
+    from builder.models.demo_paths import METRICS_PATH
+
+    if model_name != "demo" or not METRICS_PATH.is_file():
+        return None
+    try:
+        m = json.loads(METRICS_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {k: m[k] for k in ("heldout", "typographic_attack", "behaviours", "train", "command") if k in m}
 
 
 def dataset_key(cfg: Config) -> str:

@@ -167,3 +167,32 @@ def test_summary_lines_group_and_give_an_example():
     assert lines[1] == "3 skipped: missing file … (e.g. m.jsonl:1: missing file 'images/gone-00000.png')"
     assert lines[2] == "1 more in 1 other kinds"
     assert issues_csv([]) == "id,source,action,kind,reason\n"
+
+
+def test_the_demo_models_held_out_figures_reach_the_metrics_page_beside_their_targets():
+    """The build report carries the shipped demo model's held-out figures (its metrics JSON), and
+    the metrics page states each with its target and whether it is met, as measured."""
+    from builder.render.demo_model_page import HELDOUT_ROWS, demo_model_section
+    from builder.render.markdown import fmt_pct, md_text
+    from builder.report import demo_model_figures
+
+    dm = demo_model_figures("demo")
+    assert dm is not None and demo_model_figures("ViT-B-32/openai") is None
+    text = "\n".join(demo_model_section({"demo_model": dm}))
+    shown = 0
+    for label, path, target in HELDOUT_ROWS:
+        v = dm
+        for k in path:
+            v = v.get(k) if isinstance(v, dict) else None
+        rows = [line for line in text.splitlines() if line.startswith(f"| {md_text(label)} |")]
+        if v is None:  # a figure the metrics JSON does not have is left out, not shown as 0
+            assert not rows, label
+            continue
+        shown += 1
+        row = rows[0]
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[1] == fmt_pct(v)
+        if target is not None:
+            assert cells[3] == ("yes" if v >= target else "no"), label
+    assert "seed 2" in text and shown >= 6
+    assert demo_model_section({}) == []

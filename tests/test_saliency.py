@@ -135,6 +135,19 @@ def test_pointing_game_finds_the_peak():
     assert sal.pointing_game(maps, boxes, (32, 32)).tolist() == [True, False]
 
 
+def test_energy_in_box_is_the_share_of_positive_mass_inside():
+    maps = np.zeros((3, 4, 4), np.float32)
+    maps[0, 0, 3] = 1.0                     # all mass in the top right cell
+    maps[1] = 1.0                           # uniform: the share is the box's area
+    maps[2] = -1.0                          # no positive mass at all
+    boxes = np.array([[0.5, 0.0, 1.0, 0.5]] * 3)
+    share = sal.energy_in_box(maps, boxes, (64, 64))
+    assert share[0] > 0.9 and abs(share[1] - 0.25) < 0.02 and share[2] == 0.0
+    fig = sal.pointing_figures(np.array([True, True, False]), np.array([True, False, False]), np.zeros(3, bool),
+                               np.full(3, 0.25), share, share)
+    assert abs(fig["energy"] - share.mean()) < 1e-9 and fig["energy_above_area"] == pytest.approx(1 / 3)
+
+
 def test_deletion_of_the_only_informative_region_beats_random():
     """A toy 'model' whose embedding is the mean of the top-left quadrant: deleting that quadrant
     first must lower the similarity faster than deleting at random."""

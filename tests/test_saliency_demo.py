@@ -49,18 +49,19 @@ def demo():
     cfg = SaliencyConfig()
     values = {k: list(v) for k, v in demo_world.ATTRIBUTES.items()}
     rng = np.random.default_rng(0)
-    records, images = [], []
+    records, images, view_boxes = [], [], []
     for i in range(N_ITEMS):
         img, meta = demo_world.render_item(HELD_OUT_SEED, i)
         rec = Record(meta["id"], None, tuple(meta["captions"]), meta["labels"], tuple(meta["box"]), {"word": meta["word"]})
         records.append(rec)
         images.append(preprocess(img))
+        view_boxes.append(sal.view_box(meta["box"], img.size, crop=True))  # the model sees the centre crop
     sets = [prompt_set(r, cfg, values, "shape", rng) for r in records]
     texts = [s.prompts[s.object_prompt][0] for s in sets]
     prefixed = [[s.prompts[k][0] for _, k in s.prefixes] for s in sets]
     yield {"model": model, "random": random_model, "tokenizer": tokenizer, "preprocess": preprocess,
            "records": records, "images": torch.stack(images), "texts": texts, "prefixed": prefixed,
-           "cfg": cfg, "values": values}
+           "cfg": cfg, "values": values, "boxes": np.array(view_boxes)}
     torch.set_num_threads(threads)
 
 
@@ -72,7 +73,7 @@ def _maps(d, model, texts, vit_blocks=0):
 
 def test_pointing_game_on_held_out_items(demo):
     out, _, _ = _maps(demo, demo["model"], demo["texts"])
-    boxes = np.array([r.box for r in demo["records"]])
+    boxes = demo["boxes"]
     size = tuple(demo["images"].shape[2:])
     hits = sal.pointing_game(out["maps"], boxes, size)
     area = float(np.mean((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))

@@ -35,6 +35,23 @@ LABELS: dict[str, dict[str, tuple[str, str, str]]] = {
                                              "word written on them (the word may draw the map away)", "pct"),
         "pointing_game.mean_box_area": ("Pointing game: chance level", "mean share of the image the boxes cover: "
                                         "what a map peaking at a random place would score", "pct"),
+        "pointing_game.energy": ("Energy pointing game", "mean share of each map's positive mass that lies inside "
+                                 "the named object's box", "pct"),
+        "pointing_game.energy_margin": ("Energy pointing game: margin over chance", "mean of (share of mass in the "
+                                        "box − share of the image the box covers)", "pct"),
+        "pointing_game.energy_above_area": ("Energy pointing game: maps above chance", "share of maps with more of "
+                                            "their mass in the box than the box's share of the image", "pct"),
+        "pointing_game.energy_tokens": ("Energy pointing game: token maps", "the same share for the gradient-free "
+                                        "token maps", "pct"),
+        "word_pointing_game.pairs": ("Word pointing game: images", "images with a written word whose box is known, "
+                                     "each asked about 'the word \"<word>\"'", "count"),
+        "word_pointing_game.prompt": ("Word pointing game: prompt", "the prompt each image is asked about", "text"),
+        "word_pointing_game.accuracy": ("Word pointing game: accuracy", "share of those maps that peak inside the "
+                                        "written word's box", "pct"),
+        "word_pointing_game.accuracy_tokens": ("Word pointing game: token maps", "the same, for the gradient-free "
+                                               "token maps", "pct"),
+        "word_pointing_game.mean_box_area": ("Word pointing game: chance level", "mean share of the image the "
+                                             "word boxes cover", "pct"),
         "deletion.pairs": ("Deletion: pairs", "(image, prompt) pairs whose pixels were removed step by step", "count"),
         "deletion.steps": ("Deletion: steps", "equal steps from no pixel removed to all removed", "count"),
         "deletion.auc_salient": ("Deletion AUC, salient first", "area under the similarity curve when the most "

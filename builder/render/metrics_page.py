@@ -7,6 +7,7 @@ keys; untrusted text goes through `md_text`.
 
 from __future__ import annotations
 
+from builder.render.demo_model_page import demo_model_section
 from builder.render.markdown import _dict, _get, _num, fmt_float, fmt_pct, fmt_value, md_table, md_text
 from builder.render.metric_labels import LABELS, measurement_rows
 
@@ -32,6 +33,7 @@ def metrics_page(report: dict) -> str:
     for name in [n for n in ANALYSIS_TITLES if n in metrics] + sorted(
             (n for n in metrics if n not in ANALYSIS_TITLES and n not in CORE), key=str):
         out += analysis_section(name, metrics[name])
+    out += demo_model_section(report)
     out += published_section(report)
     return "\n".join(out)
 

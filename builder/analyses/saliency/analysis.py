@@ -84,9 +84,16 @@ def output(ctx: AnalysisContext, result: dict, cached: bool) -> AnalysisOutput:
 
 # -- pixels ---------------------------------------------------------------------------------------
 
+def word_box(record):
+    """The record's written word's box (fractions of the image) from its extra fields, or None."""
+    box = record.extra.get("word_box") if isinstance(record.extra, dict) else None
+    return box if isinstance(box, (list, tuple)) and len(box) == 4 else None
+
+
 def load_views(records, idx: list[int], preprocess, px: int, crop: bool, log) -> tuple[list[int], torch.Tensor, list, list]:
     """Decode the images `idx` -> (kept idx, tensors float[n, 3, H, W], view images (PIL, px square),
-    boxes in view fractions). Unreadable images are left out (the pipeline already reported them)."""
+    boxes in view fractions as (object box, written word's box), each None when unknown).
+    Unreadable images are left out (the pipeline already reported them)."""
     kept, tensors, views, boxes = [], [], [], []
     for i in idx:
         try:
@@ -98,7 +105,7 @@ def load_views(records, idx: list[int], preprocess, px: int, crop: bool, log) ->
         tensors.append(preprocess(img))
         view = ImageOps.fit(img, (px, px), Image.Resampling.BICUBIC) if crop else img.resize((px, px), Image.Resampling.BICUBIC)
         views.append(view)
-        boxes.append(sal.view_box(records[i].box, img.size, crop))
+        boxes.append((sal.view_box(records[i].box, img.size, crop), sal.view_box(word_box(records[i]), img.size, crop)))
     if not tensors:
         return [], torch.zeros(0), [], []
     return kept, torch.stack(tensors), views, boxes
@@ -165,7 +172,7 @@ def compute(ctx: AnalysisContext, kind: str) -> dict:
         seconds += time.perf_counter() - started
         kept += kept_c
         views += views_c
-        boxes += boxes_c
+        boxes += [b for b, _ in boxes_c]
     grid = sal.grid_shape(model.visual, _pair(lm.info().get("image_size")))
     out = {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros((0, *grid), np.float32)
            for k in ("maps", "tokens")}
@@ -267,30 +274,51 @@ def evaluate(ctx: AnalysisContext, kind: str, evaluated: list[int], crop: bool) 
     if not evaluated:
         return {}
     object_text = {i: sets[i].prompts[sets[i].object_prompt][0] for i in evaluated}
-    texts = sorted(set(object_text.values()))
+    # The word pointing game asks for the word itself, as captions mention it: 'the word "star"'.
+    word_text = {i: f'the word "{records[i].extra["word"]}"' for i in evaluated
+                 if word_box(records[i]) is not None and records[i].extra.get("word")}
+    texts = sorted(set(object_text.values()) | set(word_text.values()))
+    tindex = {t: j for j, t in enumerate(texts)}
     text_emb = torch.from_numpy(encode_texts(lm.model, lm.tokenizer, texts, lm.device)).to(lm.device)
-    hits, hits_tok, word, areas, curves = [], [], [], [], {"gradient": [], "tokens": []}
+    hits, hits_tok, word, areas, energy, energy_tok = [], [], [], [], [], []
+    w_hits, w_hits_tok, w_areas = [], [], []
+    curves = {"gradient": [], "tokens": []}
     for kept, images, _, boxes in chunked_views(records, evaluated, lm.preprocess, 32, crop, ctx.log):
         if not kept:
             continue
-        pairs = np.array([(n, texts.index(object_text[i])) for n, i in enumerate(kept)], np.int64)
+        pairs = np.array([(n, tindex[object_text[i]]) for n, i in enumerate(kept)], np.int64)
+        w_rows = [n for n, i in enumerate(kept) if i in word_text and boxes[n][1] is not None]
+        w_pairs = np.array([(n, tindex[word_text[kept[n]]]) for n in w_rows], np.int64).reshape(-1, 2)
         images = images.to(lm.device)
-        out = maps_for(lm.model, lm.device, images, text_emb, pairs, cfg)
-        size, box = tuple(images.shape[2:]), np.array(boxes)
-        hits.append(sal.pointing_game(out["maps"], box, size))
-        hits_tok.append(sal.pointing_game(out["tokens"], box, size))
+        out = maps_for(lm.model, lm.device, images, text_emb, np.concatenate([pairs, w_pairs]), cfg)
+        m, o = len(pairs), {k: out[k] for k in ("maps", "tokens")}
+        size, box = tuple(images.shape[2:]), np.array([b for b, _ in boxes])
+        hits.append(sal.pointing_game(o["maps"][:m], box, size))
+        hits_tok.append(sal.pointing_game(o["tokens"][:m], box, size))
+        energy.append(sal.energy_in_box(o["maps"][:m], box, size))
+        energy_tok.append(sal.energy_in_box(o["tokens"][:m], box, size))
         word += [bool(isinstance(records[i].extra, dict) and records[i].extra.get("word")) for i in kept]
         areas.append((box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1]))
+        if w_rows:
+            wb = np.array([boxes[n][1] for n in w_rows])
+            w_hits.append(sal.pointing_game(o["maps"][m:], wb, size))
+            w_hits_tok.append(sal.pointing_game(o["tokens"][m:], wb, size))
+            w_areas.append((wb[:, 2] - wb[:, 0]) * (wb[:, 3] - wb[:, 1]))
         for name in ("gradient", "tokens"):
-            curves[name].append(sal.deletion_curves(lm.model, images, text_emb, pairs, out["maps" if name == "gradient" else name],
+            curves[name].append(sal.deletion_curves(lm.model, images, text_emb, pairs, o["maps" if name == "gradient" else name][:m],
                                                     cfg.deletion_steps, cfg.seed, cfg.batch * 2))
     if not hits:
         return {}
     cat = {name: {k: np.concatenate([c[k] for c in cs]) for k in ("salient", "random", "auc_salient", "auc_random")}
            for name, cs in curves.items()}
-    return {"pointing_game": sal.pointing_figures(np.concatenate(hits), np.concatenate(hits_tok), np.array(word),
-                                                  np.concatenate(areas)),
-            "deletion": sal.deletion_figures(cat["gradient"], cat["tokens"], cfg.deletion_steps)}
+    out = {"pointing_game": sal.pointing_figures(np.concatenate(hits), np.concatenate(hits_tok), np.array(word),
+                                                 np.concatenate(areas), np.concatenate(energy), np.concatenate(energy_tok)),
+           "deletion": sal.deletion_figures(cat["gradient"], cat["tokens"], cfg.deletion_steps)}
+    if w_hits:
+        wh, wht, wa = np.concatenate(w_hits), np.concatenate(w_hits_tok), np.concatenate(w_areas)
+        out["word_pointing_game"] = {"pairs": int(len(wh)), "prompt": 'the word "<word>"', "accuracy": float(wh.mean()),
+                                     "accuracy_tokens": float(wht.mean()), "mean_box_area": round(float(wa.mean()), 4)}
+    return out
 
 
 def typographic_rate(ctx: AnalysisContext, values: dict, cat_field: str | None) -> tuple[dict, list[int]]:

@@ -25,7 +25,8 @@ def _g(d, *keys):
 
 def _figures(m: dict) -> dict:
     """The measured figures' sections (figures.md.j2 leaves out what was not measured)."""
-    return {"pg": _g(m, "pointing_game"), "de": _g(m, "deletion"), "ty": _g(m, "typographic")}
+    return {"pg": _g(m, "pointing_game"), "wp": _g(m, "word_pointing_game"), "de": _g(m, "deletion"),
+            "ty": _g(m, "typographic")}
 
 
 def figures_table(m: dict) -> str:

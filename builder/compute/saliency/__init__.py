@@ -28,7 +28,7 @@ here: `from builder.compute import saliency as sal; sal.saliency_maps(...)`.
 
 from builder.compute.saliency.maps import (_head_maps, _token_maps, _trunk, group_pairs, reference_map,  # noqa: F401
                                            saliency_maps, token_maps)
-from builder.compute.saliency.scores import (deletion_curves, deletion_figures, pointing_figures,  # noqa: F401
+from builder.compute.saliency.scores import (deletion_curves, deletion_figures, energy_in_box, pointing_figures,  # noqa: F401
                                              pointing_game, quantise, softmax, spearman, typographic_figures,
                                              upsample, view_box)
 from builder.compute.saliency.towers import (UnsupportedTower, _cosine, _pair, _pool_rows,  # noqa: F401

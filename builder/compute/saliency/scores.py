@@ -41,6 +41,21 @@ def pointing_game(maps: np.ndarray, boxes: np.ndarray, size: tuple[int, int], to
     return (x >= b[:, 0] - tolerance) & (x <= b[:, 2] + tolerance) & (y >= b[:, 1] - tolerance) & (y <= b[:, 3] + tolerance)
 
 
+def energy_in_box(maps: np.ndarray, boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The energy pointing game (Wang et al., Score-CAM): the share of each map's positive mass,
+    after bilinear upsampling to `size`, that lies inside its box (fractions of the view). A map
+    with no positive mass scores 0. -> float[M]."""
+    up = np.clip(upsample(maps, size), 0, None)
+    hh, ww = size
+    y = (np.arange(hh) + 0.5) / hh
+    x = (np.arange(ww) + 0.5) / ww
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    inside = ((x[None, None, :] >= b[:, 0, None, None]) & (x[None, None, :] <= b[:, 2, None, None])
+              & (y[None, :, None] >= b[:, 1, None, None]) & (y[None, :, None] <= b[:, 3, None, None]))
+    total = up.reshape(len(up), -1).sum(1)
+    return np.where(total > 0, (up * inside).reshape(len(up), -1).sum(1) / np.maximum(total, 1e-12), 0.0)
+
+
 @torch.no_grad()
 def deletion_curves(model, images: torch.Tensor, text_emb: torch.Tensor, pairs: np.ndarray, maps: np.ndarray,
                     steps: int = 10, seed: int = 0, batch: int = 64) -> dict[str, np.ndarray]:
@@ -121,15 +136,24 @@ def softmax(sim: np.ndarray, scale: float) -> np.ndarray:
     return p / p.sum()
 
 
-def pointing_figures(hit: np.ndarray, hit_tokens: np.ndarray, word: np.ndarray, areas: np.ndarray) -> dict:
+def pointing_figures(hit: np.ndarray, hit_tokens: np.ndarray, word: np.ndarray, areas: np.ndarray,
+                     energy: np.ndarray | None = None, energy_tokens: np.ndarray | None = None) -> dict:
     """The pointing game's figures from bool[M] hits (gradient and token maps), bool[M] `word`
-    (the image carries a written word) and float[M] box areas (the chance level)."""
-    return {
+    (the image carries a written word), float[M] box areas (the chance level) and, when given,
+    float[M] energy shares (`energy_in_box`; their chance level is the box's area)."""
+    out = {
         "pairs": int(len(hit)), "accuracy": float(hit.mean()), "accuracy_tokens": float(hit_tokens.mean()),
         "accuracy_without_word": float(hit[~word].mean()) if (~word).any() else None,
         "accuracy_with_word": float(hit[word].mean()) if word.any() else None,
         "mean_box_area": round(float(areas.mean()), 4),
     }
+    if energy is not None and len(energy):
+        out["energy"] = float(energy.mean())
+        out["energy_margin"] = float((energy - areas).mean())
+        out["energy_above_area"] = float((energy > areas).mean())
+    if energy_tokens is not None and len(energy_tokens):
+        out["energy_tokens"] = float(energy_tokens.mean())
+    return out
 
 
 def deletion_figures(d: dict, dt: dict, steps: int) -> dict:
