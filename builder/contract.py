@@ -57,7 +57,7 @@ class BufferSpec:
 GLOBAL_BUFFERS: dict[str, BufferSpec] = {
     spec.name: spec
     for spec in [
-        BufferSpec("positions", "float16", ("N", 3), "UMAP 3D coordinates, centred, unit radius"),
+        BufferSpec("positions", "float16", ("N", 3), "3D coordinates of the starting projection (manifest.projections), centred, unit radius"),
         BufferSpec("modality", "uint8", ("N",), "0 = image, 1 = caption"),
         BufferSpec("category", "uint8", ("N",), "index into manifest.legends.category (255 = none)"),
         BufferSpec("cluster", "uint8", ("N",), "k-means cluster of the embedding (loaded on demand)"),
@@ -70,6 +70,12 @@ LABEL_BUFFER = BufferSpec("label_<f>", "uint8", ("N",),
                           "value of label field f: index into manifest.legends.fields[f].names (255 = none)")
 MAX_LABEL_FIELDS = 32
 _LABEL_NAME = re.compile(r"^label_(0|[1-9][0-9]?)$")
+
+
+# One per further projection (manifest.projections), named positions_<method>: e.g. positions_pca.
+PROJECTION_BUFFER = BufferSpec("positions_<method>", "float16", ("N", 3),
+                               "3D coordinates of projection <method>, centred, unit radius")
+_PROJECTION_NAME = re.compile(r"^positions_[a-z][a-z0-9]{0,15}$")
 
 
 def label_buffer(f: int) -> str:
@@ -86,6 +92,8 @@ def global_spec(name: str) -> BufferSpec | None:
     m = _LABEL_NAME.match(name)
     if m and int(m.group(1)) < MAX_LABEL_FIELDS:
         return BufferSpec(name, LABEL_BUFFER.dtype, LABEL_BUFFER.shape, LABEL_BUFFER.description)
+    if _PROJECTION_NAME.match(name):
+        return BufferSpec(name, PROJECTION_BUFFER.dtype, PROJECTION_BUFFER.shape, PROJECTION_BUFFER.description)
     return None
 
 
@@ -110,6 +118,27 @@ ANALYSIS_BUFFERS: dict[str, dict[str, BufferSpec]] = {
         BufferSpec("tokens", "uint8", ("M", "TH", "TW"), "gradient-free token map of the same pairs, scaled per map"),
     ]},
 }
+
+
+# The model in the browser (builder.browser_model): files under data/<dataset>/model/, described by the
+# manifest's "browser_model" entry (absent when the stage is off or the model's tokenizer is not CLIP's
+# BPE) and listed, like every other file, under the manifest's "files" with bytes and sha256.
+# int8 buffers are row-major int8; row r dequantises to int8[r] * scale[r] (scales float32
+# little-endian, one per row); rows are L2-normalised before quantisation.
+BROWSER_MODEL_FILES: dict[str, str] = {
+    "model/tokenizer.json": "open_clip's CLIP BPE as a HuggingFace tokenizers file (tokenizer.kind clip-bpe; "
+                            "html-unescape the text twice first: tokenizer.html_unescape)",
+    "model/text.onnx": "text tower: tokens int64[batch, context_length] -> embedding float32[batch, D], unit norm",
+    "model/image.onnx": "image tower (when small): pixels float32[batch, 3, H, W] -> embedding float32[batch, D], unit norm",
+    "model/index.i8": "query index int8[N, D], row i = point i (images, then captions); with .scale.f32 float32[N]",
+    "model/index.centroids.f32": "sharded index only: float32[S, D] unit-norm centroids, shard s = centroid row s",
+    "model/index-<s>.i8": "sharded index only: shard s's rows int8[n_s, D], with .scale.f32 float32[n_s] and "
+                          ".ids.u32 uint32[n_s] (the rows' point indices, ascending)",
+    "model/dense.i8": "dense patch features int8[images * gh * gw, D] (image n, patch y, x -> row n*gh*gw + y*gw + x), "
+                      "with dense.scale.f32 float32[rows]",
+    "model/dense.boxes.json": "per dense image, the area [x0, y0, x1, y1] its grid covers, in the image's own pixels",
+}
+BROWSER_MODEL_VERSION = 1
 
 
 def resolve_shape(shape: tuple, counts: dict[str, int]) -> tuple[int, ...]:
@@ -149,7 +178,13 @@ def resolve_shape(shape: tuple, counts: dict[str, int]) -> tuple[int, ...]:
 #   atlas           {"cell": px, "cols": int, "rows": int, "pages": [relpath], "count": I}
 #                   thumbnail of image i is cell (i % (cols*rows)) of page i // (cols*rows),
 #                   row-major from the top-left
+#   projections     {"default": method, "methods": [{"key", "label", "buffer", "trustworthiness": {value, k,
+#                   sample} | null}], "skipped": [{"key", "label", "reason"}]}: the 3D layouts, the
+#                   default's buffer is "positions", each other's "positions_<key>" (loaded when chosen)
 #   model, dataset, build   descriptions shown on the site (dicts of strings and numbers)
+#   browser_model   (optional) the model in the browser: version, model, fingerprint, embed_dim,
+#                   context_length, logit_scale, tokenizer, text, image, index, dense (see
+#                   BROWSER_MODEL_FILES; README "The model in the browser" lists every field)
 MANIFEST_KEYS = ("schema_version", "dataset", "counts", "buffers", "texts", "local", "files", "checksums",
                  "legends", "atlas", "model", "build")
 CHECKSUMS_FILE = "checksums.json"

@@ -245,14 +245,7 @@ def compute_all(b: Build) -> dict:
     with b.stage("knn") as e:
         knn = cached_stage(b, "knn", neighbours.VERSION, [emb_hash], {"k": kk}, e, lambda: dict(zip(
             ("idx", "dist"), neighbours.exact_knn(joint, kk, lm.device))))
-    p = cfg.projection
-    with b.stage("umap") as e:
-        umap_params = {"n_neighbors": p.n_neighbors, "min_dist": p.min_dist, "seed": p.seed}
-        pos = cached_stage(b, "umap", projection.VERSION, [emb_hash], umap_params, e, lambda: {
-            "pos": projection.umap_3d(joint, knn["idx"], knn["dist"], p.n_neighbors, p.min_dist, p.seed)})["pos"]
-        b.metrics["umap_trustworthiness"] = cached_stage(
-            b, "trustworthiness", projection.VERSION, [emb_hash, hash_arrays(pos)], {"k": 15, "seed": p.seed}, {},
-            lambda: {"t": projection.trustworthiness(joint, pos, k=15, seed=p.seed)})["t"]
+    layouts = project_all(b, joint, knn, emb_hash)
     with b.stage("local-views") as e:
         nb = knn["idx"][:, 1 : k_local + 1]
         local = cached_stage(b, "local", local_views.VERSION, [emb_hash], {"k": k_local}, e, lambda: dict(zip(
@@ -270,16 +263,65 @@ def compute_all(b: Build) -> dict:
               f"{', '.join(col.label_fields()[len(fields):])}")
     analyses_out = run_analyses(b, AnalysisContext(cfg, col, lm, img_emb, txt_emb, captions, caption_image,
                                                    b.cache, b.bar, b.log))
+    browser = None
+    if cfg.browser_model.enabled:
+        from builder.browser_model import stage as browser_stage
+
+        with b.stage("browser-model") as e:
+            browser = browser_stage.run(cfg, lm, col, img_emb, txt_emb, captions, b.cache, b.log,
+                                        b.metrics.get("saliency"))
+            e["cached"] = browser["cached"]
+        b.metrics["browser_model"] = browser["metrics"]
     return {
-        "analyses": analyses_out,
+        "analyses": analyses_out, "browser_model": browser,
         "collection": col, "model": public_model_info(lm, b.public), "thumbs": thumbs, "captions": captions,
-        "caption_image": caption_image, "positions": pos, "neighbours": nb.astype(np.uint32),
+        "caption_image": caption_image, "layouts": layouts,
+        "projection_figures": b.metrics.get("projections", {}), "neighbours": nb.astype(np.uint32),
         "local_dist": knn["dist"][:, 1 : k_local + 1], "local_xy": local["xy"], "local_evr": local["evr"],
         "clusters": cluster_labels, "category_field": field_name, "category_names": names,
         "category": np.concatenate([img_cat, img_cat[caption_image]]),
         "label_fields": [(f, names_f, np.concatenate([codes, codes[caption_image]])) for f, names_f, codes in fields],
         "loaded_model": lm, "img_emb": img_emb, "txt_emb": txt_emb, "parameters": used,
     }
+
+
+def project_all(b: Build, joint: np.ndarray, knn: dict, emb_hash: str) -> dict[str, np.ndarray]:
+    """Every projection in cfg.projection.methods, each its own cached stage, in that order:
+    {method: float32[N, 3]}. Each one's trustworthiness (k = 15) goes to
+    b.metrics["projections"][method] (UMAP's also to "umap_trustworthiness", as before); t-SNE
+    above projection.tsne_max_points points is skipped, and the skip reported there."""
+    p = b.cfg.projection
+    n = len(joint)
+    compute = {
+        "umap": (projection.VERSION, {"n_neighbors": p.n_neighbors, "min_dist": p.min_dist, "seed": p.seed},
+                 lambda: projection.umap_3d(joint, knn["idx"], knn["dist"], p.n_neighbors, p.min_dist, p.seed)),
+        "pca": (projection.PCA_VERSION, {}, lambda: projection.pca_3d(joint)),
+        "tsne": (projection.TSNE_VERSION, {"perplexity": p.tsne_perplexity, "seed": p.seed},
+                 lambda: projection.tsne_3d(joint, p.tsne_perplexity, p.seed)),
+    }
+    layouts, figures = {}, b.metrics.setdefault("projections", {})
+    for method in dict.fromkeys(p.methods):  # in order, each once
+        version, params, fn = compute[method]
+        with b.stage(method) as e:
+            if method == "tsne" and p.tsne_max_points and n > p.tsne_max_points:
+                reason = (f"skipped: {n:,} points > projection.tsne_max_points = {p.tsne_max_points:,} "
+                          f"(3D t-SNE runs its Barnes-Hut method, minutes at this size)")
+                e.update(cached=False, note=reason)
+                figures[method] = {"label": projection.LABELS[method], "skipped": reason}
+                b.log(f"note: t-SNE {reason}")
+                continue
+            pos = cached_stage(b, method, version, [emb_hash], params, e, lambda: {"pos": fn()})["pos"]
+            tw = cached_stage(b, "trustworthiness", projection.VERSION, [emb_hash, hash_arrays(pos)],
+                              {"k": 15, "seed": p.seed}, {},
+                              lambda: {"t": projection.trustworthiness(joint, pos, k=15, seed=p.seed)})["t"]
+        layouts[method] = pos
+        figures[method] = {"label": projection.LABELS[method], "trustworthiness": tw, "params": params}
+        if method == "umap":
+            b.metrics["umap_trustworthiness"] = tw
+    if not layouts:
+        raise BuildError("no projection was built: projection.methods has only t-SNE, and it was skipped "
+                         f"({n:,} points > projection.tsne_max_points); add umap or pca, or raise the limit")
+    return layouts
 
 
 def public_model_info(lm: LoadedModel, public) -> dict:

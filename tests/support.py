@@ -38,10 +38,11 @@ from builder.models.registry import ModelSpec
 from builder.records import Collection, Record
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# Every analysis runs by default; tests of the core build leave them out (they have their own tests).
+# Every analysis (and the browser-model stage) runs by default; tests of the core build leave them
+# out (they have their own tests: tests/test_browser_model.py for the model in the browser).
 NO_ANALYSES = {"saliency__enabled": False, "neurons__enabled": False, "topology__enabled": False,
-               "robustness__enabled": False}  # config.load(None, **NO_ANALYSES)
-CORE_ONLY = ["--analyses", "none"]  # the same on the command line
+               "robustness__enabled": False, "browser_model__enabled": False}  # config.load(None, **NO_ANALYSES)
+CORE_ONLY = ["--analyses", "none", "--no-browser-model"]  # the same on the command line
 
 
 # -- models ----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from builder import contract
+from builder.compute import projection
 from builder.io.artifacts import DatasetArtifacts
 from builder.io.writer import SiteWriter
 from builder.render.site import explorer_files
@@ -185,7 +186,13 @@ def _atlas_pages(rng, base_cat, base_bg) -> list[bytes]:
     return pages
 
 
-def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0, thumbs: bool = True) -> dict:
+def category_of_points(cat_img: np.ndarray, caption_image: np.ndarray) -> np.ndarray:
+    """Each point's category: images', then captions' (their image's)."""
+    return np.concatenate([cat_img, cat_img[caption_image]])
+
+
+def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0, thumbs: bool = True,
+                        projections: bool | None = None) -> dict:
     """Write a complete synthetic site (data + explorer) into out_dir; return what tests need.
 
     Returns {"root", "dataset", "counts", "manifest", "hostile": {point: text},
@@ -213,6 +220,13 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
 
     w = DatasetArtifacts(SLUG)
     w.add_buffer("positions", pos.astype(np.float16))
+    # A second projection, as a build writes one (by default up to 200,000 points: the million-point
+    # site is about load time): PCA of synthetic features (the 3D position, and the category
+    # one-hot, which PCA spreads along other axes than the clusters').
+    projections = n_points <= 200_000 if projections is None else projections
+    if projections:
+        features = np.hstack([pos, 1.5 * np.eye(len(CATEGORIES))[category_of_points(cat_img, caption_image)]])
+        w.add_buffer("positions_pca", projection.pca_3d(features).astype(np.float16))
     w.add_buffer("modality", modality)
     w.add_buffer("category", category)
     w.add_buffer("cluster", cluster)
@@ -238,6 +252,9 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
             "modality": ["image", "caption"],
         },
         "atlas": atlas,
+        "projections": {"default": "umap", "skipped": [], "methods": [
+            {"key": "umap", "label": "UMAP", "buffer": "positions", "trustworthiness": None},
+            {"key": "pca", "label": "PCA", "buffer": "positions_pca", "trustworthiness": None}][: 2 if projections else 1]},
         "model": {"name": "synthetic", "description": "no model: clustered random positions"},
         "build": {"generator": "tests/synthetic_site.py", "seed": seed},
     }

@@ -47,7 +47,7 @@ from dataclasses import fields as dc_fields  # noqa: E402
 from builder.schema import check_section, section_fields  # noqa: E402
 
 VALID_BASE = {"dataset": {"path": "p", "captions": "c.json"}}  # lets every dataset.kind pass its rules
-REPORT_ORDER = ["dataset", "model", "embed", "projection", "local", "cluster", "site",
+REPORT_ORDER = ["dataset", "model", "embed", "projection", "local", "cluster", "site", "browser_model",
                 "saliency", "neurons", "topology", "robustness", "cache_dir", "strict", "base_dir"]
 
 
@@ -180,7 +180,7 @@ def test_table_entries_name_the_key():
     ({"projection": {"min_dist": "far"}}, "projection.min_dist must be float, got 'far'"),
     ({"cache_dir": 3}, "cache_dir must be a string, got 3"),
     ({"dataset": 3}, "[dataset] must be a table, got int"),
-    ({"bogus": 1}, "unknown field bogus; allowed: base_dir, cache_dir, cluster, dataset, embed, local, model"),
+    ({"bogus": 1}, "unknown field bogus; allowed: base_dir, browser_model, cache_dir, cluster, dataset, embed, local"),
     ({"dataset": {"name": "a/b"}}, "dataset.name = 'a/b' is not allowed; allowed: ASCII letters, digits, '-' and '_'"),
     ({"dataset": {"kind": "coco", "path": "x"}}, "dataset.captions (the captions_*.json file) is required"),
     ({"dataset": {"split": "test"}}, "dataset.split needs dataset.karpathy"),
@@ -211,7 +211,7 @@ def test_validate_checks_sections_built_directly():
 def test_as_dict_keeps_the_report_order():
     d = config.load().as_dict()
     assert list(d) == REPORT_ORDER
-    assert list(config.SECTIONS) == REPORT_ORDER[:11]
+    assert list(config.SECTIONS) == REPORT_ORDER[:12]
     assert list(d["saliency"])[:5] == ["enabled", "images", "word_images", "seed", "prefixes"]
     assert d["saliency"]["prefixes"] == DEFAULT_PREFIXES and d["saliency"]["category_prompts"] == {}
     assert d["robustness"]["attack_pixels"] == (1, 4, 16, 64, 256) and d["base_dir"] == "."

@@ -46,6 +46,17 @@ ANALYSES = {
                    "sparsity_near_zero_first_last": [0.129, 0.136], "attack_flip_rate": {"1": 0.067, "256": 0.733}},
 }
 ANALYSIS_PAGES = {f"{name}/index.md": f"# {name}\n" for name in ANALYSES}
+# metrics.browser_model as a demo build (300 images, analyses off) wrote it; the stage has no pages
+BROWSER_MODEL = {
+    "tokenizer": {"identical": 256, "strings": 256},
+    "text": {"dtype": "int8", "fp32_bytes": 27860321, "int8_bytes": 7120063, "strings": 256, "min_cosine": 0.99989,
+             "mean_cosine": 0.999943, "export_seconds": 51.03},
+    "image": {"dtype": "int8", "fp32_bytes": 5152908, "int8_bytes": 1600321, "images": 64, "min_cosine": 0.99936,
+              "mean_cosine": 0.999859, "export_seconds": 33.95},
+    "index": {"rows": 900, "dim": 128, "sharded": False, "queries": 900, "recall_at_10": 0.9923},
+    "dense": {"method": "clearclip", "images": 300, "grid": [8, 8],
+              "pointing_game": {"pairs": 100, "accuracy": 0.65, "by_method": {"clearclip": 0.65, "tokens": 0.33},
+                                "saliency_gradient": 0.92, "saliency_tokens": 0.33}}}
 
 
 def _text(markup: str) -> str:
@@ -67,7 +78,21 @@ def test_every_measurement_of_every_analysis_has_a_label_and_a_meaning():
     assert shown("saliency")["Map grid"] == "8 × 8"
     # a measurement nobody described is still shown, under its key
     assert ["new\\_figure", "0.500", "not described"] in measurement_rows("topology", {"new_figure": 0.5})
-    assert set(LABELS) == set(ANALYSES)
+    assert set(LABELS) == set(ANALYSES) | {"browser_model"}
+
+
+def test_the_browser_models_figures_are_labelled_and_link_to_no_page():
+    rows = measurement_rows("browser_model", BROWSER_MODEL)
+    assert rows and all(meaning != "not described" for _, _, meaning in rows), rows
+    shown = {r[0].replace("\\", ""): r[1] for r in rows}
+    assert shown["Text tower: least cosine"] == "0.99989"  # not "1.000": a cosine near 1 keeps its digits
+    assert shown["Query index: recall@10"] == "99.2 %" and shown["Pointing game, tokens features"] == "33.0 %"
+    assert shown["Any-prompt maps: pointing game"] == "65.0 %" and shown["Dense features: grid"] == "8 × 8"
+    assert not any("seconds" in r[0] for r in rows)
+    md = metrics_page({"metrics": {"browser_model": BROWSER_MODEL}})
+    assert "## Model in the browser" in md and "browser_model/index.md" not in md
+    skipped = metrics_page({"metrics": {"browser_model": {"skipped": "the ONNX export failed: X"}}})
+    assert "_Skipped: the ONNX export failed: X_" in skipped
 
 
 def test_metrics_page_has_labelled_tables_and_both_retrievals(tmp_path):

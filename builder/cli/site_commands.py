@@ -76,7 +76,9 @@ def analysis_switches(spec: str | None) -> dict:
 @click.option("--analyses", default=None, metavar="LIST", help=(
     "Analyses to run: 'none', or a comma-separated list of " + ", ".join(ANALYSIS_NAMES) + " (the others are "
     "left out). Default: those the config enables (without a config: all of them)."))
-def build(out_dir, batch_size, workers, strict, no_progress, analyses, **opts):
+@click.option("--browser-model/--no-browser-model", "browser_model", default=None, help=(
+    "Export the model for the explorer's Ask box (browser_model.enabled). Default: the config decides (on)."))
+def build(out_dir, batch_size, workers, strict, no_progress, analyses, browser_model, **opts):
     """Build the site: embeddings, UMAP 3D, local views, metrics, explorer and pages, and the
     analyses (saliency maps, neuron galleries, topology, robustness)."""
     from builder.issues import summary_lines
@@ -84,7 +86,7 @@ def build(out_dir, batch_size, workers, strict, no_progress, analyses, **opts):
     from builder.signals import sigterm_as_interrupt
 
     cfg = load_config(**opts, embed__batch_size=batch_size, embed__workers=workers, strict=strict,
-                      **analysis_switches(analyses))
+                      browser_model__enabled=browser_model, **analysis_switches(analyses))
     with sigterm_as_interrupt():
         report = run_build(cfg, Path(out_dir), progress=not no_progress, log=lambda m: click.echo(m, err=True))
     c = report["dataset"]["counts"]

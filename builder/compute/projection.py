@@ -1,4 +1,5 @@
-"""UMAP to 3D from a precomputed exact kNN graph, and its trustworthiness."""
+"""The 3D layouts of the joint embedding: UMAP (from a precomputed exact kNN graph), PCA (linear)
+and t-SNE (openTSNE), each centred with unit radius (normalise_positions); and trustworthiness."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import warnings
 import numpy as np
 
 VERSION = 2  # bump when umap_3d gives other results for the same inputs (2: PCA initialisation)
+PCA_VERSION = 1  # bump when pca_3d does
+TSNE_VERSION = 1  # bump when tsne_3d does
+LABELS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 
 
 def umap_3d(emb: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, n_neighbors: int = 15,
@@ -33,6 +37,43 @@ def umap_3d(emb: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, n_neighb
         warnings.simplefilter("ignore")  # "n_jobs overridden by random_state", search index unused
         pos = reducer.fit_transform(emb).astype(np.float64)
     return normalise_positions(pos)
+
+
+def pca_3d(emb: np.ndarray) -> np.ndarray:
+    """emb float[N, D] -> float32[N, 3]: the centred embedding on its first three principal axes
+    (each axis's sign fixed so that its largest loading is positive: the same input gives the
+    same picture on every machine), then normalise_positions. Fewer than 3 dimensions or points
+    pad with zeros."""
+    x = np.asarray(emb, dtype=np.float64)
+    n = len(x)
+    out = np.zeros((n, 3))
+    if n >= 2:
+        x = x - x.mean(axis=0)
+        _, _, vt = np.linalg.svd(x, full_matrices=False)
+        axes = vt[:3]
+        signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
+        axes = axes * np.where(signs == 0, 1.0, signs)[:, None]
+        out[:, : len(axes)] = x @ axes.T
+    return normalise_positions(out)
+
+
+def tsne_3d(emb: np.ndarray, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
+    """emb float[N, D] -> float32[N, 3] by openTSNE (cosine affinities, PCA initialisation),
+    then normalise_positions. openTSNE's fast FFT method supports at most 2 dimensions, so the
+    3D layout uses its Barnes-Hut gradient (O(N log N), exact enough at theta 0.5). Perplexity is
+    capped at (N - 1) / 3, as openTSNE requires. Single-threaded and seeded: deterministic."""
+    from openTSNE import TSNE
+
+    n = len(emb)
+    if n < 4:
+        return np.zeros((n, 3), dtype=np.float32)
+    perplexity = float(min(perplexity, (n - 1) / 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pos = TSNE(n_components=3, perplexity=perplexity, metric="cosine", negative_gradient_method="bh",
+                   initialization="pca", random_state=seed, n_jobs=1, verbose=False).fit(
+            np.asarray(emb, dtype=np.float64))
+    return normalise_positions(np.asarray(pos, dtype=np.float64))
 
 
 def normalise_positions(pos: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from builder.schema import setting
 
 DATASET_KINDS = ("demo", "coco", "manifest", "folder")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PROJECTIONS = ("umap", "pca", "tsne")  # builder.compute.projection: the 3D layouts the explorer can switch between
 
 
 def _slug_ok(name: str) -> bool:
@@ -75,11 +76,20 @@ class EmbedConfig:
 
 @dataclass(frozen=True)
 class ProjectionConfig:
-    """[projection]: the 3-D UMAP layout of images and captions together."""
+    """[projection]: the 3-D layouts of images and captions together (UMAP, PCA, t-SNE)."""
+
+    methods: tuple = setting(PROJECTIONS, item=str, choices=PROJECTIONS, min_len=1, doc=(
+        "the 3D projections to build, the first is the explorer's starting one: umap (non-linear, "
+        "local neighbourhoods), pca (linear: the modality gap and global directions stay visible), "
+        "tsne (openTSNE, Barnes-Hut); a method listed twice is built once"))
+    tsne_max_points: int = setting(20000, lo=0, doc=(
+        "t-SNE is skipped, and the skip reported, above this many points (0 = never skip); its "
+        "3D Barnes-Hut method costs minutes at tens of thousands of points"))
+    tsne_perplexity: float = setting(30.0, lo=2.0, hi=100.0, doc="t-SNE perplexity (capped at (points - 1) / 3)")
 
     n_neighbors: int = setting(15, lo=2, hi=200, doc="UMAP neighbourhood size (cosine metric)")
     min_dist: float = setting(0.1, lo=0.0, hi=1.0, doc="UMAP minimum distance between laid-out points")
-    seed: int = setting(0, doc="UMAP random seed")
+    seed: int = setting(0, doc="UMAP and t-SNE random seed")
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,33 @@ class SiteConfig:
                                           "images have, ties to the first; see records.Collection.category_field)")
 
 
+@dataclass(frozen=True)
+class BrowserModelConfig:
+    """[browser_model]: the model in the reader's browser (builder.browser_model): the text tower (and
+    a small image tower) as ONNX, the tokenizer, a query index and dense patch features."""
+
+    enabled: bool = setting(True, doc="export the model for the explorer's Ask box (false: word search only)")
+    int8: bool = setting(True, doc="ship int8 (dynamically quantised) towers when their parity holds, else fp32")
+    min_cosine: float = setting(0.99, lo=0.0, hi=1.0, doc="int8 parity: least cosine to torch on the parity inputs")
+    parity_texts: int = setting(256, lo=1, hi=100000, doc="captions (and prompts) the text tower's parity is measured on")
+    parity_images: int = setting(64, lo=1, hi=10000, doc="dataset images the image tower's parity is measured on")
+    image_tower: str = setting("auto", choices=("auto", "on", "off"), doc=(
+        "auto: export the image tower when its int8 file stays under image_max_mb; on: always; off: never"))
+    image_max_mb: float = setting(20.0, lo=0.0, doc="auto: the largest image tower (int8, about 1 byte per weight) exported")
+    shard_rows: int = setting(200000, lo=1, doc="query index: above this many points, split into k-means shards")
+    shard_clusters: int = setting(0, lo=0, allowed="0 (about sqrt(points)) or a positive integer", doc=(
+        "query index: number of shards (coarse clusters) when sharded"))
+    probe: int = setting(8, lo=1, doc="query index: shards probed per query (recall@10 is measured with this)")
+    recall_queries: int = setting(1000, lo=1, doc="query index: rows used as queries to measure recall@10")
+    dense_images: int = setting(500, lo=0, allowed="0 (no dense features) or a positive integer", doc=(
+        "images with dense patch features for any-prompt saliency (all images when fewer; a seeded sample otherwise)"))
+    dense_method: str = setting("clearclip", choices=("clearclip", "tokens"), doc=(
+        "ViT dense features: clearclip (last block's query-query attention, no residual/MLP) or tokens "
+        "(the output tokens); ResNets always use tokens"))
+    seed: int = setting(0, doc="sampling and k-means seed")
+
+
 CORE_SECTIONS = {
     "dataset": DatasetConfig, "model": ModelConfig, "embed": EmbedConfig, "projection": ProjectionConfig,
-    "local": LocalConfig, "cluster": ClusterConfig, "site": SiteConfig,
+    "local": LocalConfig, "cluster": ClusterConfig, "site": SiteConfig, "browser_model": BrowserModelConfig,
 }

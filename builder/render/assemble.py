@@ -25,14 +25,16 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
     n = n_img + n_cap
     k = r["neighbours"].shape[1]  # = r["parameters"]["local.k"]["used"]
     w = DatasetArtifacts(cfg.dataset.slug)
-    w.add_buffer("positions", r["positions"].astype(np.float16))
+    projections = add_projections(w, r["layouts"], r.get("projection_figures") or {})
     w.add_buffer("modality", np.concatenate([np.zeros(n_img, np.uint8), np.ones(n_cap, np.uint8)]))
     w.add_buffer("category", r["category"].astype(np.uint8))
     w.add_buffer("cluster", r["clusters"].astype(np.uint8))
     fields = []
     for f, (field, names, values) in enumerate(r["label_fields"]):
         w.add_buffer(contract.label_buffer(f), values.astype(np.uint8))
-        fields.append({"field": field, "buffer": contract.label_buffer(f), "names": names})
+        prompts, owner = col.class_prompts(field, names)  # the zero-shot prompts the metrics used
+        fields.append({"field": field, "buffer": contract.label_buffer(f), "names": names,
+                       "prompts": [[p for p, o in zip(prompts, owner) if o == v] for v in range(len(names))]})
     w.add_buffer("caption_image", r["caption_image"].astype(np.uint32))
     w.add_text("captions", r["captions"])
     w.add_local_views({"neighbours": r["neighbours"], "local_xy": r["local_xy"].astype(np.float16),
@@ -47,6 +49,9 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
             w.add_file(f"{name}/{rel}", data)
         if result.buffers:
             w.add_analysis_buffers(name, result.buffers, result.counts)
+    browser = r.get("browser_model") or {}
+    for rel, data in (browser.get("files") or {}).items():
+        w.add_file(rel, data)
     w.add_json("items.json", {"ids": [rec.id for rec in col.records],
                               "labels": [rec.labels for rec in col.records],
                               "files": [rec.file for rec in col.records]})
@@ -54,14 +59,34 @@ def add_data(writer: SiteWriter, cfg: Config, r: dict) -> dict:
         "title": cfg.site.title,
         "legends": {"category": {"field": r["category_field"] or "", "names": r["category_names"]},
                     "cluster": {"names": [f"cluster {i}" for i in range(int(r["clusters"].max(initial=0)) + 1)]},
-                    "modality": ["image", "caption"], "fields": fields},
+                    "modality": ["image", "caption"], "fields": fields, "prompt_rule": col.prompt_rule},
+        "projections": projections,
         "atlas": {"cell": cfg.site.thumb_size, "cols": cols, "rows": rows,
                   "pages": [f"thumbs/atlas-{i:03d}.webp" for i in range(len(pages))], "count": n_img},
         "model": r["model"],
         "build": build_meta(cfg, r["parameters"]),
     }
+    if browser.get("manifest"):
+        meta["browser_model"] = browser["manifest"]
     counts = {"N": n, "I": n_img, "C": n_cap, "K": k, "L": len(r["category_names"])}
     return writer.add_dataset(w, counts, meta)
+
+
+def add_projections(w: DatasetArtifacts, layouts: dict, figures: dict) -> dict:
+    """The layouts {method: float[N, 3]} (the first is the default, buffer "positions"; the others
+    positions_<method>) -> manifest.projections; `figures` is the report's metrics.projections
+    (trustworthiness, skips)."""
+    from builder.compute.projection import LABELS
+
+    methods = []
+    for i, (key, pos) in enumerate(layouts.items()):
+        buffer = "positions" if i == 0 else f"positions_{key}"
+        w.add_buffer(buffer, np.asarray(pos).astype(np.float16))
+        methods.append({"key": key, "label": LABELS.get(key, key), "buffer": buffer,
+                        "trustworthiness": (figures.get(key) or {}).get("trustworthiness")})
+    skipped = [{"key": k, "label": f.get("label", k), "reason": f["skipped"]} for k, f in figures.items()
+               if isinstance(f, dict) and "skipped" in f]
+    return {"default": next(iter(layouts)), "methods": methods, "skipped": skipped}
 
 
 def build_meta(cfg: Config, used: dict) -> dict:

@@ -3,7 +3,7 @@
 `LABELS[analysis]` maps a key path (dots between levels; `*` stands for one level whose name
 varies, such as a label field) to (name, meaning, format). Names and meanings may use {0} for the
 `*` part. Formats: "pct" (a share 0..1), "pcts" (a list of shares), "num" (3 decimals), "deg"
-(degrees), "count", "text", "grid" (rows × columns), "curve" (a list of numbers). Rows that
+(degrees), "cos" (5 decimals), "count", "text", "grid" (rows × columns), "curve" (a list of numbers). Rows that
 differ only in a `*` part (e.g. a label field) are listed together. Timings and cache flags (`TIMING`) go to the build report instead.
 A measurement without a label is still shown, under its key, with "not described" as its meaning.
 Pure: dicts in, rows out.
@@ -125,6 +125,46 @@ LABELS: dict[str, dict[str, tuple[str, str, str]]] = {
         "attack_flip_rate.*": ("Few-pixel attack: {0} px changed", "share of the correctly classified images "
                                "whose zero-shot class changes when that many pixels are changed", "pct"),
     },
+    "browser_model": {
+        "tokenizer.strings": ("Tokenizer: strings checked", "captions whose token ids were compared with open_clip's", "count"),
+        "tokenizer.identical": ("Tokenizer: identical", "of those, with identical ids from the shipped tokenizer.json", "count"),
+        "text.dtype": ("Text tower", "the shipped weights: int8 (quantised) or fp32", "text"),
+        "text.min_cosine": ("Text tower: least cosine", "onnxruntime against torch, over the parity captions", "cos"),
+        "text.mean_cosine": ("Text tower: mean cosine", "the same, on average", "cos"),
+        "text.strings": ("Text tower: parity captions", "captions the parity was measured on", "count"),
+        "text.int8_bytes": ("Text tower: int8 bytes", "size of the int8 file", "count"),
+        "text.fp32_bytes": ("Text tower: fp32 bytes", "size of the fp32 file", "count"),
+        "text.why_fp32": ("Text tower: why fp32", "why the int8 file was not shipped", "text"),
+        "image.skipped": ("Image tower", "why it was not exported", "text"),
+        "image.dtype": ("Image tower", "the shipped weights: int8 (quantised) or fp32", "text"),
+        "image.min_cosine": ("Image tower: least cosine", "onnxruntime against torch, over the parity images", "cos"),
+        "image.mean_cosine": ("Image tower: mean cosine", "the same, on average", "cos"),
+        "image.images": ("Image tower: parity images", "dataset images the parity was measured on", "count"),
+        "image.int8_bytes": ("Image tower: int8 bytes", "size of the int8 file", "count"),
+        "image.fp32_bytes": ("Image tower: fp32 bytes", "size of the fp32 file", "count"),
+        "image.why_fp32": ("Image tower: why fp32", "why the int8 file was not shipped", "text"),
+        "index.rows": ("Query index: rows", "points in the index (images and captions)", "count"),
+        "index.dim": ("Query index: dimensions", "embedding size of each int8 row", "count"),
+        "index.sharded": ("Query index: sharded", "split into k-means shards fetched on demand", "text"),
+        "index.clusters": ("Query index: shards", "k-means shards", "count"),
+        "index.probe": ("Query index: probed shards", "shards scored per query", "count"),
+        "index.queries": ("Query index: queries", "rows used as queries to measure recall", "count"),
+        "index.recall_at_10": ("Query index: recall@10", "share of the exact float32 top 10 that int8 (and probed) "
+                               "scoring finds", "pct"),
+        "dense.method": ("Dense features", "how each patch is mapped into the joint space", "text"),
+        "dense.images": ("Dense features: images", "images with dense features (any-prompt maps)", "count"),
+        "dense.grid": ("Dense features: grid", "rows × columns of patches per image", "grid"),
+        "dense.pointing_game.pairs": ("Any-prompt maps: pointing pairs", "(image, object prompt) pairs with a known box",
+                                      "count"),
+        "dense.pointing_game.accuracy": ("Any-prompt maps: pointing game", "share of pairs whose map (int8 features, "
+                                         "prompt through the shipped text tower) peaks inside the object's box", "pct"),
+        "dense.pointing_game.by_method.*": ("Pointing game, {0} features", "the same with that method, for comparison",
+                                            "pct"),
+        "dense.pointing_game.saliency_gradient": ("Pointing game, saliency gradient maps", "the saliency analysis's "
+                                                  "gradient maps on the same pairs", "pct"),
+        "dense.pointing_game.saliency_tokens": ("Pointing game, saliency token maps", "the saliency analysis's "
+                                                "gradient-free token maps on the same pairs", "pct"),
+    },
 }
 
 
@@ -158,6 +198,8 @@ def format_value(value, fmt: str) -> str:
         return f"{value:.1f}°" if _num(value) is not None else fmt_value(value)
     if fmt == "num" and _num(value) is not None:
         return fmt_float(value)
+    if fmt == "cos" and _num(value) is not None:  # a cosine near 1: enough digits to tell 0.9999 from 1
+        return fmt_float(value, 5)
     if fmt in ("curve", "pcts", "grid") and isinstance(value, (list, tuple)):
         one = {"curve": lambda v: fmt_float(v, 2), "pcts": fmt_pct, "grid": fmt_value}[fmt]
         return (" × " if fmt == "grid" else ", ").join(one(v) for v in value) or "–"

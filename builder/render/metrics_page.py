@@ -14,7 +14,8 @@ from builder.render.metric_labels import LABELS, measurement_rows
 RETRIEVAL_KS = (1, 5, 10)
 NOT_RECORDED = "_Not recorded in this build._\n"
 ANALYSIS_TITLES = {"saliency": "Saliency", "neurons": "Neurons", "topology": "Topology and geometry",
-                   "robustness": "Robustness"}
+                   "robustness": "Robustness", "browser_model": "Model in the browser"}
+PAGELESS = ("browser_model",)  # a stage with figures but no pages of its own
 
 
 def metrics_page(report: dict) -> str:
@@ -38,7 +39,7 @@ def metrics_page(report: dict) -> str:
     return "\n".join(out)
 
 
-CORE = ("retrieval", "retrieval_same_text", "caption_texts", "zero_shot", "umap_trustworthiness")
+CORE = ("retrieval", "retrieval_same_text", "caption_texts", "zero_shot", "umap_trustworthiness", "projections")
 
 
 def retrieval_section(metrics: dict) -> list[str]:
@@ -104,6 +105,13 @@ def trustworthiness_section(metrics: dict) -> list[str]:
            "false neighbours in the map and drops as more do; as a rough guide, values above "
            "0.9 mean that local structure is largely kept. It says nothing about distances between far-apart "
            "groups, which UMAP does not preserve.\n"]
+    rows = projection_rows(metrics)
+    if rows:
+        out.append(md_table(["Projection", "Trustworthiness (k = 15)", "Points sampled"], rows, "lrr"))
+        out.append("PCA is linear: it keeps global directions (such as the gap between images and "
+                   "captions) at the cost of local neighbourhoods; UMAP and "
+                   "t-SNE bend space to keep neighbours together.\n")
+        return out
     tw = metrics.get("umap_trustworthiness")
     if isinstance(tw, dict):
         detail = f" (k = {fmt_value(tw.get('k'))}, on {fmt_value(tw.get('sample'))} points)"
@@ -114,12 +122,27 @@ def trustworthiness_section(metrics: dict) -> list[str]:
     return out
 
 
+def projection_rows(metrics: dict) -> list[list[str]]:
+    """One row per projection of metrics.projections: its label, trustworthiness and sample (or
+    why it was skipped)."""
+    rows = []
+    for key, fig in _dict(metrics.get("projections")).items():
+        fig = _dict(fig)
+        label = md_text(fig.get("label") or key)
+        if "skipped" in fig:
+            rows.append([label, f"_{md_text(fig['skipped'], 200)}_", ""])
+            continue
+        tw = _dict(fig.get("trustworthiness"))
+        rows.append([label, fmt_float(tw.get("value")), fmt_value(tw.get("sample"))])
+    return rows
+
+
 def analysis_section(name: str, metrics) -> list[str]:
     """One analysis's measurements as a labelled table (its timings are on the build report)."""
     title = ANALYSIS_TITLES.get(name) or str(name).replace("_", " ").capitalize()
     out = [f"## {md_text(title)}\n"]
     m = _dict(metrics)
-    if name in LABELS:
+    if name in LABELS and name not in PAGELESS:
         out.append(f"Measured by the {md_text(title.lower())} analysis: see [its pages]({name}/index.md) for "
                    "figures and method. Its timings are on the [build report](build-report.md).\n")
     if isinstance(m.get("skipped"), str):

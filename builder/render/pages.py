@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from builder.issues import issues_csv
 from builder.render.markdown import _dict, _get, _list, _num, fmt_pct, fmt_value, md_table, md_text
-from builder.render.metrics_page import metrics_page  # noqa: F401 (one of this module's pages)
+from builder.render.metrics_page import metrics_page, projection_rows  # noqa: F401 (metrics_page: one of this module's pages)
 from builder.render.report_page import ISSUES_CSV, build_report_page  # noqa: F401 (idem)
 
 
@@ -56,9 +56,9 @@ def method_page(report: dict) -> str:
         f"text encoder of {md_text(_model_name(report))}. Each output is a {dim_text} vector, "
         f"scaled to length 1 (L2-normalised), so the dot product of two vectors is their cosine "
         f"similarity. {_batch(embed)}\n"
-        f"2. **Project to 3D (UMAP).** All image and caption vectors together are laid out in "
-        f"three dimensions with UMAP ({_params(proj, ['n_neighbors', 'min_dist', 'seed'])}). "
-        f"This is the global view of the explorer.\n"
+        f"2. **Project to 3D.** All image and caption vectors together are laid out in "
+        f"three dimensions: {_projections_text(report, proj)}. These are the explorer's global "
+        f"views; its projection menu switches between them.\n"
         f"3. **Local views (kNN + PCA).** For every point, its "
         f"{fmt_value(local.get('k')) if 'k' in local else 'k'} nearest neighbours by cosine "
         f"similarity are found in the full {dim_text} space (not in the 3D map), and that "
@@ -74,6 +74,13 @@ def method_page(report: dict) -> str:
     if capped:
         out.append("The dataset has too few points for some configured values; the values above are "
                    f"the ones used, capped from the configuration: {', '.join(capped)}.\n")
+    rows = projection_rows(_dict(report.get("metrics")))
+    if rows:
+        out.append("## How faithful is each projection?\n")
+        out.append("Trustworthiness (k = 15): are a point's nearest neighbours in the 3D layout also "
+                   "near it in the full embedding space? 1.0 means no false neighbours. Measured in this "
+                   "build; see [Metrics](metrics.md#how-faithful-is-the-3d-map).\n")
+        out.append(md_table(["Projection", "Trustworthiness (k = 15)", "Points sampled"], rows, "lrr"))
     out.append(
         "Every step is a function of its inputs and parameters and is cached under a hash of "
         "both, and all random generators are seeded: the same configuration and data give the "
@@ -83,6 +90,29 @@ def method_page(report: dict) -> str:
                "they distort, and the [build report](build-report.md) for timings and the full "
                "configuration.\n")
     return "\n".join(out)
+
+
+PROJECTION_TEXT = {
+    "umap": "with UMAP ({params}), which keeps each point's neighbourhood",
+    "pca": "with PCA, a linear projection on the three directions of largest variance (the modality "
+           "gap and other global directions stay visible; local neighbourhoods blur)",
+    "tsne": "with t-SNE (openTSNE, Barnes-Hut, perplexity {perplexity}), which keeps neighbourhoods "
+            "and separates clusters more than UMAP; distances between clusters mean little",
+}
+
+
+def _projections_text(report: dict, proj: dict) -> str:
+    """The projections of this build (metrics.projections, else UMAP alone), in one sentence."""
+    figures = _dict(_get(report, "metrics", "projections")) or {"umap": {}}
+    parts = []
+    for key, fig in figures.items():
+        fig = _dict(fig)
+        if key not in PROJECTION_TEXT:
+            continue
+        text = PROJECTION_TEXT[key].format(params=_params(proj, ["n_neighbors", "min_dist", "seed"]),
+                                           perplexity=fmt_value(_get(fig, "params", "perplexity")))
+        parts.append(text + (f" (_{md_text(fig['skipped'], 200)}_)" if "skipped" in fig else ""))
+    return "; ".join(parts) or "with UMAP"
 
 
 def _px(value) -> str:

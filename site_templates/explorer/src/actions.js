@@ -14,7 +14,7 @@ import { countValues, valueName } from './ui/legend-model.js';
 
 /**
  * `app`: {store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues,
- * colorTables, modes, defaultField, localViewOf, textReady, timings, url}.
+ * colorTables, modes, defaultField, defaultProjection, localViewOf, textReady, timings, url}.
  */
 export function createActions(app) {
   const { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, timings } = app;
@@ -25,7 +25,8 @@ export function createActions(app) {
     const s = { ...store.get(), ...patch };
     const mode = modeOf(s.colorBy);
     return formatHash({ dataset: entry.name, point: s.selected, query: s.query, ...viewOfMode(mode),
-      grey: s.captionsGrey, value: s.isolated >= 0 ? valueName(mode.names, s.isolated) : '', pictures: s.pictures });
+      grey: s.captionsGrey, value: s.isolated >= 0 ? valueName(mode.names, s.isolated) : '', pictures: s.pictures,
+      projection: s.projection !== app.defaultProjection ? s.projection : '', selection: s.selectionCode });
   };
   /** Change the colouring's state; `record`: write it into the URL (not when restoring from it). */
   const setLegend = (patch, record = true) => {
@@ -149,5 +150,6 @@ export function createActions(app) {
     renderer.invalidate();
   }
 
-  return { select, setColor, search, resetView, setPictures, isolate, hide, showAll, setCaptionsGrey, hoverValue, restoreColour };
+  return { select, setColor, search, resetView, setPictures, isolate, hide, showAll, setCaptionsGrey, hoverValue,
+    restoreColour, hashOf };
 }

@@ -37,6 +37,13 @@ import { matchText } from './ui/describe.js';
 import { attachHelp, datasetPicker, setStatus, showError, startupError } from './ui/chrome.js';
 import { createFirstVisitHint, createNotice } from './ui/hints.js';
 import { panelShift, readGeometry } from './ui/geometry.js';
+import { attachAsk } from './ask/ask-ui.js';
+import { createProjections } from './projections.js';
+import { createSelectionActions } from './selection-actions.js';
+import { connectSelection } from './selection-view.js';
+import { attachLasso } from './ui/lasso-input.js';
+import { createMapTools } from './ui/map-tools.js';
+import { createSelectionPanel } from './ui/selection-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const timings = { hover: [], click: [], clickParts: [], frame: [] };
@@ -56,6 +63,10 @@ const atlas = {
   pick: () => -1,
 };
 window.__atlas = atlas;
+// The documented API (content/explorer.md): there from the start, so that `await atlas.ready`
+// works at once; its model calls are added once the map is ready (ask/ask-ui.js).
+const api = { ready };
+window.atlas = api;
 
 /** index.json -> manifest -> the global view's buffers (8 bytes per point). */
 async function loadGlobalView(view) {
@@ -168,10 +179,13 @@ async function start() {
   };
 
   // -- actions, UI, input, store -> views ----------------------------------------------------
+  const projections = createProjections({ manifest, baseUrl, scene, renderer, initial: positions,
+    onMoved: () => { scene.setMoving(true); renderer.invalidate(); } });
   const app = { store, scene, camera, renderer, canvas, manifest, baseUrl, entry, ctx, colorValues, colorTables,
     modes, defaultField, defaultCategory: { values: category, names: ctx.categoryNames }, localViewOf, textReady,
-    timings, url };
+    timings, url, projections, defaultProjection: projections.defaultKey };
   const actions = createActions(app);
+  const selection = wireSelection(app, actions, thumbs);
   const { select, setColor, search, resetView } = actions;
   atlas.select = select;
   atlas.colorOfPoint = colorOfPoint;
@@ -185,8 +199,6 @@ async function start() {
     if (!view.pictures) actions.setPictures(false, false);
     showPictures(store.get().pictures);
   }
-  const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
-  atlas.hint = hint;
   const legend = createLegend($('legend'), { modes, on: { mode: setColor, hover: actions.hoverValue,
     isolate: actions.isolate, hide: actions.hide, showAll: actions.showAll, captionsGrey: actions.setCaptionsGrey } });
   const preview = createPreview($('card'), { thumbs, ctx });
@@ -196,7 +208,15 @@ async function start() {
     onHover: (p) => store.set({ hover: p }),
     onClose: () => select(-1),
   });
+  app.ready = ready;
+  app.restoreColour = () => scene.clearSimilarity();
+  const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
+  atlas.hint = hint;
+  const ask = attachAsk(app, { $, thumbs, select, timings, hint });
+  Object.assign(api, ask.api); // __atlas is for tests
+  atlas.ask = ask.api;
   const searchBox = createSearchBox({ input: $('search-input'), list: $('search-results'), count: $('search-count') }, {
+    ...ask.searchOptions,
     onQuery: search,
     onPick: (p) => { searchBox.hide(); select(p); },
     textOf: (m) => matchText(ctx, m),
@@ -211,6 +231,7 @@ async function start() {
   // -- background loading, then restore the rest of the view from the URL ----------------------
   if (view.colorBy || view.field) await actions.restoreColour(view);
   if (view.point >= 0) select(view.point, { push: false, fly: !startCamera });
+  await selection.restore(view);
   url.announce();
   const [captionImage, offsets, text, items] = await Promise.all([
     loadBuffer(manifest, baseUrl, 'caption_image'),
@@ -224,6 +245,40 @@ async function start() {
   store.set({ textReady: true });
   resolveText(atlas);
   if (view.query) search(view.query);
+}
+
+/** Projections and selection: tool bar, lasso gestures (attached before the camera controls,
+ * which must not see them), the panel, Esc, back / forward, and the test hooks. */
+function wireSelection(app, actions, thumbs) {
+  const sel = createSelectionActions(app, actions);
+  const tools = createMapTools({ projection: $('projection'), lasso: $('tool-lasso'), box: $('tool-box'),
+    clear: $('clear-selection') }, { projections: app.projections.list,
+    on: { projection: (key) => sel.setProjection(key), tool: sel.setTool, clear: sel.clearSelection } });
+  attachLasso(app.canvas, $('lasso'), { tool: () => store.get().selectTool,
+    onSelect: (poly, op) => sel.selectPolygon(poly, op) });
+  const panel = createSelectionPanel($('selection'), { thumbs, on: {
+    clear: sel.clearSelection, exportAs: (kind) => view.exportAs(kind), pick: (p) => actions.select(p) } });
+  const view = connectSelection(app, panel);
+  store.subscribe((s, changed) => {
+    if (['projection', 'selectTool', 'selection'].some((k) => changed.has(k))) tools.update(s);
+    if (changed.has('selectTool')) app.canvas.classList.toggle('selecting', Boolean(s.selectTool));
+  });
+  tools.update(store.get());
+  // Esc closes the local view first (input.js), then clears the selection.
+  document.addEventListener('keydown', (e) => {
+    const s = store.get();
+    if (e.key === 'Escape' && s.selected < 0 && s.selection && !(e.target instanceof HTMLInputElement)) sel.clearSelection();
+  });
+  window.addEventListener('popstate', () => sel.restore(parseHash(location.hash)));
+  atlas.setProjection = (key, opts) => sel.setProjection(key, opts);
+  atlas.selectPolygon = sel.selectPolygon;
+  atlas.setSelection = (points) => sel.setSelection(points ? Uint32Array.from(new Set(points)).sort() : null);
+  atlas.screenPositions = sel.screen;
+  atlas.projections = app.projections;
+  return { restore: async (v) => {
+    const note = await sel.restore(v);
+    if (note) createNotice($('notice')).show(note);
+  } };
 }
 
 start().catch((err) => {

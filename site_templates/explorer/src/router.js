@@ -1,6 +1,7 @@
 /**
  * The view in the URL hash: #d=<dataset>&p=<point>&c=<colour mode>&q=<search>, and for a label
- * field f=<field name>, g=1 (captions grey), i=<isolated value name>, t=0 (pictures off); the
+ * field f=<field name>, g=1 (captions grey), i=<isolated value name>, t=0 (pictures off), the
+ * projection pr=<key> (absent: the default one), a selection s=<selection/encode.js value>; the
  * camera in v= (below).
  * Any view is a shareable link; selections push history entries so back/forward work.
  */
@@ -21,10 +22,12 @@ export function parseHash(hash) {
     grey: params.get('g') === '1',
     value: params.get('i') || '',
     pictures: params.get('t') !== '0',
+    projection: /^[a-z][a-z0-9]{0,15}$/.test(params.get('pr') || '') ? params.get('pr') : '',
+    selection: params.get('s') || '',
   };
 }
 
-export function formatHash({ dataset, point, colorBy, query, field, grey, value, pictures = true }) {
+export function formatHash({ dataset, point, colorBy, query, field, grey, value, pictures = true, projection, selection }) {
   const params = new URLSearchParams();
   if (dataset) params.set('d', dataset);
   if (point >= 0) params.set('p', String(point));
@@ -34,6 +37,8 @@ export function formatHash({ dataset, point, colorBy, query, field, grey, value,
   if (grey) params.set('g', '1');
   if (value) params.set('i', value);
   if (!pictures) params.set('t', '0');
+  if (projection) params.set('pr', projection);
+  if (selection) params.set('s', selection);
   return '#' + params.toString();
 }
 

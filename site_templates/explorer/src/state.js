@@ -38,4 +38,11 @@ export const initialState = {
   matches: null, // [{p, kind}] matching `query` (search.js), or null when no search
   textReady: false, // captions loaded
   pictures: true, // near image points drawn as their thumbnails (the URL's t=0 turns them off)
+  askOpen: false, // the Ask panel is shown
+  ask: null, // the asked query and its answer (ask/ask-actions.js), or null
+  shading: false, // the map is shaded by similarity to the asked query
+  projection: '', // the projection shown (projections.js key); '' until the data has loaded
+  selection: null, // the reader's lasso / box selection: sorted Uint32Array of points, or null
+  selectionCode: '', // `selection` as kept in the URL (selection/encode.js), '' when too large or none
+  selectTool: '', // '' (drag orbits; shift-drag lassoes) | 'lasso' | 'box' (plain drag selects)
 };

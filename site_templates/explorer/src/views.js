@@ -5,16 +5,21 @@
 import { focusValue, legendNote, legendRows, valueStates } from './ui/legend-model.js';
 import { focusColor, paletteData } from './gl/palette.js';
 
-const WHITE = [1, 1, 1, 0.95], GOLD = [1, 0.82, 0.3, 1], TEAL = [0.45, 0.95, 0.9, 0.85];
+const WHITE = [1, 1, 1, 0.95], GOLD = [1, 0.82, 0.3, 1], TEAL = [0.45, 0.95, 0.9, 0.85], MAGENTA = [1, 0.35, 0.85, 1];
 const SLOW_SHARD_MS = 120; // show a "loading" panel only if the shard takes longer than this
 
 /** Rings (neighbours, selection, hover) and the lines from the focused image to its captions. */
 export function overlayShapes(s, captions, I) {
   const rings = [];
+  const segments = [];
+  // an asked query: a big ring where it is placed, thin lines to the points it is placed among
+  if (s.ask && s.ask.xyz) {
+    rings.push({ xyz: s.ask.xyz, rgba: MAGENTA, size: 30 }, { xyz: s.ask.xyz, rgba: MAGENTA, size: 8 });
+    for (const h of s.ask.top) segments.push([s.ask.xyz, h.index]);
+  }
   if (s.local && s.local.neighbours) for (const q of s.local.neighbours) rings.push({ p: q, rgba: TEAL, size: 11 });
   if (s.selected >= 0) rings.push({ p: s.selected, rgba: GOLD, size: 22 });
   if (s.hover >= 0) rings.push({ p: s.hover, rgba: WHITE, size: 17 });
-  const segments = [];
   const focus = s.hover >= 0 ? s.hover : s.selected;
   if (focus >= 0 && captions) {
     const img = captions.imageOfPoint(focus);
@@ -42,7 +47,7 @@ export function connectViews(store, { overlay, legend, local, searchBox, preview
   };
   store.subscribe((s, changed) => {
     const any = (...keys) => keys.some((k) => changed.has(k));
-    if (any('hover', 'selected', 'local', 'textReady')) overlay.set(...overlayShapes(s, ctx.captions, ctx.I));
+    if (any('hover', 'selected', 'local', 'textReady', 'ask')) overlay.set(...overlayShapes(s, ctx.captions, ctx.I));
     if (any('colorBy')) renderLegend(s);
     if (any('colorBy', 'isolated', 'hidden', 'legendHover', 'captionsGrey')) drawLegend(s);
     if (any('selected', 'local', 'textReady', 'colorBy', 'captionsGrey')) {

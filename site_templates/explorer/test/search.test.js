@@ -84,13 +84,18 @@ test('captions of an image are a contiguous run', () => {
 
 test('the hash round-trips a view', () => {
   const view = { dataset: 'demo', point: 123, colorBy: 'category', query: 'red circle', field: '', grey: false, value: '',
-    pictures: true };
+    pictures: true, projection: '', selection: '' };
   assert.deepEqual(parseHash(formatHash(view)), view);
-  assert.deepEqual(parseHash('#p=abc&c=bogus&g=yes'),
-    { dataset: '', point: -1, colorBy: '', query: '', field: '', grey: false, value: '', pictures: true });
+  assert.deepEqual(parseHash('#p=abc&c=bogus&g=yes&pr=No%20Such'),
+    { dataset: '', point: -1, colorBy: '', query: '', field: '', grey: false, value: '', pictures: true, projection: '',
+      selection: '' });
   // pictures off is kept as t=0; on (the default) leaves the hash clean
   assert.equal(formatHash({ ...view, pictures: false }), '#d=demo&p=123&c=category&q=red+circle&t=0');
   assert.equal(parseHash(formatHash({ ...view, pictures: false })).pictures, false);
+  // the projection and a selection (selection/encode.js) ride along
+  const chosen = { ...view, projection: 'tsne', selection: 'AAEC-_' };
+  assert.equal(formatHash(chosen), '#d=demo&p=123&c=category&q=red+circle&pr=tsne&s=AAEC-_');
+  assert.deepEqual(parseHash(formatHash(chosen)), chosen);
   // a label field by its name (dataset text, encoded), captions grey, an isolated value
   const field = { ...view, colorBy: '', field: 'super category & <b>', grey: true, value: 'a/b=c' };
   assert.equal(formatHash(field), '#d=demo&p=123&q=red+circle&f=super+category+%26+%3Cb%3E&g=1&i=a%2Fb%3Dc');

@@ -1,6 +1,6 @@
 /**
- * Input -> camera. Mouse: left-drag orbits, right-drag (or shift/ctrl + drag) pans, wheel
- * zooms. Touch: one finger orbits, two fingers pinch-zoom and pan. Keys (canvas focused):
+ * Input -> camera. Mouse: left-drag orbits, right-drag (or ctrl + drag) pans, wheel
+ * zooms (shift + drag is a lasso, ui/lasso-input.js, which stops it before it gets here). Touch: one finger orbits, two fingers pinch-zoom and pan. Keys (canvas focused):
  * arrows orbit, shift + arrows pan, +/- zoom.
  *
  * `onChange` is called after every camera change; `isDragging()` lets hover picking pause.

@@ -26,6 +26,7 @@ function sharedUniforms(src, pixelRatio) {
  * The visible pass. src: {positions, modality, flags, color(): buffer of values, palette():
  * texture, states(): texture (legend state per value), captionsGrey(): bool, captionGrey: rgb,
  * viewProj(), pointSize(), refDepth(), pixelRatio(), filterActive(), background, count,
+ * selected (uint8 buffer, 1 = selected), selectionActive(),
  * elements? (an index buffer getter: draw `count` of its points instead of 0..count-1)}.
  */
 export function createDrawPoints(regl, src) {
@@ -38,9 +39,11 @@ export function createDrawPoints(regl, src) {
       a_modality: src.modality,
       a_flag: src.flags,
       a_color: () => src.color(),
+      a_selected: src.selected,
     },
     uniforms: {
       ...sharedUniforms(src, () => src.pixelRatio()),
+      u_selection: () => (src.selectionActive() ? 1 : 0),
       u_palette: () => src.palette(),
       u_background: src.background,
       u_captionGrey: src.captionGrey,

@@ -37,16 +37,18 @@ export function createOverlay(canvas, { position, viewProj }) {
 
   return {
     renderer,
-    /** Rings: [{p, rgba, size}]; line segments: [[a, b], ...] between points. Redraws. */
+    /** Rings: [{p, rgba, size}] (or {xyz} instead of p: a place that is no point); line
+     * segments: [[a, b], ...] between points (or [x, y, z] places). Redraws. */
     set(rings, segments) {
       const r = rings.slice(0, MAX_MARKERS);
       const pos = new Float32Array(r.length * 3), col = new Float32Array(r.length * 4), sz = new Float32Array(r.length);
-      r.forEach((m, k) => { pos.set(position(m.p), 3 * k); col.set(m.rgba, 4 * k); sz[k] = m.size; });
+      r.forEach((m, k) => { pos.set(m.xyz || position(m.p), 3 * k); col.set(m.rgba, 4 * k); sz[k] = m.size; });
       if (r.length) { marker.pos.subdata(pos); marker.col.subdata(col); marker.size.subdata(sz); }
       marker.count = r.length;
       const s = segments.slice(0, MAX_LINE_VERTS / 2);
       const lp = new Float32Array(s.length * 6);
-      s.forEach(([a, b], k) => { lp.set(position(a), 6 * k); lp.set(position(b), 6 * k + 3); });
+      const at = (q) => (typeof q === 'number' ? position(q) : q);
+      s.forEach(([a, b], k) => { lp.set(at(a), 6 * k); lp.set(at(b), 6 * k + 3); });
       if (s.length) lines.pos.subdata(lp);
       lines.count = s.length * 2;
       renderer.request();

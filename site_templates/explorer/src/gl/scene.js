@@ -40,6 +40,9 @@ export function createScene(renderer, camera, data) {
   const modality = regl.buffer({ data: data.modality, usage: 'static' });
   const flagData = new Uint8Array(n);
   const flags = regl.buffer({ data: flagData, usage: 'dynamic' });
+  const selData = new Uint8Array(n); // 1 = in the reader's selection (selection-actions.js)
+  const selected = regl.buffer({ data: selData, usage: 'dynamic' });
+  let selectionActive = false;
   const colorBuffers = { modality };
   const valueData = { modality: data.modality }; // CPU copies: picking skips hidden values
   const lookup = (bytes) => ({ width: 256, height: 1, data: bytes, min: 'nearest', mag: 'nearest' });
@@ -48,6 +51,9 @@ export function createScene(renderer, camera, data) {
   const states = regl.texture(lookup(stateBytes));
   let colorMode = 'modality';
   let captionsGrey = false;
+  let lastPalette = paletteData(colorTable('modality', [1, 1]));
+  let lastStates = valueStates();
+  let saved = null; // the legend's colouring, while the map is shaded by similarity
   let filterActive = false;
   let moving = false;
   let order = null; // a seeded random permutation of all points (lod.motionOrder): its first `budget` are a uniform sample
@@ -64,7 +70,8 @@ export function createScene(renderer, camera, data) {
   const viewProj = () => camera.viewProj(size.width / size.height, size.width, size.height);
   let drawSize = basePointSize(n);
   const src = {
-    positions, modality, flags,
+    positions, modality, flags, selected,
+    selectionActive: () => selectionActive,
     count: n,
     background: BACKGROUND,
     color: () => colorBuffers[colorMode],
@@ -121,7 +128,7 @@ export function createScene(renderer, camera, data) {
       const dot = pointDiameter(drawSize, REF_DEPTH, w, { match: flagData[i], filter: filterActive, dim: st === 1, focused: st === 3 });
       const a = chosen.alpha[r];
       list.push({ i, rank: r, position: position(i), px: dot + (chosen.px[r] - dot) * a, alpha: a, color: values[i],
-        dim: st === 1 ? 0.82 : filterActive && !flagData[i] ? 0.72 : 0 });
+        dim: st === 1 ? 0.82 : (filterActive && !flagData[i]) || (selectionActive && !selData[i]) ? 0.72 : 0 });
     }
     return pictures.draw(list);
   }
@@ -166,12 +173,42 @@ export function createScene(renderer, camera, data) {
         colorBuffers[mode] = regl.buffer({ data: values, usage: 'static' });
         valueData[mode] = values;
       }
+      saved = null;
       colorMode = mode;
+      lastPalette = paletteBytes;
       palette(lookup(paletteBytes));
     },
+    /** Shade every point by a score (one byte per point, 255 = most similar) through a ramp
+     * (256 x RGBA), over the legend's colouring; clearSimilarity() brings that back. */
+    setSimilarity(values, rampBytes) {
+      if (!colorBuffers.similarity) colorBuffers.similarity = regl.buffer({ data: values, usage: 'dynamic' });
+      else colorBuffers.similarity.subdata(values);
+      valueData.similarity = Uint8Array.from(values); // CPU copy: picking and pictures read it
+      if (!saved) saved = { mode: colorMode, grey: captionsGrey };
+      colorMode = 'similarity';
+      captionsGrey = false;
+      palette(lookup(rampBytes));
+      stateBytes = valueStates();
+      states(lookup(stateBytes));
+      renderer.invalidate();
+    },
+    clearSimilarity() {
+      if (!saved) return;
+      colorMode = saved.mode;
+      captionsGrey = saved.grey;
+      saved = null;
+      palette(lookup(lastPalette));
+      stateBytes = lastStates;
+      states(lookup(lastStates));
+      renderer.invalidate();
+    },
+    get shaded() { return Boolean(saved); },
     /** The legend's state of each value (valueStates: 256 x RGBA), the palette that goes with it
      * (a focused grey value recoloured) and whether captions are drawn grey. */
     setLegend(bytes, paletteBytes, grey) {
+      lastStates = bytes;
+      lastPalette = paletteBytes;
+      if (saved) { saved.grey = Boolean(grey); return; } // shown again by clearSimilarity
       stateBytes = bytes;
       states(lookup(bytes));
       palette(lookup(paletteBytes));
@@ -200,12 +237,22 @@ export function createScene(renderer, camera, data) {
       const pic = picturesOn ? pictureAt(vp, x, y) : -1;
       return pic >= 0 && (dot < 0 || wOf(pic) <= wOf(dot)) ? pic : dot;
     },
-    /** Replace every point's position (Float32Array(3N)), e.g. another projection. */
+    /** Mark the reader's selection (sorted point indices; null clears it): the rest is dimmed. */
+    setSelection(points) {
+      selData.fill(0);
+      if (points) for (const p of points) selData[p] = 1;
+      selected.subdata(selData);
+      selectionActive = Boolean(points && points.length);
+      renderer.invalidate();
+    },
+    /** Replace every point's position (Float32Array(3N): another projection, or a frame of the
+     * transition to it); position(i), picking and the pictures follow the new ones. */
     setPositions(array) {
       if (array.length !== 3 * n) throw new Error(`setPositions: expected ${3 * n} values, got ${array.length}`);
       posData = array;
+      data.positions = array;
       positions.subdata(array);
-      spacing = 0;
+      spacing = 0; // the pictures' size and box, and the picking grid, follow the new positions
       grid = null;
       renderer.invalidate();
     },

@@ -11,7 +11,7 @@ const SHOW = 100;
 const DEBOUNCE_MS = 150;
 const TAG = { caption: 'caption', label: 'label', id: 'id', file: 'file' };
 
-export function createSearchBox({ input, list, count }, { onQuery, onPick, textOf }) {
+export function createSearchBox({ input, list, count }, { onQuery, onPick, textOf, asking = () => false, onAsk = () => {} }) {
   let timer = 0;
   let active = -1;
   let items = [];
@@ -23,6 +23,7 @@ export function createSearchBox({ input, list, count }, { onQuery, onPick, textO
 
   input.addEventListener('input', () => {
     clearTimeout(timer);
+    if (asking()) return; // the model answers on Enter
     timer = setTimeout(() => onQuery(input.value.trim()), DEBOUNCE_MS);
   });
   input.addEventListener('keydown', (e) => {
@@ -32,6 +33,9 @@ export function createSearchBox({ input, list, count }, { onQuery, onPick, textO
       active = (active + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
       items.forEach((li, i) => li.classList.toggle('active', i === active));
       items[active].scrollIntoView({ block: 'nearest' });
+    } else if (e.key === 'Enter' && asking()) {
+      e.preventDefault();
+      onAsk(input.value.trim());
     } else if (e.key === 'Enter') {
       e.preventDefault();
       clearTimeout(timer);

@@ -10,6 +10,7 @@ attribute vec3 a_position;
 attribute float a_modality;   // 0 image, 1 caption
 attribute float a_flag;       // 1 = matches the current search
 attribute float a_color;      // the point's value: palette index and legend state index
+attribute float a_selected;   // 1 = in the reader's lasso / box selection
 #ifdef VERTEX_PALETTE
 uniform sampler2D u_state;    // R = 0 shown, 1 dimmed, 2 hidden, 3 focused (x 1/255)
 #endif
@@ -30,6 +31,7 @@ uniform float u_size;         // point diameter in CSS px at depth u_refDepth
 uniform float u_refDepth;
 uniform float u_pixelRatio;
 uniform float u_filter;       // 1 while a search is active
+uniform float u_selection;    // 1 while a selection exists: the other points are dimmed
 
 void main() {
   float state = 0.0;
@@ -50,7 +52,7 @@ void main() {
   size *= mix(1.0, mix(0.55, 1.9, a_flag), u_filter) * mix(1.0, 0.7, legendDim) * mix(1.0, 1.35, focused);
   gl_PointSize = clamp(size, 1.5, 40.0) * u_pixelRatio;
   v_modality = a_modality;
-  float dim = u_filter * (1.0 - a_flag);
+  float dim = max(u_filter * (1.0 - a_flag), u_selection * (1.0 - a_selected));
 #ifdef VERTEX_PALETTE
   vec3 col = texture2D(u_palette, entry).rgb;
   if (a_modality > 0.5 && u_captionsGrey > 0.5) col = u_captionGrey;

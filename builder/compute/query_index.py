@@ -1,0 +1,123 @@
+"""The browser's query index: embeddings as int8 rows with a float32 scale per row, optionally split
+into coarse k-means clusters (shards fetched on demand), and its recall@k against exact search.
+
+Arrays in, arrays out. A row r is stored as q[r] = round(x[r] / scale[r]) with x[r] L2-normalised
+and scale[r] = max|x[r]| / 127, so x[r] ~= q[r] * scale[r] and a query's score is
+(q[r] . query) * scale[r]."""
+
+from __future__ import annotations
+
+import numpy as np
+
+VERSION = 1
+FIT_ROWS_PER_CLUSTER = 40  # k-means of the shards is fitted on at most this many rows per cluster
+
+
+def normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, np.float32)
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(n, 1e-12)
+
+
+def quantise_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """float[n, d] -> (int8[n, d], float32[n] scale); rows are L2-normalised first."""
+    x = normalise(x)
+    scale = np.abs(x).max(axis=1) / 127.0
+    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
+    q = np.clip(np.rint(x / scale[:, None]), -127, 127).astype(np.int8)
+    return q, scale
+
+
+def dequantise(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return q.astype(np.float32) * np.asarray(scale, np.float32)[:, None]
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores of each row, best first: int64[m, k]."""
+    k = min(k, scores.shape[1])
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean |a_i & b_i| / |a_i| over rows."""
+    return float(np.mean([len(set(x.tolist()) & set(y.tolist())) / max(len(x), 1) for x, y in zip(a, b)]))
+
+
+def query_sample(n: int, m: int, seed: int) -> np.ndarray:
+    """Sorted indices of up to m rows used as queries (the rows' own embeddings)."""
+    return np.sort(np.random.default_rng(seed).choice(n, size=min(m, n), replace=False))
+
+
+def recall_flat(x: np.ndarray, q: np.ndarray, scale: np.ndarray, queries: np.ndarray, k: int = 10,
+                block: int = 256) -> float:
+    """recall@k of int8 scoring against exact float32 search, the query row itself left out of both."""
+    x = normalise(x)
+    hits = []
+    for s in range(0, len(queries), block):
+        rows = queries[s : s + block]
+        qv = x[rows]
+        exact = qv @ x.T
+        approx = (qv @ q.T.astype(np.float32)) * scale[None, :]
+        exact[np.arange(len(rows)), rows] = -np.inf
+        approx[np.arange(len(rows)), rows] = -np.inf
+        hits.append(_overlap(top_k(exact, k), top_k(approx, k)) * len(rows))
+    return float(sum(hits) / max(len(queries), 1))
+
+
+def kmeans_shards(x: np.ndarray, n_clusters: int, seed: int, iters: int = 15) -> tuple[np.ndarray, np.ndarray]:
+    """Coarse clusters of the normalised rows: (centroids float32[c, d] unit norm, label int64[n]).
+    Spherical k-means (Lloyd, cosine) fitted on a seeded sample of FIT_ROWS_PER_CLUSTER rows per
+    cluster, plain numpy (sklearn's threaded k-means crawled on a busy machine); then every row goes
+    to its most similar centroid, as the browser probes."""
+    x = normalise(x)
+    k = max(1, min(int(n_clusters), len(x)))
+    fit = x[query_sample(len(x), FIT_ROWS_PER_CLUSTER * k, seed)]
+    rng = np.random.default_rng(seed)
+    cent = fit[rng.choice(len(fit), k, replace=False)].copy()
+    for _ in range(iters):
+        lab = np.argmax(fit @ cent.T, axis=1)
+        sums = np.zeros_like(cent)
+        np.add.at(sums, lab, fit)
+        filled = np.bincount(lab, minlength=k) > 0  # an empty cluster keeps its centroid
+        cent[filled] = normalise(sums[filled])
+    labels = np.concatenate([np.argmax(x[s : s + 65536] @ cent.T, axis=1) for s in range(0, len(x), 65536)])
+    return cent.astype(np.float32), labels.astype(np.int64)
+
+
+def sharded(x: np.ndarray, n_clusters: int, seed: int) -> dict:
+    """The sharded index: centroids, and per cluster its point ids (ascending), int8 rows and scales.
+    -> {"centroids": float32[c, d], "ids": [uint32[n_c]], "rows": [int8[n_c, d]], "scales": [float32[n_c]]}
+    Empty clusters are dropped."""
+    centroids, labels = kmeans_shards(x, n_clusters, seed)
+    q, scale = quantise_rows(x)
+    keep = [c for c in range(len(centroids)) if np.any(labels == c)]
+    ids = [np.flatnonzero(labels == c).astype(np.uint32) for c in keep]
+    return {"centroids": centroids[keep], "ids": ids, "rows": [q[i] for i in ids], "scales": [scale[i] for i in ids]}
+
+
+def recall_sharded(x: np.ndarray, index: dict, queries: np.ndarray, probe: int, k: int = 10) -> float:
+    """recall@k of probing the `probe` clusters whose centroids score highest (int8 scoring inside
+    them) against exact float32 search over every row, the query row itself left out of both."""
+    x = normalise(x)
+    cent = index["centroids"]
+    truths = []
+    for s in range(0, len(queries), 256):  # exact search, a block of queries per matrix product
+        rows = queries[s : s + 256]
+        exact = x[rows] @ x.T
+        exact[np.arange(len(rows)), rows] = -np.inf
+        truths.append(top_k(exact, k))
+    truths = np.concatenate(truths) if truths else np.zeros((0, k), np.int64)
+    hits = 0.0
+    for r, truth in zip(queries, truths):
+        qv = x[r]
+        best = np.argsort(-(cent @ qv), kind="stable")[: max(1, probe)]
+        ids = np.concatenate([index["ids"][c] for c in best]).astype(np.int64)
+        rows = np.concatenate([index["rows"][c] for c in best]).astype(np.float32)
+        scales = np.concatenate([index["scales"][c] for c in best])
+        s = (rows @ qv) * scales
+        s[ids == r] = -np.inf
+        found = ids[top_k(s[None], k)[0]]
+        hits += len(set(found.tolist()) & set(truth.tolist())) / k
+    return float(hits / max(len(queries), 1))

@@ -1,0 +1,108 @@
+/**
+ * The main thread's side of the model: what the manifest offers (browser_model), the worker
+ * started on first use, requests as promises.
+ *
+ *     const model = createModelClient(manifest, baseUrl, { onProgress: (loaded, total) => ... });
+ *     model.available      // {ok: true} or {ok: false, why: "one line for the reader"}
+ *     await model.load()   // downloads and starts the worker once; later calls share it
+ *     await model.embed(["a red star"])   -> [Float32Array(dim)]
+ *     await model.query({text: "a red star", k: 10})  -> {vector, scores, top: [{index, score}]}
+ */
+import { resolveUrl } from '../data/manifest.js';
+
+/** Whether this page can ask the model, and why not (a one-line notice) when it cannot. */
+export function availability(manifest, env = globalThis) {
+  const bm = manifest && manifest.browser_model;
+  if (!bm || typeof bm !== 'object') return { ok: false, why: 'This site was built without the model in the browser: word search only.' };
+  if (bm.version !== 1 || !bm.text || !bm.tokenizer || !bm.index) return { ok: false, why: 'This site\u2019s model files are in a format this explorer cannot read: word search only.' };
+  if (typeof env.WebAssembly !== 'object' || typeof env.Worker !== 'function') {
+    return { ok: false, why: 'This browser has no WebAssembly (or no Web Workers), so the model cannot run here: word search only.' };
+  }
+  return { ok: true };
+}
+
+/** Every file the worker needs: URLs on this site and their total size in bytes. */
+export function modelFiles(bm, baseUrl, pageUrl) {
+  const url = (f) => (f ? resolveUrl(f, baseUrl) : null);
+  const dense = bm.dense || null;
+  const files = [bm.tokenizer, bm.text, bm.image].filter(Boolean);
+  const bytes = files.reduce((s, f) => s + (Number(f.bytes) || 0), 0) + 1.25 * bm.index.rows * bm.index.dim;
+  return {
+    urls: {
+      wasmDir: new URL('ort/', pageUrl).href, tokenizer: url(bm.tokenizer.file), text: url(bm.text.file),
+      image: bm.image ? url(bm.image.file) : null, index: url(bm.index.file), scales: url(bm.index.scales),
+      dense: dense ? url(dense.file) : null, denseScales: dense ? url(dense.scales) : null,
+    },
+    bytes: Math.round(bytes),
+  };
+}
+
+export function createModelClient(manifest, baseUrl, { onProgress = () => {}, pageUrl = location.href } = {}) {
+  const bm = manifest.browser_model;
+  const available = availability(manifest);
+  let worker = null;
+  let loading = null;
+  let next = 1;
+  const pending = new Map();
+
+  function call(type, payload = {}, transfer = []) {
+    return new Promise((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, type, ...payload }, transfer);
+    });
+  }
+
+  function load() {
+    if (!available.ok) return Promise.reject(new Error(available.why));
+    if (loading) return loading;
+    const { urls, bytes } = modelFiles(bm, baseUrl, pageUrl);
+    worker = new Worker(new URL('ask-worker.js', pageUrl), { type: 'module' });
+    worker.onmessage = (e) => {
+      const m = e.data;
+      if (m.type === 'progress') return onProgress(m.loaded, m.total);
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new Error(m.error));
+    };
+    worker.onerror = (e) => {
+      const err = new Error(`the model's worker failed: ${e.message || 'unknown error'}`);
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+    };
+    loading = call('init', { urls, spec: bm, bytes });
+    loading.catch(() => { loading = null; worker.terminate(); });
+    return loading;
+  }
+
+  const dim = bm ? bm.embed_dim : 0;
+  return {
+    available,
+    spec: bm || null,
+    load,
+    get loaded() { return Boolean(loading); },
+    async embed(texts) {
+      await load();
+      const { vectors } = await call('embed', { texts });
+      return texts.map((_, i) => vectors.slice(i * dim, (i + 1) * dim));
+    },
+    async query({ text, vector, k = 10 }) {
+      await load();
+      return call('query', { text, vector, k });
+    },
+    async embedImage(pixels, shape) {
+      await load();
+      return (await call('image', { pixels, shape }, [pixels.buffer])).vector;
+    },
+    async row(index) {
+      await load();
+      return (await call('row', { index })).vector;
+    },
+    async dense(image, vectors) {
+      await load();
+      return (await call('dense', { image, vectors })).maps;
+    },
+  };
+}
