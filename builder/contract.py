@@ -165,8 +165,12 @@ def resolve_shape(shape: tuple, counts: dict[str, int]) -> tuple[int, ...]:
 #   counts          {"N", "I", "C", "K", "L"} as above
 #   buffers         {name: {file, dtype, shape, bytes, sha256}}
 #   texts           {"captions": {file, encoding, offsets: "caption_offsets", bytes, sha256}}
-#   local           {rows_per_shard, shards, file_pattern, fields: [{name, dtype, row_shape}], sha256: [...], bytes: [...]}
-#   files           {relpath: {bytes, sha256}} for every other file (atlas pages, JSON)
+#   local           {rows_per_shard, shards, file_pattern, fields: [{name, dtype, row_shape}]}
+#   files           {relpath: {bytes, sha256}} for every other file (JSON, a few images), except
+#                   those of a folder with more than BULK_FOLDER_FILES files (atlas pages)
+#   checksums       {file: "checksums.json", bytes, sha256}: what the first frame does not need,
+#                   read when a shard is loaded: {"local": {"sha256": [per shard], "bytes": [...]},
+#                   "files": {relpath: {bytes, sha256}} for every other file, bulk folders too}
 #   legends         {"category": {"field": str, "names": [str]}, "cluster": {"names": [str]},
 #                    "modality": ["image", "caption"],
 #                    "fields": [{"field": str, "buffer": "label_<f>", "names": [str]}] (one per label
@@ -181,5 +185,7 @@ def resolve_shape(shape: tuple, counts: dict[str, int]) -> tuple[int, ...]:
 #   browser_model   (optional) the model in the browser: version, model, fingerprint, embed_dim,
 #                   context_length, logit_scale, tokenizer, text, image, index, dense (see
 #                   BROWSER_MODEL_FILES; README "The model in the browser" lists every field)
-MANIFEST_KEYS = ("schema_version", "dataset", "counts", "buffers", "texts", "local", "files", "legends",
-                 "atlas", "model", "build")
+MANIFEST_KEYS = ("schema_version", "dataset", "counts", "buffers", "texts", "local", "files", "checksums",
+                 "legends", "atlas", "model", "build")
+CHECKSUMS_FILE = "checksums.json"
+BULK_FOLDER_FILES = 32  # a folder with more files than this is listed in CHECKSUMS_FILE only

@@ -80,8 +80,16 @@ def test_artifacts_match_their_manifest(demo_build):
         raw = (data / b["file"]).read_bytes()
         assert len(raw) == b["bytes"] == int(np.prod(b["shape"])) * np.dtype(b["dtype"]).itemsize
         assert hashlib.sha256(raw).hexdigest() == b["sha256"]
-    for i, h in enumerate(m["local"]["sha256"]):
+    # per-shard and bulk checksums live in checksums.json (off the first frame's path), itself checked
+    sums_raw = (data / m["checksums"]["file"]).read_bytes()
+    assert hashlib.sha256(sums_raw).hexdigest() == m["checksums"]["sha256"] and len(sums_raw) == m["checksums"]["bytes"]
+    sums = json.loads(sums_raw)
+    assert "sha256" not in m["local"] and len(sums["local"]["sha256"]) == m["local"]["shards"]
+    for i, h in enumerate(sums["local"]["sha256"]):
         assert hashlib.sha256((data / m["local"]["file_pattern"].format(index=i)).read_bytes()).hexdigest() == h
+    for rel, f in sums["files"].items():
+        assert hashlib.sha256((data / rel).read_bytes()).hexdigest() == f["sha256"], rel
+    assert set(m["files"]) <= set(sums["files"])
     pos = np.frombuffer((data / "positions.bin").read_bytes(), "<f2").reshape(n, 3)
     assert np.isfinite(pos).all() and pos.std() > 0.1
     shard0 = (data / "local/shard-00000.bin").read_bytes()

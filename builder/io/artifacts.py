@@ -1,8 +1,9 @@
 """What goes into `data/<dataset>/`: gathered, checked against the contract, serialised.
 
 Nothing is written here: `serialise()` checks every buffer against `builder.contract` and
-returns the files (relative path -> bytes) with `manifest.json` recording each one's sha256; the
-one writer (`builder.io.writer.SiteWriter`) puts them on disk.
+returns the files (relative path -> bytes) with `manifest.json` recording each one's sha256 —
+per-shard and bulk-folder checksums in `checksums.json`, whose own sha256 the manifest holds, so
+what the first frame reads stays small at a million points; the one writer (`builder.io.writer.SiteWriter`) puts them on disk.
 
 Usage:
     a = DatasetArtifacts("demo")
@@ -126,21 +127,30 @@ class DatasetArtifacts:
             out[f"{name}.txt"] = data
             texts[name] = {"file": f"{name}.txt", "encoding": "utf-8", "offsets": "caption_offsets",
                            "bytes": len(data), "sha256": _sha256(data)}
-        local = self._local_files(out, counts) if self._local is not None else None
+        local, shard_sums = self._local_files(out, counts) if self._local is not None else (None, None)
         files = dict(self._files)
         for analysis, (arrays, _) in self._analysis.items():
             for name, array in arrays.items():
                 files[f"{analysis}/{name}.bin"] = le_bytes(array, contract.ANALYSIS_BUFFERS[analysis][name].dtype)
-        listed = {}
+        every, listed = {}, {}
+        per_folder: dict[str, int] = {}
+        for rel in files:
+            per_folder[str(PurePosixPath(rel).parent)] = per_folder.get(str(PurePosixPath(rel).parent), 0) + 1
         for rel in sorted(files):
             out[rel] = files[rel]
-            listed[rel] = {"bytes": len(files[rel]), "sha256": _sha256(files[rel])}
+            every[rel] = {"bytes": len(files[rel]), "sha256": _sha256(files[rel])}
+            if per_folder[str(PurePosixPath(rel).parent)] <= contract.BULK_FOLDER_FILES:
+                listed[rel] = every[rel]
+        sums = json.dumps({"local": shard_sums, "files": every}, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        out[contract.CHECKSUMS_FILE] = sums
+        checksums = {"file": contract.CHECKSUMS_FILE, "bytes": len(sums), "sha256": _sha256(sums)}
         manifest = {"schema_version": contract.SCHEMA_VERSION, "dataset": self.dataset, "counts": counts,
-                    "buffers": buffers, "texts": texts, "local": local, "files": listed, **meta}
+                    "buffers": buffers, "texts": texts, "local": local, "files": listed, "checksums": checksums, **meta}
         out["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
         return out, manifest
 
-    def _local_files(self, out: dict[str, bytes], counts: dict[str, int]) -> dict:
+    def _local_files(self, out: dict[str, bytes], counts: dict[str, int]) -> tuple[dict, dict]:
+        """Write the shards into `out`; -> (the manifest's "local", the shards' checksums)."""
         n, r = counts["N"], self._rows_per_shard
         n_shards = (n + r - 1) // r
         shard_hashes, shard_bytes = [], []
@@ -156,6 +166,4 @@ class DatasetArtifacts:
             "file_pattern": "local/shard-{index:05d}.bin",
             "fields": [{"name": f.name, "dtype": f.dtype,
                         "row_shape": list(contract.resolve_shape(f.shape, counts)[1:])} for f in contract.LOCAL_FIELDS],
-            "sha256": shard_hashes,
-            "bytes": shard_bytes,
-        }
+        }, {"sha256": shard_hashes, "bytes": shard_bytes}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-# JS: the first candidate point that is on screen and is what GPU picking finds at its position.
+# JS: the first candidate point that is on screen and is what picking finds at its position.
 FIND_PICKABLE = """(cands) => {
   const a = window.__atlas;
   for (const i of cands) {

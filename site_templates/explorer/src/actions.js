@@ -25,7 +25,7 @@ export function createActions(app) {
     const s = { ...store.get(), ...patch };
     const mode = modeOf(s.colorBy);
     return formatHash({ dataset: entry.name, point: s.selected, query: s.query, ...viewOfMode(mode),
-      grey: s.captionsGrey, value: s.isolated >= 0 ? valueName(mode.names, s.isolated) : '',
+      grey: s.captionsGrey, value: s.isolated >= 0 ? valueName(mode.names, s.isolated) : '', pictures: s.pictures,
       projection: s.projection !== app.defaultProjection ? s.projection : '', selection: s.selectionCode });
   };
   /** Change the colouring's state; `record`: write it into the URL (not when restoring from it). */
@@ -136,6 +136,13 @@ export function createActions(app) {
     renderer.invalidate();
   }
 
+  /** Pictures on the map on or off; `record`: write it into the URL. */
+  const setPictures = (on, record = true) => {
+    store.set({ pictures: Boolean(on) });
+    scene.setPictures(on);
+    if (record) app.url.replace(hashOf());
+  };
+
   /** Fly back to the starting view (a selected point's panel keeps its room). */
   function resetView() {
     camera.reset(performance.now(), 500, store.get().selected >= 0 ? shift() : [0, 0]);
@@ -143,6 +150,6 @@ export function createActions(app) {
     renderer.invalidate();
   }
 
-  return { select, setColor, search, resetView, isolate, hide, showAll, setCaptionsGrey, hoverValue, restoreColour,
-    hashOf };
+  return { select, setColor, search, resetView, setPictures, isolate, hide, showAll, setCaptionsGrey, hoverValue,
+    restoreColour, hashOf };
 }

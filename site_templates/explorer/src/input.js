@@ -78,11 +78,13 @@ export function attachInput(app, actions) {
     if (typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === 'Escape' && store.get().selected >= 0) actions.select(-1);
     else if (e.key === 'r' || e.key === 'R') actions.resetView();
+    else if ((e.key === 'p' || e.key === 'P') && scene.picturesAvailable) actions.setPictures(!store.get().pictures);
   });
   window.addEventListener('popstate', () => {
     const v = parseHash(location.hash);
     if (v.dataset && v.dataset !== entry.name) return location.reload();
     actions.restoreColour(v);
+    if (v.pictures !== store.get().pictures && scene.picturesAvailable) actions.setPictures(v.pictures, false);
     if (v.query !== store.get().query) actions.search(v.query);
     const cam = parseCamera(location.hash);
     if (cam) {

@@ -117,7 +117,10 @@ async function start() {
   atlas.marks.context = performance.now();
   const { entry, manifest, baseUrl, positions, modality, category } = await loading;
   const { I, N } = manifest.counts;
-  scene = createScene(renderer, camera, { positions, modality });
+  const atlasPages = manifest.atlas && Array.isArray(manifest.atlas.pages) ? manifest.atlas.pages : [];
+  scene = createScene(renderer, camera, { positions, modality, images: I, atlas: atlasPages.length ? manifest.atlas : null,
+    pageUrl: (p) => resolveUrl(atlasPages[p], baseUrl) });
+  if (!view.pictures) scene.setPictures(false);
   atlas.marks.scene = performance.now();
   renderer.start();
   atlas.renderer = renderer;
@@ -129,21 +132,17 @@ async function start() {
   // The overlay (rings, lines) gets its own context after the first frame; it redraws with
   // every frame of the points (same camera) and on its own when hover or selection change.
   const overlay = createOverlay($('overlay'), { position: scene.position, viewProj: scene.viewProj });
-  let pickTimer = 0;
+  let restTimer = 0;
   renderer.onFrame = () => {
     overlay.renderer.renderNow();
     url.cameraMoved();
-    // Once the camera rests: draw every point again (in motion big sets draw a subset), then
-    // bring the id buffer up to date so the next hover is instant.
-    clearTimeout(pickTimer);
-    pickTimer = setTimeout(() => {
-      if (camera.flight) return;
-      if (scene.moving) {
-        scene.setMoving(false);
-        renderer.request();
-      } else {
-        scene.refreshPick();
-      }
+    // Once the camera rests, draw every point again (in motion big sets draw a subset).
+    // Picking needs nothing here: it is computed when a hover or click asks (gl/pick-cpu.js).
+    clearTimeout(restTimer);
+    restTimer = setTimeout(() => {
+      if (camera.flight || !scene.moving) return;
+      scene.setMoving(false);
+      renderer.request();
     }, 150);
   };
 
@@ -191,6 +190,15 @@ async function start() {
   atlas.select = select;
   atlas.colorOfPoint = colorOfPoint;
   $('reset-view').addEventListener('click', resetView);
+  const picturesButton = $('pictures-toggle');
+  if (picturesButton && scene.picturesAvailable) {
+    picturesButton.hidden = false;
+    const showPictures = (on) => picturesButton.setAttribute('aria-pressed', String(on));
+    picturesButton.addEventListener('click', () => actions.setPictures(!store.get().pictures));
+    store.subscribe((s, changed) => { if (changed.has('pictures')) showPictures(s.pictures); });
+    if (!view.pictures) actions.setPictures(false, false);
+    showPictures(store.get().pictures);
+  }
   const legend = createLegend($('legend'), { modes, on: { mode: setColor, hover: actions.hoverValue,
     isolate: actions.isolate, hide: actions.hide, showAll: actions.showAll, captionsGrey: actions.setCaptionsGrey } });
   const preview = createPreview($('card'), { thumbs, ctx });
@@ -233,6 +241,7 @@ async function start() {
   ]);
   ctx.captions = createCaptions(new Uint8Array(text), offsets, captionImage, I);
   ctx.items = items;
+  localViewOf.prefetchChecksums();
   store.set({ textReady: true });
   resolveText(atlas);
   if (view.query) search(view.query);

@@ -1,7 +1,8 @@
 /**
  * The view in the URL hash: #d=<dataset>&p=<point>&c=<colour mode>&q=<search>, and for a label
- * field f=<field name>, g=1 (captions grey), i=<isolated value name>, the projection pr=<key>
- * (absent: the default one), a selection s=<selection/encode.js value>; the camera in v= (below).
+ * field f=<field name>, g=1 (captions grey), i=<isolated value name>, t=0 (pictures off), the
+ * projection pr=<key> (absent: the default one), a selection s=<selection/encode.js value>; the
+ * camera in v= (below).
  * Any view is a shareable link; selections push history entries so back/forward work.
  */
 
@@ -20,12 +21,13 @@ export function parseHash(hash) {
     field: params.get('f') || '',
     grey: params.get('g') === '1',
     value: params.get('i') || '',
+    pictures: params.get('t') !== '0',
     projection: /^[a-z][a-z0-9]{0,15}$/.test(params.get('pr') || '') ? params.get('pr') : '',
     selection: params.get('s') || '',
   };
 }
 
-export function formatHash({ dataset, point, colorBy, query, field, grey, value, projection, selection }) {
+export function formatHash({ dataset, point, colorBy, query, field, grey, value, pictures = true, projection, selection }) {
   const params = new URLSearchParams();
   if (dataset) params.set('d', dataset);
   if (point >= 0) params.set('p', String(point));
@@ -34,6 +36,7 @@ export function formatHash({ dataset, point, colorBy, query, field, grey, value,
   if (field) params.set('f', field);
   if (grey) params.set('g', '1');
   if (value) params.set('i', value);
+  if (!pictures) params.set('t', '0');
   if (projection) params.set('pr', projection);
   if (selection) params.set('s', selection);
   return '#' + params.toString();

@@ -37,6 +37,7 @@ export const initialState = {
   query: '',
   matches: null, // [{p, kind}] matching `query` (search.js), or null when no search
   textReady: false, // captions loaded
+  pictures: true, // near image points drawn as their thumbnails (the URL's t=0 turns them off)
   askOpen: false, // the Ask panel is shown
   ask: null, // the asked query and its answer (ask/ask-actions.js), or null
   shading: false, // the map is shaded by similarity to the asked query

@@ -22,7 +22,8 @@ export function isFramed(win = window) {
 /** Does this hash hold any part of a view? (A docs page's own anchor, e.g. #top, does not.) */
 export const hasView = (hash) => {
   const v = parseHash(hash);
-  return Boolean(v.dataset || v.point >= 0 || v.colorBy || v.query || v.field || v.grey || v.value || v.projection || v.selection || /(^|[#&])v=/.test(hash || ''));
+  return Boolean(v.dataset || v.point >= 0 || v.colorBy || v.query || v.field || v.grey || v.value || !v.pictures ||
+    v.projection || v.selection || /(^|[#&])v=/.test(hash || ''));
 };
 
 /**

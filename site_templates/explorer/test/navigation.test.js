@@ -15,12 +15,12 @@ test('the camera round-trips through the hash and draws the same picture', () =>
   assert.match(v, /^[\d.,-]+$/); // short and needs no escaping
   const hash = withCamera(formatHash({ dataset: 'demo', point: 5, colorBy: 'category', query: 'red circle' }), v);
   assert.deepEqual(parseHash(hash), { dataset: 'demo', point: 5, colorBy: 'category', query: 'red circle',
-    field: '', grey: false, value: '', projection: '', selection: '' });
+    field: '', grey: false, value: '', pictures: true, projection: '', selection: '' });
   // the legend's keys (f, g, i) and the camera's (v) live side by side
   const both = withCamera(formatHash({ dataset: 'demo', point: -1, field: 'shape', grey: true, value: 'star' }), v);
   assert.deepEqual(parseCamera(both), parseCamera(hash));
   assert.deepEqual([parseHash(both).field, parseHash(both).grey, parseHash(both).value], ['shape', true, 'star']);
-  assert.ok(hasView('#f=shape') && hasView('#g=1') && hasView('#i=star'));
+  assert.ok(hasView('#f=shape') && hasView('#g=1') && hasView('#i=star') && hasView('#t=0'));
   const back = parseCamera(hash);
   const restored = createCamera();
   restored.setView({ ...back, offset: [back.offset[0] * 1280, back.offset[1] * 748] });

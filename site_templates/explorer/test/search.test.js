@@ -84,10 +84,14 @@ test('captions of an image are a contiguous run', () => {
 
 test('the hash round-trips a view', () => {
   const view = { dataset: 'demo', point: 123, colorBy: 'category', query: 'red circle', field: '', grey: false, value: '',
-    projection: '', selection: '' };
+    pictures: true, projection: '', selection: '' };
   assert.deepEqual(parseHash(formatHash(view)), view);
   assert.deepEqual(parseHash('#p=abc&c=bogus&g=yes&pr=No%20Such'),
-    { dataset: '', point: -1, colorBy: '', query: '', field: '', grey: false, value: '', projection: '', selection: '' });
+    { dataset: '', point: -1, colorBy: '', query: '', field: '', grey: false, value: '', pictures: true, projection: '',
+      selection: '' });
+  // pictures off is kept as t=0; on (the default) leaves the hash clean
+  assert.equal(formatHash({ ...view, pictures: false }), '#d=demo&p=123&c=category&q=red+circle&t=0');
+  assert.equal(parseHash(formatHash({ ...view, pictures: false })).pictures, false);
   // the projection and a selection (selection/encode.js) ride along
   const chosen = { ...view, projection: 'tsne', selection: 'AAEC-_' };
   assert.equal(formatHash(chosen), '#d=demo&p=123&c=category&q=red+circle&pr=tsne&s=AAEC-_');

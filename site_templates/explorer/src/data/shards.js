@@ -3,6 +3,11 @@
  *
  * Shard s holds rows [s*R, (s+1)*R) of every local field; the file is the concatenation, in the
  * manifest's field order, of each field's rows (the last shard may hold fewer than R rows).
+ *
+ * Integrity: every shard's length is checked, and its sha256 too where the browser has
+ * crypto.subtle (secure contexts: https, localhost). The per-shard checksums live in
+ * checksums.json (the manifest names it with its own sha256; older manifests list them inline),
+ * read with the first shard, not before the first frame.
  */
 
 import { bytesPerElement, decodeFloat16, typedView, fetchArrayBuffer } from './buffers.js';
@@ -45,11 +50,41 @@ export function readShardRow(buffer, fields, rows, row) {
   return out;
 }
 
+/** Hex sha256 of an ArrayBuffer, or null where the browser offers no crypto.subtle. */
+export async function sha256Hex(buffer) {
+  const subtle = globalThis.crypto && globalThis.crypto.subtle;
+  if (!subtle) return null;
+  const digest = new Uint8Array(await subtle.digest('SHA-256', buffer));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The shards' sha256 list: from checksums.json (checked against the manifest) or inline; null if none. */
+async function loadShardSums(manifest, baseUrl) {
+  if (manifest.local && Array.isArray(manifest.local.sha256)) return manifest.local.sha256;
+  const spec = manifest.checksums;
+  if (!spec || typeof spec.file !== 'string') return null;
+  const buf = await fetchArrayBuffer(resolveUrl(spec.file, baseUrl));
+  const got = await sha256Hex(buf);
+  if (buf.byteLength !== spec.bytes || (got && spec.sha256 && got !== spec.sha256)) {
+    throw new Error(`${spec.file} does not match the manifest (a mixed or damaged build)`);
+  }
+  const json = JSON.parse(new TextDecoder().decode(buf));
+  return json && json.local && Array.isArray(json.local.sha256) ? json.local.sha256 : null;
+}
+
 /** Loads shards on demand and keeps the most recent few (a click reads one small file). */
 export function createShardLoader(manifest, baseUrl, keep = 8) {
   const cache = new Map();
   const { local } = manifest;
   const n = manifest.counts.N;
+  let sums = null;
+  const shardSums = () => {
+    if (!sums) {
+      sums = loadShardSums(manifest, baseUrl);
+      sums.catch(() => { sums = null; }); // tried again with the next shard
+    }
+    return sums;
+  };
 
   async function shard(addr) {
     if (cache.has(addr.shard)) {
@@ -58,9 +93,12 @@ export function createShardLoader(manifest, baseUrl, keep = 8) {
       cache.set(addr.shard, hit); // most recently used last
       return hit;
     }
-    const promise = fetchArrayBuffer(resolveUrl(addr.file, baseUrl)).then((buf) => {
+    const promise = Promise.all([fetchArrayBuffer(resolveUrl(addr.file, baseUrl)), shardSums()]).then(async ([buf, hashes]) => {
       const want = shardBytes(local.fields, addr.rows);
       if (buf.byteLength !== want) throw new Error(`${addr.file}: expected ${want} bytes, got ${buf.byteLength}`);
+      const expected = hashes && hashes[addr.shard];
+      const got = expected ? await sha256Hex(buf) : null;
+      if (got && got !== expected) throw new Error(`${addr.file} does not match its checksum (a mixed or damaged build)`);
       return buf;
     });
     cache.set(addr.shard, promise);
@@ -76,6 +114,8 @@ export function createShardLoader(manifest, baseUrl, keep = 8) {
     return readShardRow(await shard(addr), local.fields, addr.rows, addr.row);
   }
   /** Start fetching p's shard (hovering usually comes before clicking). */
+  /** Read the checksums now (when idle after the first frame), so the first click waits for less. */
+  localView.prefetchChecksums = () => { if (local) shardSums().catch(() => {}); };
   localView.prefetch = (p) => {
     if (local && p >= 0 && p < n) shard(shardAddress(local, n, p)).catch(() => {});
   };

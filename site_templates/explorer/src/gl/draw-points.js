@@ -4,7 +4,6 @@
  */
 import pointsVert from './shaders/points.vert.glsl';
 import pointsFrag from './shaders/points.frag.glsl';
-import pickFrag from './shaders/pick.frag.glsl';
 import markerVert from './shaders/marker.vert.glsl';
 import markerFrag from './shaders/marker.frag.glsl';
 
@@ -45,7 +44,6 @@ export function createDrawPoints(regl, src) {
     uniforms: {
       ...sharedUniforms(src, () => src.pixelRatio()),
       u_selection: () => (src.selectionActive() ? 1 : 0),
-      u_pickPad: 0,
       u_palette: () => src.palette(),
       u_background: src.background,
       u_captionGrey: src.captionGrey,
@@ -54,27 +52,6 @@ export function createDrawPoints(regl, src) {
     depth: { enable: true },
     primitive: 'points',
     ...(src.elements ? { elements: src.elements } : {}),
-    count: src.count,
-  });
-}
-
-/** The id pass into `src.framebuffer` at CSS-pixel resolution (pixel ratio 1); hidden values
- * are left out of it too (where the GPU reads vertex textures). */
-export function createDrawPick(regl, src) {
-  return regl({
-    vert: '#define PICK\n' + vertexPalette(regl) + pointsVert,
-    frag: pickFrag,
-    framebuffer: () => src.framebuffer,
-    attributes: {
-      a_position: src.positions,
-      a_modality: src.modality,
-      a_flag: src.flags,
-      a_color: () => src.color(),
-      a_id: src.ids,
-    },
-    uniforms: { ...sharedUniforms(src, 1), u_pickPad: 3 },
-    depth: { enable: true },
-    primitive: 'points',
     count: src.count,
   });
 }

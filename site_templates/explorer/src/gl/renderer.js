@@ -5,8 +5,8 @@
  * Two renderers run: the points (opaque, big) and the overlay (transparent, a few rings and
  * lines), so hovering and selecting redraw only the overlay, never a million points.
  *
- * `sceneVersion` changes whenever what the id (picking) buffer would show changes — camera,
- * size, point sizes — so picking re-renders its buffer only then.
+ * `sceneVersion` changes whenever the picture changes — camera, size, point sizes (picking
+ * needs no render: gl/pick-cpu.js).
  */
 import createREGL from 'regl';
 
@@ -45,7 +45,7 @@ export function createRenderer(canvas, { draw, timings = null, transparent = fal
         requestAnimationFrame(frame);
       }
     },
-    /** The scene changed (camera, size, point sizes): picking must re-render too. */
+    /** The scene changed (camera, size, point sizes): draw a frame. */
     invalidate() {
       sceneVersion++;
       renderer.request();

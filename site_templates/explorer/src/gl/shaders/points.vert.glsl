@@ -1,5 +1,5 @@
-// One point per vertex. Shared by the visible pass and the id (picking) pass: the picking
-// pass is compiled with "#define PICK" so both agree exactly on where and how big a point is.
+// One point per vertex. Picking (pick-cpu.js) computes the same sizes on the CPU: keep the two
+// in step.
 // The colour is looked up here, once per point, not once per pixel ("#define VERTEX_PALETTE",
 // when the GPU can read textures in vertex shaders; nearly all can). So is the legend's state
 // of the point's value (u_state, 256 x 1: shown, dimmed, hidden, focused), read through the same index,
@@ -10,14 +10,10 @@ attribute vec3 a_position;
 attribute float a_modality;   // 0 image, 1 caption
 attribute float a_flag;       // 1 = matches the current search
 attribute float a_color;      // the point's value: palette index and legend state index
-attribute float a_selected;   // 1 = in the reader's lasso / box selection (visible pass only)
+attribute float a_selected;   // 1 = in the reader's lasso / box selection
 #ifdef VERTEX_PALETTE
 uniform sampler2D u_state;    // R = 0 shown, 1 dimmed, 2 hidden, 3 focused (x 1/255)
 #endif
-#ifdef PICK
-attribute float a_id;
-varying vec4 v_id;
-#else
 varying float v_modality;
 #ifdef VERTEX_PALETTE
 uniform sampler2D u_palette;  // 256 x 1 RGBA
@@ -29,7 +25,6 @@ varying vec3 v_rgb;
 varying float v_color;
 varying float v_dim;
 #endif
-#endif
 
 uniform mat4 u_viewProj;
 uniform float u_size;         // point diameter in CSS px at depth u_refDepth
@@ -37,7 +32,6 @@ uniform float u_refDepth;
 uniform float u_pixelRatio;
 uniform float u_filter;       // 1 while a search is active
 uniform float u_selection;    // 1 while a selection exists: the other points are dimmed
-uniform float u_pickPad;      // extra CSS px in the picking pass, so small points are easy to hover
 
 void main() {
   float state = 0.0;
@@ -56,11 +50,7 @@ void main() {
   float depth = max(gl_Position.w, 1e-3);
   float size = u_size * pow(u_refDepth / depth, 0.75);
   size *= mix(1.0, mix(0.55, 1.9, a_flag), u_filter) * mix(1.0, 0.7, legendDim) * mix(1.0, 1.35, focused);
-  gl_PointSize = (clamp(size, 1.5, 40.0) + u_pickPad) * u_pixelRatio;
-#ifdef PICK
-  float id = a_id + 1.0;  // 0 means "nothing here"
-  v_id = vec4(mod(id, 256.0), mod(floor(id / 256.0), 256.0), floor(id / 65536.0), 255.0) / 255.0;
-#else
+  gl_PointSize = clamp(size, 1.5, 40.0) * u_pixelRatio;
   v_modality = a_modality;
   float dim = max(u_filter * (1.0 - a_flag), u_selection * (1.0 - a_selected));
 #ifdef VERTEX_PALETTE
@@ -70,6 +60,5 @@ void main() {
 #else
   v_color = a_color;
   v_dim = dim;
-#endif
 #endif
 }
