@@ -3,6 +3,8 @@
  * or file name, then captions), each tagged with its kind and the matched words marked.
  * Arrow keys move through results, Enter or click selects one. The list opens only while the box
  * has the focus: a search restored from the URL marks its matches but leaves the map uncovered.
+ * In Ask mode the word search still runs as one types; Enter asks the model instead (unless the
+ * arrow keys chose a result, which Enter then opens).
  */
 import { el, clear, markedText } from './dom.js';
 import { highlightRanges, countText } from '../search.js';
@@ -23,7 +25,6 @@ export function createSearchBox({ input, list, count }, { onQuery, onPick, textO
 
   input.addEventListener('input', () => {
     clearTimeout(timer);
-    if (asking()) return; // the model answers on Enter
     timer = setTimeout(() => onQuery(input.value.trim()), DEBOUNCE_MS);
   });
   input.addEventListener('keydown', (e) => {
@@ -33,8 +34,9 @@ export function createSearchBox({ input, list, count }, { onQuery, onPick, textO
       active = (active + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
       items.forEach((li, i) => li.classList.toggle('active', i === active));
       items[active].scrollIntoView({ block: 'nearest' });
-    } else if (e.key === 'Enter' && asking()) {
+    } else if (e.key === 'Enter' && asking() && active < 0) {
       e.preventDefault();
+      clearTimeout(timer);
       onAsk(input.value.trim());
     } else if (e.key === 'Enter') {
       e.preventDefault();
