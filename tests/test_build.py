@@ -244,7 +244,9 @@ def test_metrics_page_shows_the_reports_figures(demo_build):
         assert f"Image → text, {name} " + " ".join(f"{100 * r[f'i2t@{k}']:.1f} %" for k in (1, 5, 10)) in text
     t = on_disk["metrics"]["caption_texts"]
     assert f"Here {t['shared']:,} of the {t['captions']:,} captions" in text
-    assert f"Trustworthiness: {on_disk['metrics']['umap_trustworthiness']['value']:.3f}" in text
+    for key, fig in on_disk["metrics"]["projections"].items():  # one table row per projection
+        if "trustworthiness" in fig:
+            assert f"{fig['label']} {fig['trustworthiness']['value']:.3f}" in text, key
 
 
 def test_strict_names_the_first_bad_item_in_dataset_order(colour_manifest, tmp_path):

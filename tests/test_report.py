@@ -146,9 +146,12 @@ def test_a_local_checkpoint_is_named_without_its_folder(tmp_path, tiny_vit):
     relative to the config's folder, or by its file name when it lies elsewhere."""
     import torch
 
+    from builder.io.cache import Cache
     from builder.models.loading import load_model
     from builder.models.registry import ModelSpec
     from builder.pipeline import public_model_info
+
+    cache = Cache(tmp_path / "cache")
 
     for folder in (tmp_path / "cfg" / "weights", tmp_path / "elsewhere"):
         folder.mkdir(parents=True)
@@ -156,6 +159,6 @@ def test_a_local_checkpoint_is_named_without_its_folder(tmp_path, tiny_vit):
     public = PublicPaths([("", tmp_path / "cfg")])
     inside = load_model(ModelSpec("tiny-vit/checkpoint", "tiny-vit", "checkpoint", str(tmp_path / "cfg/weights/w.pt")), "cpu")
     outside = load_model(ModelSpec("tiny-vit/checkpoint", "tiny-vit", "checkpoint", str(tmp_path / "elsewhere/w.pt")), "cpu")
-    assert public_model_info(inside, public)["weights_source"] == "local checkpoint weights/w.pt"
-    assert public_model_info(outside, public)["weights_source"] == "local checkpoint …/w.pt"
-    assert str(tmp_path) not in json.dumps(public_model_info(outside, public))
+    assert public_model_info(inside, public, cache)["weights_source"] == "local checkpoint weights/w.pt"
+    assert public_model_info(outside, public, cache)["weights_source"] == "local checkpoint …/w.pt"
+    assert str(tmp_path) not in json.dumps(public_model_info(outside, public, cache))
