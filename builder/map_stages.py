@@ -22,9 +22,17 @@ def cached_stage(b, name: str, version: int, inputs: list, params: dict, entry: 
     return result
 
 
+def trustworthiness(b, distinct: np.ndarray, u_hash: str, pos: np.ndarray) -> dict:
+    """Trustworthiness (k = 15, seeded sample) of the layout `pos` of the distinct points, cached."""
+    seed = b.cfg.projection.seed
+    return cached_stage(b, "trustworthiness", projection.VERSION, [u_hash, hash_arrays(pos)], {"k": 15, "seed": seed},
+                        {}, lambda: {"t": projection.trustworthiness(distinct, pos, k=15, seed=seed)})["t"]
+
+
 def map_stages(b, joint: np.ndarray, unique: tuple, device, k_local: int, kk: int) -> dict:
     """joint float32[N, D], unique = duplicates.unique_rows(joint) -> {"idx", "dist" (kNN of all N points, self first), "pos" float32[N, 3],
-    "xy", "evr" (local views)}; b.metrics gets "duplicates", "knn" and "umap_trustworthiness"."""
+    "xy", "evr" (local views), "distinct" (the distinct rows), "distinct_hash"}; b.metrics gets "duplicates",
+    "knn" and "umap_trustworthiness"."""
     cfg, p = b.cfg, b.cfg.projection
     first, inverse = unique
     distinct = joint[first]
@@ -63,17 +71,14 @@ def map_stages(b, joint: np.ndarray, unique: tuple, device, k_local: int, kk: in
             lay = cached_stage(b, "umap", projection.VERSION, [u_hash], params, e, compute_umap)
             pos_u = lay["pos"]
             b.metrics["umap"] = lay["how"]
-            tw = cached_stage(b, "trustworthiness", projection.VERSION, [u_hash, hash_arrays(pos_u)],
-                              {"k": 15, "seed": p.seed}, {},
-                              lambda: {"t": projection.trustworthiness(distinct, pos_u, k=15, seed=p.seed)})["t"]
-            b.metrics["umap_trustworthiness"] = tw
+            b.metrics["umap_trustworthiness"] = trustworthiness(b, distinct, u_hash, pos_u)
     with b.stage("local-views") as e:
         nb_u = knn_u["idx"][:, 1 : k_local + 1]
         local = cached_stage(b, "local", local_views.VERSION, [u_hash], {"k": k_local}, e, lambda: dict(zip(
             ("xy", "evr"), local_views.local_pca(distinct, nb_u, device))))
     idx, dist = duplicates.expand_knn(knn_u["idx"], knn_u["dist"], first, inverse)
     return {"idx": idx, "dist": dist, "pos": None if pos_u is None else pos_u[inverse], "xy": local["xy"][inverse],
-            "evr": local["evr"][inverse], "distinct": len(distinct)}
+            "evr": local["evr"][inverse], "distinct": distinct, "distinct_hash": u_hash}
 
 
 def project_all(b, joint: np.ndarray, m: dict, unique: tuple) -> dict[str, np.ndarray]:
@@ -83,9 +88,8 @@ def project_all(b, joint: np.ndarray, m: dict, unique: tuple) -> dict[str, np.nd
     trustworthiness (k = 15) goes to b.metrics["projections"][method]; t-SNE above
     projection.tsne_max_points distinct points is skipped, and the skip reported there."""
     p = b.cfg.projection
-    first, inverse = unique
-    distinct = joint[first]
-    u_hash = hash_arrays(distinct)
+    _, inverse = unique
+    distinct, u_hash = m["distinct"], m["distinct_hash"]  # map_stages' (no second copy or hash)
     n = len(distinct)
     compute = {
         "pca": (projection.PCA_VERSION, {}, lambda: projection.pca_3d(distinct)),
@@ -109,9 +113,7 @@ def project_all(b, joint: np.ndarray, m: dict, unique: tuple) -> dict[str, np.nd
                 b.log(f"note: t-SNE {reason}")
                 continue
             pos = cached_stage(b, method, version, [u_hash], params, e, lambda: {"pos": fn()})["pos"]
-            tw = cached_stage(b, "trustworthiness", projection.VERSION, [u_hash, hash_arrays(pos)],
-                              {"k": 15, "seed": p.seed}, {},
-                              lambda: {"t": projection.trustworthiness(distinct, pos, k=15, seed=p.seed)})["t"]
+            tw = trustworthiness(b, distinct, u_hash, pos)
         layouts[method] = pos[inverse]
         figures[method] = {"label": projection.LABELS[method], "trustworthiness": tw, "params": params}
     if not layouts:
