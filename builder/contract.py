@@ -133,7 +133,10 @@ BROWSER_MODEL_FILES: dict[str, str] = {
     "model/index.i8": "query index int8[N, D], row i = point i (images, then captions); with .scale.f32 float32[N]",
     "model/index.centroids.f32": "sharded index only: float32[S, D] unit-norm centroids, shard s = centroid row s",
     "model/index-<s>.i8": "sharded index only: shard s's rows int8[n_s, D], with .scale.f32 float32[n_s] and "
-                          ".ids.u32 uint32[n_s] (the rows' point indices, ascending)",
+                          ".ids.u32 uint32[n_s] (the rows' point indices, ascending); fetched on demand",
+    "model/index.assign.u16": "sharded index only: point i -> its shard, uint16[N] (index.assign_dtype; "
+                              "index.assign.u32, uint32[N], when there are 65,536 shards or more); read by the "
+                              "explorer for a point's own row",
     "model/dense.i8": "dense patch features int8[images * gh * gw, D] (image n, patch y, x -> row n*gh*gw + y*gw + x), "
                       "with dense.scale.f32 float32[rows]",
     "model/dense.boxes.json": "per dense image, the area [x0, y0, x1, y1] its grid covers, in the image's own pixels",

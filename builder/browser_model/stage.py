@@ -17,7 +17,7 @@ from builder.compute import query_index as Q
 from builder.compute.saliency import UnsupportedTower
 from builder.io.cache import hash_arrays, hash_json
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: the sharded index carries "assign" (point -> shard)
 
 
 def _sha(b: bytes) -> str:
@@ -46,8 +46,8 @@ def parity_pixels(lm, records, n: int, seed: int) -> np.ndarray | None:
 
 
 def build_index(cfg, joint: np.ndarray) -> dict:
-    """The query index as a cacheable dict: flat ({"q", "scale"}) or sharded ({"centroids", "ids_<c>",
-    "rows_<c>", "scales_<c>"}), with "meta" {rows, dim, recall_at_10, probe?, clusters?}."""
+    """The query index as a cacheable dict: flat ({"q", "scale"}) or sharded ({"centroids", "assign",
+    "ids_<c>", "rows_<c>", "scales_<c>"}), with "meta" {rows, dim, recall_at_10, probe?, clusters?}."""
     n = len(joint)
     queries = Q.query_sample(n, cfg.recall_queries, cfg.seed)
     if n <= cfg.shard_rows:
@@ -57,7 +57,7 @@ def build_index(cfg, joint: np.ndarray) -> dict:
                                                  "recall_at_10": round(Q.recall_flat(joint, q, scale, queries), 4)}}
     c = cfg.shard_clusters or max(2, int(round(np.sqrt(n))))
     idx = Q.sharded(joint, c, cfg.seed)
-    out = {"centroids": idx["centroids"]}
+    out = {"centroids": idx["centroids"], "assign": idx["assign"].astype(Q.assign_dtype(len(idx["ids"])))}
     for s, (ids, rows, sc) in enumerate(zip(idx["ids"], idx["rows"], idx["scales"])):
         out[f"ids_{s}"], out[f"rows_{s}"], out[f"scales_{s}"] = ids, rows, sc
     probe = min(cfg.probe, len(idx["ids"]))
@@ -77,8 +77,12 @@ def index_entry(files: dict, res: dict) -> dict:
                      scales=_file(files, "model/index.scale.f32", res["scale"].astype("<f4").tobytes())["file"],
                      shards=None)
         return entry
-    entry.update(file=None, scales=None, probe=m["probe"],
-                 centroids=_file(files, "model/index.centroids.f32", res["centroids"].astype("<f4").tobytes())["file"])
+    adt = Q.assign_dtype(m["clusters"])
+    suffix, le = {"uint16": ("u16", "<u2"), "uint32": ("u32", "<u4")}[adt]
+    entry.update(file=None, scales=None, probe=m["probe"], clusters=m["clusters"],
+                 centroids=_file(files, "model/index.centroids.f32", res["centroids"].astype("<f4").tobytes())["file"],
+                 assign=_file(files, f"model/index.assign.{suffix}", res["assign"].astype(le).tobytes())["file"],
+                 assign_dtype=adt)
     shards = []
     for s in range(m["clusters"]):
         ids = res[f"ids_{s}"]

@@ -89,12 +89,22 @@ def kmeans_shards(x: np.ndarray, n_clusters: int, seed: int, iters: int = 15) ->
 def sharded(x: np.ndarray, n_clusters: int, seed: int) -> dict:
     """The sharded index: centroids, and per cluster its point ids (ascending), int8 rows and scales.
     -> {"centroids": float32[c, d], "ids": [uint32[n_c]], "rows": [int8[n_c, d]], "scales": [float32[n_c]]}
-    Empty clusters are dropped."""
+    Empty clusters are dropped; "assign" int64[n] is each point's shard (its place in "ids")."""
     centroids, labels = kmeans_shards(x, n_clusters, seed)
     q, scale = quantise_rows(x)
-    keep = [c for c in range(len(centroids)) if np.any(labels == c)]
-    ids = [np.flatnonzero(labels == c).astype(np.uint32) for c in keep]
-    return {"centroids": centroids[keep], "ids": ids, "rows": [q[i] for i in ids], "scales": [scale[i] for i in ids]}
+    keep = np.flatnonzero(np.bincount(labels, minlength=len(centroids)) > 0)
+    order = np.argsort(labels, kind="stable")  # ascending ids within each cluster
+    ends = np.cumsum(np.bincount(labels, minlength=len(centroids))[keep])
+    ids = [a.astype(np.uint32) for a in np.split(order, ends[:-1])]
+    renumber = np.full(len(centroids), -1, np.int64)
+    renumber[keep] = np.arange(len(keep))
+    return {"centroids": centroids[keep], "ids": ids, "rows": [q[i] for i in ids], "scales": [scale[i] for i in ids],
+            "assign": renumber[labels]}
+
+
+def assign_dtype(shards: int) -> str:
+    """The point -> shard file's dtype: uint16 while shard numbers fit, else uint32."""
+    return "uint16" if shards < 65536 else "uint32"
 
 
 def recall_sharded(x: np.ndarray, index: dict, queries: np.ndarray, probe: int, k: int = 10) -> float:

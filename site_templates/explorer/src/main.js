@@ -215,6 +215,7 @@ async function start() {
   const ask = attachAsk(app, { $, thumbs, select, timings, hint });
   Object.assign(api, ask.api); // __atlas is for tests
   atlas.ask = ask.api;
+  atlas.model = ask.model; // the model client (row, stats): tests and benchmarks
   const searchBox = createSearchBox({ input: $('search-input'), list: $('search-results'), count: $('search-count') }, {
     ...ask.searchOptions,
     onQuery: search,

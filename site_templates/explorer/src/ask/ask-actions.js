@@ -71,9 +71,9 @@ export function createAskActions(app, model) {
     renderer.invalidate();
   }
 
-  /** The API's query: the k best points, images and captions together. */
-  async function query(text, k = 10) {
-    const res = await model.query({ text, k });
+  /** The API's query ({text} or {vector}): the k best points, images and captions together. */
+  async function query({ text, vector }, k = 10) {
+    const res = await model.query(vector ? { vector, k } : { text, k });
     return res.top.map((h) => ({ index: h.index, kind: kindOf(h.index), score: h.score }));
   }
 

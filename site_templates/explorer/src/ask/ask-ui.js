@@ -6,9 +6,11 @@
  *     await atlas.ready                      the map is drawn
  *     await atlas.embedText(text)            -> Float32Array(embed_dim), unit length
  *     await atlas.query(text, k = 10)        -> [{index, kind: "image" | "caption", score}]
+ *     await atlas.query({vector}, k = 10)    the same for a unit vector of embed_dim numbers
  *     atlas.select(index)                    opens point index (-1 closes)
  *     await atlas.embedImage(file | Blob)    -> Float32Array (when the image tower is exported)
  *     await atlas.saliency(index, text)      -> {grid: [gh, gw], map: Float32Array} (dense features)
+ *     await atlas.modelStats()               -> {indexBytes, ...}: what the worker holds for the index
  *
  * Without WebAssembly or without browser_model the box stays a word search and one line says
  * why; the API's model calls then reject with that line.
@@ -134,7 +136,10 @@ export function attachAsk(app, { $, thumbs, select, timings, hint }) {
     ready: app.ready,
     available: model.available,
     embedText: async (text) => (model.available.ok ? (await model.embed([String(text)]))[0] : unavailable()),
-    query: (text, k = 10) => (model.available.ok ? actions.query(String(text), k) : unavailable()),
+    query: (q, k = 10) => {
+      if (!model.available.ok) return unavailable();
+      return actions.query(q && typeof q === 'object' && q.vector ? { vector: Float32Array.from(q.vector) } : { text: String(q) }, k);
+    },
     ask: (text) => ask(String(text)),
     select: (index) => select(Number(index)),
     embedImage: (file) => (bm && bm.image ? upload(file) : unavailable()),
@@ -146,7 +151,10 @@ export function attachAsk(app, { $, thumbs, select, timings, hint }) {
       const [v] = await model.embed([String(text)]);
       return { grid: bm.dense.grid, map: (await model.dense(row, [v]))[0] };
     },
-    loadModel: () => model.load(),
+    /** Start the model; {cacheBytes} bounds a sharded index's shard cache (default 96 MB). */
+    loadModel: (opts) => model.load(opts || {}),
+    /** What the model's worker holds for the query index (bytes of centroids, cached shards, ...). */
+    modelStats: () => (model.available.ok ? model.stats() : unavailable()),
   };
-  return { searchOptions: { asking: () => asking, onAsk: ask }, api };
+  return { searchOptions: { asking: () => asking, onAsk: ask }, api, model };
 }

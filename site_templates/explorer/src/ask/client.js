@@ -7,6 +7,8 @@
  *     await model.load()   // downloads and starts the worker once; later calls share it
  *     await model.embed(["a red star"])   -> [Float32Array(dim)]
  *     await model.query({text: "a red star", k: 10})  -> {vector, scores, top: [{index, score}]}
+ *                          (scores: Float32Array(rows), NaN = not scored, outside a sharded index's probed shards)
+ *     await model.stats()  -> bytes the worker holds for the index
  */
 import { resolveUrl } from '../data/manifest.js';
 
@@ -21,16 +23,27 @@ export function availability(manifest, env = globalThis) {
   return { ok: true };
 }
 
-/** Every file the worker needs: URLs on this site and their total size in bytes. */
+/**
+ * The files the worker downloads at init, their URLs on this site and their total size in bytes
+ * (what the progress line counts); a sharded index's shards (fetched per query) and its assign file
+ * (on the first `row`) are only named, not counted.
+ */
 export function modelFiles(bm, baseUrl, pageUrl) {
   const url = (f) => (f ? resolveUrl(f, baseUrl) : null);
   const dense = bm.dense || null;
+  const ix = bm.index;
+  const sharded = Array.isArray(ix.shards) && ix.shards.length > 0;
   const files = [bm.tokenizer, bm.text, bm.image].filter(Boolean);
-  const bytes = files.reduce((s, f) => s + (Number(f.bytes) || 0), 0) + 1.25 * bm.index.rows * bm.index.dim;
+  const indexBytes = sharded ? 4 * ix.shards.length * ix.dim : ix.rows * ix.dim + 4 * ix.rows;
+  const denseBytes = dense ? (dense.rows || 0) * ((dense.dim || 0) + 4) : 0;
+  const bytes = files.reduce((s, f) => s + (Number(f.bytes) || 0), 0) + indexBytes + denseBytes;
   return {
     urls: {
       wasmDir: new URL('ort/', pageUrl).href, tokenizer: url(bm.tokenizer.file), text: url(bm.text.file),
-      image: bm.image ? url(bm.image.file) : null, index: url(bm.index.file), scales: url(bm.index.scales),
+      image: bm.image ? url(bm.image.file) : null,
+      index: sharded ? null : url(ix.file), scales: sharded ? null : url(ix.scales),
+      centroids: sharded ? url(ix.centroids) : null, assign: sharded ? url(ix.assign) : null,
+      shards: sharded ? ix.shards.map((s) => ({ file: url(s.file), scales: url(s.scales), ids: url(s.ids) })) : null,
       dense: dense ? url(dense.file) : null, denseScales: dense ? url(dense.scales) : null,
     },
     bytes: Math.round(bytes),
@@ -53,7 +66,8 @@ export function createModelClient(manifest, baseUrl, { onProgress = () => {}, pa
     });
   }
 
-  function load() {
+  /** Start the worker once; `cacheBytes` bounds a sharded index's shard cache (default 96 MB). */
+  function load({ cacheBytes } = {}) {
     if (!available.ok) return Promise.reject(new Error(available.why));
     if (loading) return loading;
     const { urls, bytes } = modelFiles(bm, baseUrl, pageUrl);
@@ -72,7 +86,7 @@ export function createModelClient(manifest, baseUrl, { onProgress = () => {}, pa
       for (const p of pending.values()) p.reject(err);
       pending.clear();
     };
-    loading = call('init', { urls, spec: bm, bytes });
+    loading = call('init', { urls, spec: bm, bytes, cacheBytes });
     loading.catch(() => { loading = null; worker.terminate(); });
     return loading;
   }
@@ -99,6 +113,11 @@ export function createModelClient(manifest, baseUrl, { onProgress = () => {}, pa
     async row(index) {
       await load();
       return (await call('row', { index })).vector;
+    },
+    /** What the worker holds for the query index: {indexBytes, centroidBytes, shardBytes, ...}. */
+    async stats() {
+      await load();
+      return call('stats');
     },
     async dense(image, vectors) {
       await load();

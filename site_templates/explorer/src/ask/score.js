@@ -98,17 +98,23 @@ export function softmax(cos, logitScale) {
 
 /**
  * Scores as one byte per point for the "similarity" colour mode: the range from the 2nd to the
- * 99.9th percentile of the scores maps to 0..255 (outliers clamp), so the ramp is used fully.
- * Returns {bytes, lo, hi}.
+ * 99.9th percentile of the scored points maps to 0..255 (outliers clamp), so the ramp is used
+ * fully. NaN (a point a sharded index did not score) is left out of the range and gets 0, the
+ * ramp's coldest colour. Returns {bytes, lo, hi, scored}.
  */
 export function similarityBytes(scores) {
-  const sorted = Float32Array.from(scores).sort();
-  const at = (f) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(f * (sorted.length - 1))))];
-  const lo = at(0.02), hi = at(0.999);
+  const sorted = Float32Array.from(scores).sort(); // NaN sorts last
+  let scored = sorted.length;
+  while (scored > 0 && Number.isNaN(sorted[scored - 1])) scored--;
+  const at = (f) => sorted[Math.min(scored - 1, Math.max(0, Math.round(f * (scored - 1))))];
+  const lo = scored ? at(0.02) : 0, hi = scored ? at(0.999) : 0;
   const span = hi - lo || 1;
   const bytes = new Uint8Array(scores.length);
-  for (let i = 0; i < scores.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(((scores[i] - lo) / span) * 255)));
-  return { bytes, lo, hi };
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i];
+    bytes[i] = Number.isNaN(s) ? 0 : Math.max(0, Math.min(255, Math.round(((s - lo) / span) * 255)));
+  }
+  return { bytes, lo, hi, scored };
 }
 
 /** A unit vector's saliency over a dense grid: cosine per patch, Float32Array(cells). */

@@ -5,21 +5,38 @@
  * main thread hands over URLs it has checked, and ort's .wasm comes from the site (wasmDir).
  *
  * Messages in:  {id, type, ...}      out: {id, ok, result} | {id, ok: false, error} | {type: "progress", loaded, total}
- *   init   {urls: {wasmDir, tokenizer, text, image?, index, scales, dense?, denseScales?}, spec: browser_model, bytes}
+ *   init   {urls: {wasmDir, tokenizer, text, image?, index, scales, centroids?, assign?, shards?: [{file, scales,
+ *           ids}], dense?, denseScales?}, spec: browser_model, bytes, cacheBytes?}
  *   embed  {texts}                  -> {vectors: Float32Array(n * dim)}
- *   query  {text | vector, k}       -> {vector, scores: Float32Array(rows), top: [{index, score}]}
+ *   query  {text | vector, k}       -> {vector, scores: Float32Array(rows), top: [{index, score}], shards?}
+ *                                      (sharded index: NaN for every point outside the probed shards)
  *   image  {pixels, shape}          -> {vector}
  *   dense  {image, vectors}         -> {maps: [Float32Array(gh * gw)]}  (image: its place in dense.images)
  *   row    {index}                  -> {vector}: point index's row of the query index, dequantised
+ *   stats  {}                       -> {indexBytes, centroidBytes, shardBytes, assignBytes, cachedShards,
+ *                                       cacheLimit, shardFetches}: what the worker holds for the index
+ *
+ * A sharded index (spec.index.shards): init downloads only the centroids; a query fetches its
+ * `probe` best shards (in parallel, once each: an LRU cache bounded in bytes keeps recent ones);
+ * `row` reads the point -> shard file (assign) on first use, then binary-searches the shard's ids.
  */
 import * as ort from 'onnxruntime-web/wasm';
 import { createClipTokenizer } from './tokenizer.js';
 import { scoreRows, topK, patchScores, rowOf } from './score.js';
+import { rankCentroids, unscored, mergeShardScores, findSorted, shardBytes, createLru } from './shards.js';
 
 const ORT_WASM = 'ort-wasm-simd-threaded.wasm'; // copied into explorer/ort/ by build.mjs
-let state = null; // {spec, tok, text, image, index, scales, dense, denseScales, dim}
+export const SHARD_CACHE_BYTES = 96 * 1024 * 1024; // the shards kept between queries
+let state = null; // {spec, tok, text, image, index, scales, dense, denseScales, dim, sharded}
 let loaded = 0;
 let total = 0;
+
+/** fetch -> ArrayBuffer, no progress (a shard fetched on demand). */
+async function fetchBuffer(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.arrayBuffer();
+}
 
 /** fetch -> ArrayBuffer, reporting bytes as they arrive. */
 async function download(url) {
@@ -48,7 +65,7 @@ async function download(url) {
   return out.buffer;
 }
 
-async function init({ urls, spec, bytes }) {
+async function init({ urls, spec, bytes, cacheBytes }) {
   total = bytes;
   const t0 = performance.now();
   // The site's own copy of the runtime, never a CDN. Only the .wasm is named: its JavaScript glue
@@ -57,8 +74,8 @@ async function init({ urls, spec, bytes }) {
   ort.env.wasm.numThreads = 1; // no SharedArrayBuffer without COOP/COEP headers (GitHub Pages)
   ort.env.wasm.proxy = false;
   const get = (u) => (u ? download(u) : Promise.resolve(null));
-  const [tokJson, text, image, index, scales, dense, denseScales] = await Promise.all(
-    [urls.tokenizer, urls.text, urls.image, urls.index, urls.scales, urls.dense, urls.denseScales].map(get));
+  const [tokJson, text, image, index, scales, centroids, dense, denseScales] = await Promise.all(
+    [urls.tokenizer, urls.text, urls.image, urls.index, urls.scales, urls.centroids, urls.dense, urls.denseScales].map(get));
   const t1 = performance.now();
   const opts = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   const tok = createClipTokenizer(JSON.parse(new TextDecoder().decode(tokJson)), spec.tokenizer, spec.context_length);
@@ -66,8 +83,10 @@ async function init({ urls, spec, bytes }) {
     image ? ort.InferenceSession.create(new Uint8Array(image), opts) : null]);
   const dim = spec.index.dim;
   state = { spec, tok, text: sessions[0], image: sessions[1], dim,
-    index: new Int8Array(index), scales: new Float32Array(scales),
-    dense: dense && new Int8Array(dense), denseScales: denseScales && new Float32Array(denseScales) };
+    index: index && new Int8Array(index), scales: scales && new Float32Array(scales),
+    dense: dense && new Int8Array(dense), denseScales: denseScales && new Float32Array(denseScales),
+    sharded: centroids ? { centroids: new Float32Array(centroids), urls, assign: null, inFlight: new Map(),
+      cache: createLru(Number(cacheBytes) > 0 ? Number(cacheBytes) : SHARD_CACHE_BYTES), fetches: 0 } : null };
   return { downloadMs: t1 - t0, initMs: performance.now() - t1, bytes: loaded };
 }
 
@@ -84,10 +103,70 @@ async function embedImage(pixels, shape) {
   return out[state.image.outputNames[0]].data;
 }
 
+/** Shard s ({q, scales, ids}): from the cache, the fetch already on its way, or fetched now. */
+function shard(s) {
+  const sh = state.sharded;
+  const hit = sh.cache.get(s);
+  if (hit) return Promise.resolve(hit);
+  if (sh.inFlight.has(s)) return sh.inFlight.get(s);
+  const u = sh.urls.shards[s];
+  const spec = state.spec.index.shards[s];
+  sh.fetches++;
+  const p = Promise.all([fetchBuffer(u.file), fetchBuffer(u.scales), fetchBuffer(u.ids)]).then(([q, sc, ids]) => {
+    const out = { q: new Int8Array(q), scales: new Float32Array(sc), ids: new Uint32Array(ids) };
+    if (out.ids.length !== spec.rows || out.scales.length !== spec.rows || out.q.length !== spec.rows * state.dim) {
+      throw new Error(`index shard ${s}: its files do not hold ${spec.rows} rows`);
+    }
+    sh.cache.set(s, out, shardBytes(spec.rows, state.dim));
+    return out;
+  }).finally(() => sh.inFlight.delete(s));
+  sh.inFlight.set(s, p);
+  return p;
+}
+
+/** Scores of unit vector v: every point (flat index) or the probed shards' points (others NaN). */
+async function scoreAll(v) {
+  if (!state.sharded) return { scores: scoreRows(state.index, state.scales, state.dim, v) };
+  const ix = state.spec.index;
+  const best = rankCentroids(state.sharded.centroids, state.dim, v, ix.probe || 8);
+  const out = unscored(ix.rows);
+  const parts = await Promise.all(best.map(shard));
+  for (const p of parts) mergeShardScores(out, p.ids, scoreRows(p.q, p.scales, state.dim, v));
+  return { scores: out, shards: best };
+}
+
 async function query({ text, vector, k }) {
   const v = vector ? Float32Array.from(vector) : Float32Array.from(await embedTexts([text]));
-  const scores = scoreRows(state.index, state.scales, state.dim, v);
-  return { vector: v, scores, top: topK(scores, k) };
+  const { scores, shards } = await scoreAll(v);
+  return { vector: v, scores, top: topK(scores, k), shards };
+}
+
+/** Point index's own row, dequantised (a sharded index: its shard via the assign file). */
+async function row({ index }) {
+  const ix = state.spec.index;
+  if (!(index >= 0 && index < ix.rows)) throw new Error(`no point ${index} in the index`);
+  if (!state.sharded) return { vector: rowOf(state.index, state.scales, state.dim, index) };
+  const sh = state.sharded;
+  if (!sh.assign) {
+    const buf = await fetchBuffer(sh.urls.assign);
+    sh.assign = ix.assign_dtype === 'uint32' ? new Uint32Array(buf) : new Uint16Array(buf);
+    if (sh.assign.length !== ix.rows) { sh.assign = null; throw new Error('the index\'s assign file does not cover every point'); }
+  }
+  const p = await shard(sh.assign[index]);
+  const at = findSorted(p.ids, index);
+  if (at < 0) throw new Error(`point ${index} is not in its shard`);
+  return { vector: rowOf(p.q, p.scales, state.dim, at) };
+}
+
+function stats() {
+  const sh = state.sharded;
+  if (!sh) {
+    const b = state.index.byteLength + state.scales.byteLength;
+    return { indexBytes: b, centroidBytes: 0, shardBytes: 0, assignBytes: 0, cachedShards: 0, cacheLimit: 0, shardFetches: 0, flatBytes: b };
+  }
+  const c = sh.centroids.byteLength, a = sh.assign ? sh.assign.byteLength : 0;
+  return { indexBytes: c + sh.cache.bytes + a, centroidBytes: c, shardBytes: sh.cache.bytes, assignBytes: a,
+    cachedShards: sh.cache.size, cacheLimit: sh.cache.limit, shardFetches: sh.fetches };
 }
 
 function denseMaps({ image, vectors }) {
@@ -102,7 +181,8 @@ const HANDLERS = {
   query,
   image: async ({ pixels, shape }) => ({ vector: Float32Array.from(await embedImage(pixels, shape)) }),
   dense: denseMaps,
-  row: ({ index }) => ({ vector: rowOf(state.index, state.scales, state.dim, index) }),
+  row,
+  stats,
 };
 
 self.onmessage = async (e) => {
