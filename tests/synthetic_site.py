@@ -192,8 +192,10 @@ def category_of_points(cat_img: np.ndarray, caption_image: np.ndarray) -> np.nda
 
 
 def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0, thumbs: bool = True,
-                        projections: bool | None = None) -> dict:
+                        projections: bool | None = None, browser_model: tuple[dict, dict] | None = None) -> dict:
     """Write a complete synthetic site (data + explorer) into out_dir; return what tests need.
+    `browser_model`: (manifest entry, {relpath under data/synthetic/: bytes}) for a site with the
+    model in the browser (benchmarks/ask_index_bench.py), else none.
 
     Returns {"root", "dataset", "counts", "manifest", "hostile": {point: text},
              "search": {"query", "point"}, "unicode": {"point", "text"},
@@ -244,6 +246,9 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
         for p, name in enumerate(names):
             w.add_file(name, pages[p % len(pages)])
         atlas = {"cell": CELL, "cols": COLS, "rows": ROWS, "pages": names, "count": n_img}
+    if browser_model:
+        for rel, data in browser_model[1].items():
+            w.add_file(rel, data)
     counts = {"N": n_points, "I": n_img, "C": n_cap, "K": local["neighbours"].shape[1], "L": len(CATEGORIES)}
     meta = {
         "legends": {
@@ -258,6 +263,8 @@ def make_synthetic_site(out_dir: Path, n_points: int, k: int = 30, seed: int = 0
         "model": {"name": "synthetic", "description": "no model: clustered random positions"},
         "build": {"generator": "tests/synthetic_site.py", "seed": seed},
     }
+    if browser_model:
+        meta["browser_model"] = browser_model[0]
     site = SiteWriter()
     manifest = site.add_dataset(w, counts=counts, meta=meta)
     site.add_files(explorer_files([{"name": SLUG, "title": f"Synthetic · {n_points:,} points",

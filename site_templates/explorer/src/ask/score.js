@@ -103,9 +103,11 @@ export function softmax(cos, logitScale) {
  * ramp's coldest colour. Returns {bytes, lo, hi, scored}.
  */
 export function similarityBytes(scores) {
-  const sorted = Float32Array.from(scores).sort(); // NaN sorts last
-  let scored = sorted.length;
-  while (scored > 0 && Number.isNaN(sorted[scored - 1])) scored--;
+  let scored = 0;
+  for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i])) scored++;
+  const sorted = new Float32Array(scored); // only the scored points: a sharded index's few
+  for (let i = 0, o = 0; i < scores.length; i++) if (!Number.isNaN(scores[i])) sorted[o++] = scores[i];
+  sorted.sort();
   const at = (f) => sorted[Math.min(scored - 1, Math.max(0, Math.round(f * (scored - 1))))];
   const lo = scored ? at(0.02) : 0, hi = scored ? at(0.999) : 0;
   const span = hi - lo || 1;
