@@ -93,3 +93,25 @@ def test_preloads_the_global_view_when_the_manifest_is_given():
     got = site._preloads({"manifest": "d1/manifest.json"}, manifest)
     assert got == ["d1/manifest.json", "d1/positions.bin", "d1/modality.bin"]
     assert site._preloads({"manifest": "nope/manifest.json"}, None) == ["nope/manifest.json"]
+
+
+def test_the_ask_workers_url_changes_when_the_worker_or_its_runtime_changes():
+    """index.html names the worker's version (meta atlas-worker-version, read by src/ask/client.js for
+    ask-worker.js?v= and ort's .wasm?v=): a redeploy with a new worker gets a new URL, not a stale
+    cache; the page's own ?v= of app.js does not move with it."""
+    files = _bundled_or_skip()
+    assert set(site.WORKER_FILES) <= set(files)
+    meta = re.compile(r'<meta name="atlas-worker-version" content="([0-9a-f]{12})">')
+    app = re.compile(r'src="app\.js\?v=([0-9a-f]{12})"')
+    entry = [{"name": "demo", "title": "Demo"}]
+
+    def page(bundle):
+        html = site.explorer_files(entry, title="t", bundle=bundle)["explorer/index.html"].decode()
+        return meta.search(html).group(1), app.search(html).group(1)
+
+    w0, a0 = page(files)
+    w1, a1 = page({**files, "ask-worker.js": files["ask-worker.js"] + b"\n// a new worker\n"})
+    w2, _ = page({**files, "ort/ort-wasm-simd-threaded.wasm": files["ort/ort-wasm-simd-threaded.wasm"] + b"\0"})
+    assert len({w0, w1, w2}) == 3 and a0 == a1
+    assert page(dict(files)) == (w0, a0)  # the same bundle, the same URLs
+    assert b"atlas-worker-version" in files["app.js"]  # the script reads it

@@ -33,6 +33,7 @@ BUNDLE_FILES = bundler.REQUIRED_FILES  # the page's own script and style; the ve
 # The docs pages' scripts (src/pages/), bundled with the explorer; see page_assets.
 PAGE_FILES = ("pages/saliency.js", "pages/saliency.css", "pages/neurons.js", "pages/neurons.css", "pages/tablesort.js",
               "pages/explorer-embed.js")
+WORKER_FILES = ("ask-worker.js", "ort/ort-wasm-simd-threaded.wasm")  # the Ask worker and its runtime; hashed apart
 GLOBAL_VIEW_BUFFERS = ("positions", "modality", "category")  # what the first frame needs
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -91,16 +92,24 @@ def _preloads(entry: dict, manifest: dict | None) -> list[str]:
     return paths
 
 
+def bundle_version(files: dict[str, bytes], names) -> str:
+    """12 hex digits of the sha256 of the named bundle files (those present): the ?v= of their URLs,
+    so that a redeploy that changes them is never served from a stale cache."""
+    return hashlib.sha256(b"".join(files[n] for n in names if n in files)).hexdigest()[:12]
+
+
 def explorer_files(datasets: list[dict], title: str, manifests: dict[str, dict] | None = None,
-                   cache_dir: Path | None = None) -> dict[str, bytes]:
+                   cache_dir: Path | None = None, bundle: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """{"explorer/index.html", "explorer/app.js", ..., "data/index.json": bytes}; `manifests`
-    (dataset name -> manifest) lets the page preload the first dataset's global view."""
+    (dataset name -> manifest) lets the page preload the first dataset's global view; `bundle`: the
+    bundler's files when already at hand (else bundle_explorer(cache_dir))."""
     entries = _check_datasets(datasets)
-    files = bundle_explorer(cache_dir)
-    version = hashlib.sha256(b"".join(files[n] for n in BUNDLE_FILES)).hexdigest()[:12]
+    files = bundle if bundle is not None else bundle_explorer(cache_dir)
+    version = bundle_version(files, BUNDLE_FILES)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(resources.templates()), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     html = env.get_template(EXPLORER_TEMPLATE).render(title=title, version=version,
+                                                      worker_version=bundle_version(files, WORKER_FILES),
                                                       preload=_preloads(entries[0], (manifests or {}).get(entries[0]["name"])))
     out = {"explorer/index.html": html.encode("utf-8")}
     out.update({f"explorer/{name}": data for name, data in files.items()

@@ -208,3 +208,37 @@ def test_uploaded_images_embed_like_torch(page, ask_site):
     print("image tower", dtype, {name: round(float(c), 5) for (name, _, _), c in zip(cases, cos)})
     assert cos.min() >= (0.99 if dtype == "int8" else 0.999)
     assert_clean(page, ask_site["url"])
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844), (900, 700)])
+def test_the_ask_panel_and_the_legend_do_not_overlap(page, ask_site, size):
+    """With the Ask panel open after a query, the legend is still there to read and use: the two
+    boxes do not intersect (wide: the legend sits beside the panel; narrow: they split the height)."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_explorer(page, ask_site["url"])
+    before = page.evaluate("() => document.getElementById('legend').getBoundingClientRect().toJSON()")
+    page.fill("#search-input", "a purple heart")
+    page.press("#search-input", "Enter")
+    page.wait_for_selector("#ask .ask-images li", timeout=60000)
+    page.wait_for_timeout(300)
+    box = page.evaluate("""() => { const r = (id) => document.getElementById(id).getBoundingClientRect().toJSON();
+        return {ask: r('ask'), legend: r('legend'), w: innerWidth, h: innerHeight,
+                select: document.querySelector('#legend select') && document.querySelector('#legend select').getBoundingClientRect().toJSON()}; }""")
+    a, g = box["ask"], box["legend"]
+    apart = a["right"] <= g["left"] or g["right"] <= a["left"] or a["bottom"] <= g["top"] or g["bottom"] <= a["top"]
+    assert apart, box
+    assert a["height"] > 200 and g["height"] >= 40 and g["width"] > 150, box  # neither squeezed away
+    for r in (a, g):
+        assert r["left"] >= 0 and r["top"] >= 0 and r["right"] <= box["w"] and r["bottom"] <= box["h"], box
+    assert before["height"] > 0
+    if box["select"]:  # the legend's colour-by control can still be clicked, not covered by the panel
+        cx, cy = box["select"]["left"] + box["select"]["width"] / 2, box["select"]["top"] + box["select"]["height"] / 2
+        assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('#legend') !== null", [cx, cy])
+    if os.environ.get("ATLAS_SHOTS"):  # a folder to look at the layout in
+        Path(os.environ["ATLAS_SHOTS"]).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(os.environ["ATLAS_SHOTS"]) / f"ask-legend-{size[0]}x{size[1]}.png"))
+    page.evaluate("() => __atlas.store.set({askOpen: false})")  # closed: the legend goes back
+    page.wait_for_timeout(100)
+    after = page.evaluate("() => document.getElementById('legend').getBoundingClientRect().toJSON()")
+    assert abs(after["left"] - before["left"]) < 1
+    assert_clean(page, ask_site["url"])

@@ -74,6 +74,11 @@ def test_a_red_star_returns_red_stars_from_the_probed_shards(page, shard_site):
     shard_files = [u for u in page.requests if "/model/index-" in u and u.endswith(".i8")]
     assert 0 < len(shard_files) <= shard_site["ix"]["probe"]
     assert not any(u.endswith("/model/index.i8") for u in page.requests)
+    # the worker and ort's .wasm come with the build's version (index.html), never a stale cache
+    v = page.get_attribute('meta[name="atlas-worker-version"]', "content")
+    assert v and any(u.endswith(f"/explorer/ask-worker.js?v={v}") for u in page.requests)
+    assert any(u.endswith(f".wasm?v={v}") for u in page.requests)
+    assert not any(u.endswith(("/ask-worker.js", ".wasm")) for u in page.requests)
     assert_clean(page, shard_site["url"])
 
 

@@ -3,7 +3,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { rankCentroids, unscored, mergeShardScores, findSorted, shardBytes, createLru } from '../src/ask/shards.js';
 import { scoreRows, topK, similarityBytes } from '../src/ask/score.js';
-import { modelFiles } from '../src/ask/client.js';
+import { modelFiles, workerUrl, workerVersion } from '../src/ask/client.js';
 
 test('rankCentroids: the probe best centroids by dot product, best first, ties by shard', () => {
   const c = Float32Array.from([1, 0, 0, 1, -1, 0, Math.SQRT1_2, Math.SQRT1_2, 0, 1]);
@@ -73,4 +73,14 @@ test('modelFiles: a sharded index downloads only its centroids at init', () => {
   assert.equal(f.urls.shards[1].ids, 'http://h/data/demo/model/index-00001.ids.u32');
   const evil = { ...bm, index: { ...bm.index, shards: [{ ...bm.index.shards[0], file: 'https://evil.example/x.i8' }] } };
   assert.throws(() => modelFiles(evil, 'http://h/data/demo/', 'http://h/e/'));
+});
+
+test('workerUrl carries the build\'s worker version; workerVersion reads it from index.html', () => {
+  assert.equal(workerUrl('http://h/repo/explorer/index.html', 'abc123'), 'http://h/repo/explorer/ask-worker.js?v=abc123');
+  assert.notEqual(workerUrl('http://h/e/', 'abc123'), workerUrl('http://h/e/', 'abc124'));
+  assert.equal(workerUrl('http://h/e/', ''), 'http://h/e/ask-worker.js');
+  const doc = { querySelector: (sel) => (sel === 'meta[name="atlas-worker-version"]' ? { getAttribute: () => 'f00d' } : null) };
+  assert.equal(workerVersion(doc), 'f00d');
+  assert.equal(workerVersion({ querySelector: () => null }), '');
+  assert.equal(workerVersion(undefined), '');
 });

@@ -126,6 +126,7 @@ export function attachAsk(app, { $, thumbs, select, timings, hint }) {
   store.subscribe((s, changed) => {
     if (changed.has('ask') || changed.has('askOpen') || changed.has('shading')) panel.render(s);
     if (changed.has('shading')) $('legend').classList.toggle('is-shaded', Boolean(s.shading));
+    if (changed.has('askOpen')) $('legend').classList.toggle('with-ask', Boolean(s.askOpen)); // app.css: no overlap
     if (changed.has('selected') && s.selected >= 0) labFor(s.selected);
     if (changed.has('colorBy') && s.shading && !app.scene.shaded) store.set({ shading: false });
   });

@@ -24,11 +24,26 @@ export function availability(manifest, env = globalThis) {
 }
 
 /**
+ * The worker's URL beside the page, with the build's version of the worker and its runtime
+ * (index.html's meta atlas-worker-version, a hash of both) as ?v=, so that after a redeploy a
+ * cached old worker never runs against new model files. No version: the bare name.
+ */
+export function workerUrl(pageUrl, version) {
+  return new URL(`ask-worker.js${version ? `?v=${encodeURIComponent(version)}` : ''}`, pageUrl).href;
+}
+
+/** The version index.html carries for the worker (meta atlas-worker-version), or "". */
+export function workerVersion(doc = globalThis.document) {
+  const m = doc && doc.querySelector ? doc.querySelector('meta[name="atlas-worker-version"]') : null;
+  return (m && m.getAttribute('content')) || '';
+}
+
+/**
  * The files the worker downloads at init, their URLs on this site and their total size in bytes
  * (what the progress line counts); a sharded index's shards (fetched per query) and its assign file
  * (on the first `row`) are only named, not counted.
  */
-export function modelFiles(bm, baseUrl, pageUrl) {
+export function modelFiles(bm, baseUrl, pageUrl, version = '') {
   const url = (f) => (f ? resolveUrl(f, baseUrl) : null);
   const dense = bm.dense || null;
   const ix = bm.index;
@@ -39,7 +54,7 @@ export function modelFiles(bm, baseUrl, pageUrl) {
   const bytes = files.reduce((s, f) => s + (Number(f.bytes) || 0), 0) + indexBytes + denseBytes;
   return {
     urls: {
-      wasmDir: new URL('ort/', pageUrl).href, tokenizer: url(bm.tokenizer.file), text: url(bm.text.file),
+      wasmDir: new URL('ort/', pageUrl).href, wasmVersion: version, tokenizer: url(bm.tokenizer.file), text: url(bm.text.file),
       image: bm.image ? url(bm.image.file) : null,
       index: sharded ? null : url(ix.file), scales: sharded ? null : url(ix.scales),
       centroids: sharded ? url(ix.centroids) : null, assign: sharded ? url(ix.assign) : null,
@@ -50,7 +65,7 @@ export function modelFiles(bm, baseUrl, pageUrl) {
   };
 }
 
-export function createModelClient(manifest, baseUrl, { onProgress = () => {}, pageUrl = location.href } = {}) {
+export function createModelClient(manifest, baseUrl, { onProgress = () => {}, pageUrl = location.href, version = workerVersion() } = {}) {
   const bm = manifest.browser_model;
   const available = availability(manifest);
   let worker = null;
@@ -70,8 +85,8 @@ export function createModelClient(manifest, baseUrl, { onProgress = () => {}, pa
   function load({ cacheBytes } = {}) {
     if (!available.ok) return Promise.reject(new Error(available.why));
     if (loading) return loading;
-    const { urls, bytes } = modelFiles(bm, baseUrl, pageUrl);
-    worker = new Worker(new URL('ask-worker.js', pageUrl), { type: 'module' });
+    const { urls, bytes } = modelFiles(bm, baseUrl, pageUrl, version);
+    worker = new Worker(workerUrl(pageUrl, version), { type: 'module' });
     worker.onmessage = (e) => {
       const m = e.data;
       if (m.type === 'progress') return onProgress(m.loaded, m.total);

@@ -70,7 +70,8 @@ async function init({ urls, spec, bytes, cacheBytes }) {
   const t0 = performance.now();
   // The site's own copy of the runtime, never a CDN. Only the .wasm is named: its JavaScript glue
   // is in this bundle (a string prefix would make ort import the glue from that folder too).
-  ort.env.wasm.wasmPaths = { wasm: new URL(ORT_WASM, urls.wasmDir).href };
+  const v = urls.wasmVersion ? `?v=${encodeURIComponent(urls.wasmVersion)}` : ''; // the build's version: no stale cache
+  ort.env.wasm.wasmPaths = { wasm: new URL(ORT_WASM + v, urls.wasmDir).href };
   ort.env.wasm.numThreads = 1; // no SharedArrayBuffer without COOP/COEP headers (GitHub Pages)
   ort.env.wasm.proxy = false;
   const get = (u) => (u ? download(u) : Promise.resolve(null));
