@@ -17,7 +17,7 @@ from builder.compute import query_index as Q
 from builder.compute.saliency import UnsupportedTower
 from builder.io.cache import hash_arrays, hash_json
 
-INDEX_VERSION = 2  # 2: the sharded index carries "assign" (point -> shard)
+INDEX_VERSION = 3  # 2: the sharded index carries "assign" (point -> shard); 3: k-means on more rows
 
 
 def _sha(b: bytes) -> str:
