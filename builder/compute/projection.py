@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 VERSION = 2  # bump when umap_3d gives other results for the same inputs (2: PCA initialisation)
-PCA_VERSION = 1  # bump when pca_3d does
+PCA_VERSION = 2  # bump when pca_3d does
 TSNE_VERSION = 2  # bump when tsne_3d does
 TSNE_THREADS = 2
 LABELS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
@@ -41,21 +41,29 @@ def umap_3d(emb: np.ndarray, knn_idx: np.ndarray, knn_dist: np.ndarray, n_neighb
     return normalise_positions(pos)
 
 
-def pca_3d(emb: np.ndarray) -> np.ndarray:
+def pca_3d(emb: np.ndarray, block: int = 65536) -> np.ndarray:
     """emb float[N, D] -> float32[N, 3]: the centred embedding on its first three principal axes
     (each axis's sign fixed so that its largest loading is positive: the same input gives the
     same picture on every machine), then normalise_positions. Fewer than 3 dimensions or points
-    pad with zeros."""
-    x = np.asarray(emb, dtype=np.float64)
-    n = len(x)
+    pad with zeros. The axes are the top eigenvectors of the D x D scatter matrix, summed over
+    blocks of `block` rows: memory O(D^2 + block D), not an SVD of the whole N x D matrix (12 GB
+    for a million 512-D rows in float64)."""
+    x = np.asarray(emb)
+    n, d = x.shape
     out = np.zeros((n, 3))
     if n >= 2:
-        x = x - x.mean(axis=0)
-        _, _, vt = np.linalg.svd(x, full_matrices=False)
-        axes = vt[:3]
+        mean = x.mean(axis=0, dtype=np.float64)
+        scatter = np.zeros((d, d))
+        for s in range(0, n, block):
+            c = x[s : s + block].astype(np.float64) - mean
+            scatter += c.T @ c
+        w, v = np.linalg.eigh(scatter)  # ascending
+        k = min(3, d, n - 1)
+        axes = v[:, ::-1][:, :k].T
         signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
         axes = axes * np.where(signs == 0, 1.0, signs)[:, None]
-        out[:, : len(axes)] = x @ axes.T
+        for s in range(0, n, block):
+            out[s : s + block, :k] = (x[s : s + block].astype(np.float64) - mean) @ axes.T
     return normalise_positions(out)
 
 
