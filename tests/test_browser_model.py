@@ -248,6 +248,8 @@ def test_a_rebuild_takes_the_stage_from_the_cache_and_off_leaves_no_trace(demo_s
     report = build(cfg, root / "site", progress=False, log=logs.append)
     stage = next(s for s in report["stages"] if s["name"] == "browser-model")
     assert stage["cached"] and not any("dense features" in line for line in logs)
+    model = next(s for s in report["stages"] if s["name"] == "model")
+    assert model.get("note") == "not loaded: every stage that needs it came from the cache", model
     from support import NO_ANALYSES
 
     off = config.load(None, dataset__size=SIZE, cache_dir=cfg.cache_dir, embed__workers=0, **NO_ANALYSES)

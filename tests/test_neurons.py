@@ -228,7 +228,7 @@ def test_unknown_layer_names_the_allowed_layers(tiny_vit):
     default = choose_units(tiny_vit.model, from_dict({}).neurons)  # every kind of an early, middle, last block
     assert list(default) == [f"visual.transformer.resblocks.{b}{part}" for b in range(3)
                              for part in ("", ".attn", ".attn.out_proj", ".mlp.gelu")]
-    assert default["visual.transformer.resblocks.0.attn"] == [0, 1]  # "0:16" clipped to the 2 heads
+    assert default["visual.transformer.resblocks.0.attn"] == [0, 1]  # "0:8" clipped to the 2 heads
 
 
 # -- the analysis, end to end on a tiny context -------------------------------------------------------

@@ -39,6 +39,18 @@ def test_pca_3d_is_a_deterministic_linear_map_of_the_embedding():
     assert abs(np.percentile(np.linalg.norm(a, axis=1), 99) - 1) < 1e-3
 
 
+def test_pca_3d_in_blocks_matches_an_svd_of_the_whole_matrix():
+    """The blocked scatter-matrix PCA gives the SVD's axes (signs fixed the same way)."""
+    rng = np.random.default_rng(3)
+    x = (rng.normal(size=(2500, 24)) * np.linspace(4, 0.2, 24)).astype(np.float32)
+    c = x.astype(np.float64) - x.mean(axis=0, dtype=np.float64)
+    axes = np.linalg.svd(c, full_matrices=False)[2][:3]
+    axes *= np.sign(axes[np.arange(3), np.abs(axes).argmax(axis=1)])[:, None]
+    expected = projection.normalise_positions(c @ axes.T)
+    got = projection.pca_3d(x, block=700)  # several blocks, the last one short
+    assert np.allclose(got, expected, atol=1e-5), float(np.abs(got - expected).max())
+
+
 def test_pca_3d_keeps_a_gap_between_two_groups_on_its_first_axis():
     """The modality gap: two groups offset along one direction are split along PCA's first axis."""
     rng = np.random.default_rng(1)

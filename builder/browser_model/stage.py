@@ -151,7 +151,7 @@ def run(cfg, lm, col, img_emb: np.ndarray, txt_emb: np.ndarray, captions: list[s
     entry = {
         "version": contract.BROWSER_MODEL_VERSION, "model": lm.spec.name, "fingerprint": lm.fingerprint,
         "embed_dim": int(img_emb.shape[1]), "context_length": t["context_length"],
-        "logit_scale": D.logit_scale(lm.model),
+        "logit_scale": meta["logit_scale"] if "logit_scale" in meta else D.logit_scale(lm.model),
         "tokenizer": {"kind": "clip-bpe", "format": "huggingface-tokenizers",
                       **_file(files, "model/tokenizer.json", tw["tokenizer"].tobytes()),
                       "sot": t["sot"], "eot": t["eot"], "pad": 0, "lowercase": True, "html_unescape": 2,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from builder.browser_model import export, tokenizer as T
+from builder.browser_model.dense import logit_scale as dense_logit_scale
 
 VERSION = 1
 
@@ -76,7 +77,8 @@ def build_towers(lm, cfg, texts: list[str], pixels: np.ndarray | None, log=print
 
     tok = Tokenizer.from_str(tok_json.decode("utf-8"))
     meta = {"tokenizer": {**{k: facts[k] for k in ("sot", "eot", "context_length")},
-                          "parity": token_parity(lm, tok, texts, facts)}}
+                          "parity": token_parity(lm, tok, texts, facts)},
+            "logit_scale": dense_logit_scale(lm.model)}  # kept: a rebuild from the cache loads no model
     started = time.perf_counter()
     text_fp32 = export.export_text(lm.model, facts["context_length"])
     ids = np.array(T.encode_ids(tok, texts, facts["context_length"], facts["sot"], facts["eot"]), np.int64)

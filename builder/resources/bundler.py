@@ -20,7 +20,7 @@ from builder.errors import BundleError
 
 # The bundle options live in one place, site_templates/explorer/build.mjs (esbuild's JS API).
 BUILD_SCRIPT = "build.mjs"
-REQUIRED_FILES = ("app.js", "app.css")  # what the explorer page itself loads
+REQUIRED_FILES = ("app.js", "app.css", "load-worker.js")  # what the explorer page itself loads
 
 
 def sources_hash(explorer_dir: Path) -> str:

@@ -19,6 +19,7 @@ const outdir = process.argv.slice(2).find((a) => !a.startsWith("--")) || "dist";
 // Python builder serves pages/<name>.{js,css} to the docs page that names them.
 export const ENTRY_POINTS = {
   app: "src/main.js",
+  "load-worker": "src/data/load-worker.js", // a classic worker: the first frame's downloads (src/data/global-view.js)
   "pages/saliency": "src/pages/saliency.js",
   "pages/neurons": "src/pages/neurons.js",
   "pages/tablesort": "src/pages/tablesort.js",

@@ -40,6 +40,15 @@ def demo_site(tmp_path_factory):
                "items": json.loads((data / "items.json").read_text())}
 
 
+def test_a_warm_rebuild_with_saliency_and_the_browser_model_loads_no_model(demo_site, tmp_path):
+    cfg = config.load(None, dataset__size=SIZE, cache_dir=str(demo_site["root"].parent / "cache"), neurons__enabled=False,
+                      topology__enabled=False, robustness__enabled=False)
+    report = build(cfg, tmp_path / "again", progress=False, log=lambda m: None)
+    stages = {s["name"]: s for s in report["stages"]}
+    assert stages["saliency"]["cached"] and stages["browser-model"]["cached"]
+    assert stages["model"].get("note") == "not loaded: every stage that needs it came from the cache", stages["model"]
+
+
 def test_demo_map_is_drawn_and_hover_shows_the_caption(page, demo_site):
     url = demo_site["url"]
     open_explorer(page, url)

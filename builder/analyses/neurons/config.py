@@ -26,7 +26,7 @@ class NeuronsConfig:
         "ResNet stages \"visual.layer3\", blocks, convs); empty: every kind of an early, a middle and the "
         "last block (ResNet: layer2, layer3, layer4)"),
         allowed="a list of layer names (see `python -m builder info --layers`)")
-    units: str = setting("0:16", types=(str, tuple), check=_units_ok, doc=(
+    units: str = setting("0:8", types=(str, tuple), check=_units_ok, doc=(
         "which units of every chosen layer: \"0:16\", \"0:64:4\", \"all\", \"3,17,42\" or a list of integers"),
         allowed="'all', a range like '0:64', '1,5,9' or a list of integers >= 0")
     steps: int = setting(0, lo=0, hi=10000, allowed="0 (auto) or 1..10000", doc=(

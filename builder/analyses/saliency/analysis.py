@@ -43,20 +43,28 @@ TIMINGS = ("maps_per_second", "device")  # in the build report only: files and p
 def run(ctx: AnalysisContext) -> AnalysisOutput:
     cfg = ctx.cfg.saliency
     lm = ctx.model
-    try:
-        kind = sal.tower_kind(lm.model.visual)
-    except sal.UnsupportedTower as exc:
-        ctx.log(f"[saliency] skipped: {exc}")
-        return AnalysisOutput(pages={"saliency/index.md": pages.unsupported_page(str(exc))},
-                              metrics={"skipped": str(exc)})
     records = ctx.collection.records
     digest = hash_json([[r.id, list(r.captions), sorted((str(k), str(v)) for k, v in r.labels.items()),
                          r.box, r.extra if isinstance(r.extra, dict) else {}] for r in records])
     # image_emb identifies the images (it is computed from their bytes)
     inputs = [lm.fingerprint, hash_arrays(ctx.image_emb), digest]
-    params = {"dataset": ctx.cfg.dataset.slug, "config": repr(cfg), "kind": kind}
-    result, cached = ctx.cache.cached("saliency", VERSION, inputs, params, lambda: compute(ctx, kind))
+    params = {"dataset": ctx.cfg.dataset.slug, "config": repr(cfg)}
+    # the tower's kind is read inside the cached computation: a rebuild from the cache loads no model
+    result, cached = ctx.cache.cached("saliency", VERSION, inputs, params, lambda: compute_or_skip(ctx))
+    if "skipped" in result:
+        ctx.log(f"[saliency] skipped: {result['skipped']}")
+        return AnalysisOutput(pages={"saliency/index.md": pages.unsupported_page(result["skipped"])},
+                              metrics={"skipped": result["skipped"]}, cached=cached)
     return output(ctx, result, cached)
+
+
+def compute_or_skip(ctx: AnalysisContext) -> dict:
+    """`compute` for the model's tower kind, or {"skipped": why} for a tower saliency cannot read."""
+    try:
+        kind = sal.tower_kind(ctx.model.model.visual)
+    except sal.UnsupportedTower as exc:
+        return {"skipped": str(exc)}
+    return compute(ctx, kind)
 
 
 def output(ctx: AnalysisContext, result: dict, cached: bool) -> AnalysisOutput:

@@ -10,7 +10,8 @@
  */
 import './app.css';
 import { createStore, initialState } from './state.js';
-import { loadIndex, loadManifest, SchemaError, resolveUrl } from './data/manifest.js';
+import { SchemaError, resolveUrl } from './data/manifest.js';
+import { loadGlobalView } from './data/global-view.js';
 import { loadBuffer, fetchArrayBuffer } from './data/buffers.js';
 import { createShardLoader } from './data/shards.js';
 import { createCaptions } from './data/captions.js';
@@ -68,19 +69,18 @@ window.__atlas = atlas;
 const api = { ready };
 window.atlas = api;
 
-/** index.json -> manifest -> the global view's buffers (8 bytes per point). */
-async function loadGlobalView(view) {
-  const { dataUrl, datasets } = await loadIndex(location.href);
-  atlas.marks.index = performance.now();
-  const entry = datasets.find((d) => d.name === view.dataset) || datasets[0];
-  const { manifest, baseUrl } = await loadManifest(entry, dataUrl);
-  atlas.marks.manifest = performance.now();
-  datasetPicker($('dataset-name'), datasets, entry);
-  setStatus($('status'), 'loading points…');
-  const [positions, modality, category] = await Promise.all(
-    ['positions', 'modality', 'category'].map((name) => loadBuffer(manifest, baseUrl, name)));
+/** index.json -> manifest -> the global view's buffers (8 bytes per point), read in a worker
+ * while this thread creates the WebGL context (data/global-view.js). */
+async function loadGlobal(view) {
+  let head = null;
+  const data = await loadGlobalView(location.href, view.dataset, (v) => {
+    head = v;
+    atlas.marks.manifest = performance.now();
+    datasetPicker($('dataset-name'), v.datasets, v.entry);
+    setStatus($('status'), 'loading points…');
+  });
   atlas.marks.data = performance.now();
-  return { entry, manifest, baseUrl, positions, modality, category };
+  return { entry: head.entry, manifest: head.manifest, baseUrl: head.baseUrl, ...data };
 }
 
 /** items.json (ids, file names, labels) where the dataset has one; null if absent or unreadable. */
@@ -103,7 +103,7 @@ async function start() {
   const startCamera = parseCamera(hash);
   // Start the downloads, then create the GL context while they are in flight: context
   // creation blocks the main thread but not the network.
-  const loading = loadGlobalView(view);
+  const loading = loadGlobal(view);
   loading.catch(() => {}); // handled where awaited
   const canvas = $('view');
   let scene = null;
@@ -115,10 +115,10 @@ async function start() {
   }
   const url = createUrl({ camera, canvas });
   atlas.marks.context = performance.now();
-  const { entry, manifest, baseUrl, positions, modality, category } = await loading;
+  const { entry, manifest, baseUrl, positions, modality, category, order } = await loading;
   const { I, N } = manifest.counts;
   const atlasPages = manifest.atlas && Array.isArray(manifest.atlas.pages) ? manifest.atlas.pages : [];
-  scene = createScene(renderer, camera, { positions, modality, images: I, atlas: atlasPages.length ? manifest.atlas : null,
+  scene = createScene(renderer, camera, { positions, modality, order, images: I, atlas: atlasPages.length ? manifest.atlas : null,
     pageUrl: (p) => resolveUrl(atlasPages[p], baseUrl) });
   if (!view.pictures) scene.setPictures(false);
   atlas.marks.scene = performance.now();
@@ -128,6 +128,16 @@ async function start() {
   atlas.camera = camera;
   atlas.pointCount = N;
   atlas.firstFrameMs = atlas.marks.frame = await renderer.firstFrame;
+  atlas.firstFrameDrawn = scene.stats.drawn;
+  // A big set's first frame drew its uniform motion subset (gl/scene.js); every point follows in
+  // the next frame, unless the reader is already moving the camera.
+  const drawAll = () => {
+    if (camera.flight || !scene.moving) return;
+    scene.setMoving(false);
+    renderer.request();
+  };
+  if (scene.moving) requestAnimationFrame(drawAll);
+  else atlas.marks.allDrawn = atlas.marks.frame;
 
   // The overlay (rings, lines) gets its own context after the first frame; it redraws with
   // every frame of the points (same camera) and on its own when hover or selection change.
@@ -139,11 +149,8 @@ async function start() {
     // Once the camera rests, draw every point again (in motion big sets draw a subset).
     // Picking needs nothing here: it is computed when a hover or click asks (gl/pick-cpu.js).
     clearTimeout(restTimer);
-    restTimer = setTimeout(() => {
-      if (camera.flight || !scene.moving) return;
-      scene.setMoving(false);
-      renderer.request();
-    }, 150);
+    restTimer = setTimeout(drawAll, 150);
+    if (atlas.marks.allDrawn == null && !scene.moving) atlas.marks.allDrawn = performance.now();
   };
 
   // -- context shared by the UI ------------------------------------------------------------

@@ -43,6 +43,11 @@ export function motionOrder(n, budget = MOTION_BUDGET, seed = 1) {
   return order;
 }
 
+/** The points drawn while moving, sorted: motionOrder's first `budget` entries (a copy). */
+export function motionPrefix(n, budget = MOTION_BUDGET, seed = 1) {
+  return motionOrder(n, budget, seed).slice(0, Math.min(n, budget));
+}
+
 /** How many points to draw: all at rest (or when n fits the budget), else the budget. */
 export function drawnCount(n, moving, budget = MOTION_BUDGET) {
   return moving && n > budget ? budget : n;

@@ -14,7 +14,7 @@ import { createPictures } from './draw-pictures.js';
 import { buildGrid, pickWithGrid, pointDiameter } from './pick-cpu.js';
 import { paletteData, colorTable, toRgb, BACKGROUND, CAPTION_GREY } from './palette.js';
 import { valueStates } from '../ui/legend-model.js';
-import { boundingBox, choosePictures, drawnCount, motionOrder, typicalSpacing, MOTION_BUDGET, PICTURE_FULL_PX,
+import { boundingBox, choosePictures, drawnCount, motionPrefix, typicalSpacing, MOTION_BUDGET, PICTURE_FULL_PX,
   PICTURE_MIN_PX } from './lod.js';
 import { project } from './camera.js';
 
@@ -39,9 +39,9 @@ export function createScene(renderer, camera, data) {
   const positions = regl.buffer({ data: posData, usage: 'dynamic' });
   const modality = regl.buffer({ data: data.modality, usage: 'static' });
   const flagData = new Uint8Array(n);
-  const flags = regl.buffer({ data: flagData, usage: 'dynamic' });
+  const flags = regl.buffer({ length: n, type: 'uint8', usage: 'dynamic' }); // zeros: nothing to upload
   const selData = new Uint8Array(n); // 1 = in the reader's selection (selection-actions.js)
-  const selected = regl.buffer({ data: selData, usage: 'dynamic' });
+  const selected = regl.buffer({ length: n, type: 'uint8', usage: 'dynamic' });
   let selectionActive = false;
   const colorBuffers = { modality };
   const valueData = { modality: data.modality }; // CPU copies: picking skips hidden values
@@ -55,15 +55,19 @@ export function createScene(renderer, camera, data) {
   let lastStates = valueStates();
   let saved = null; // the legend's colouring, while the map is shaded by similarity
   let filterActive = false;
-  let moving = false;
-  let order = null; // a seeded random permutation of all points (lod.motionOrder): its first `budget` are a uniform sample
+  let budget = MOTION_BUDGET;
+  // A big set's first frame is its motion subset (a uniform sample: quick to draw on software
+  // GL); main.js draws every point right after it (setMoving(false)).
+  let moving = regl.hasExtension('OES_element_index_uint') && n > budget;
+  // the points drawn while moving: a uniform sample, sorted (lod.motionPrefix); given by the
+  // loader (data.order) or made on first need
+  let order = data.order && data.order.length === Math.min(n, budget) ? data.order : null;
   let orderBuffer = null;
   const canSubsample = regl.hasExtension('OES_element_index_uint');
   let picturesOn = Boolean(data.atlas && images > 0);
   let spacing = 0; // world size of a picture (typical distance between images), on first need
   let imageBox = null;
   const stats = { drawn: n, pictures: 0 };
-  let budget = MOTION_BUDGET;
   let pictureIds = new Int32Array(0);
   let picturePx = new Float32Array(0);
 
@@ -88,11 +92,8 @@ export function createScene(renderer, camera, data) {
   const drawPoints = createDrawPoints(regl, src);
   const drawSubset = canSubsample ? createDrawPoints(regl, { ...src, elements: () => orderBuffer, count: regl.prop('count') }) : null;
   const ensureOrder = () => {
-    if (!order) {
-      order = motionOrder(n, budget);
-      if (orderBuffer) orderBuffer.destroy();
-      orderBuffer = regl.elements({ data: order, type: 'uint32', primitive: 'points' });
-    }
+    if (!order) order = motionPrefix(n, budget);
+    if (!orderBuffer) orderBuffer = regl.elements({ data: order, type: 'uint32', primitive: 'points' });
   };
   let grid = null; // world-space grid of the points for picking (pick-cpu.js), per set of positions
   const ensureGrid = () => grid || (grid = buildGrid(posData, n));
@@ -270,7 +271,12 @@ export function createScene(renderer, camera, data) {
     /** The on-screen size (CSS px) of those pictures when fully shown, in the same order. */
     picturePx: () => (picturesOn ? Array.from(picturePx) : []),
     /** How many points are drawn while the camera moves (tests lower it on small sites). */
-    setMotionBudget(k) { budget = Math.max(1, k | 0); order = null; },
+    setMotionBudget(k) {
+      budget = Math.max(1, k | 0);
+      order = null;
+      if (orderBuffer) orderBuffer.destroy();
+      orderBuffer = null;
+    },
     loadedPages: () => (pictures ? pictures.loadedPages() : 0),
   };
 }
