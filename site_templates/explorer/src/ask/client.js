@@ -25,8 +25,10 @@ export function availability(manifest, env = globalThis) {
 export function modelFiles(bm, baseUrl, pageUrl) {
   const url = (f) => (f ? resolveUrl(f, baseUrl) : null);
   const dense = bm.dense || null;
-  const files = [bm.tokenizer, bm.text, bm.image].filter(Boolean);
-  const bytes = files.reduce((s, f) => s + (Number(f.bytes) || 0), 0) + 1.25 * bm.index.rows * bm.index.dim;
+  // what the first answer waits for (the worker adds the runtime's .wasm; the image tower and
+  // the dense features load after it, unreported)
+  const files = [bm.tokenizer, bm.text].filter(Boolean);
+  const bytes = files.reduce((s, f) => s + (Number(f.bytes) || 0), 0) + bm.index.rows * (bm.index.dim + 4);
   return {
     urls: {
       wasmDir: new URL('ort/', pageUrl).href, tokenizer: url(bm.tokenizer.file), text: url(bm.text.file),
