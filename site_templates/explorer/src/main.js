@@ -24,7 +24,8 @@ import { createOverlay } from './gl/overlay.js';
 import { parseHash, parseCamera } from './router.js';
 import { applyCamera, createUrl, initialHash, isFramed } from './url.js';
 import { colorModes } from './modes.js';
-import { colorTable, CAPTION_GREY } from './gl/palette.js';
+import { colorTable, CAPTION_GREY, BACKGROUND } from './gl/palette.js';
+import { warmUpPoints } from './gl/draw-points.js';
 import { countValues } from './ui/legend-model.js';
 import { createActions } from './actions.js';
 import { attachInput } from './input.js';
@@ -115,6 +116,7 @@ async function start() {
   }
   const url = createUrl({ camera, canvas });
   atlas.marks.context = performance.now();
+  warmUpPoints(renderer.regl, BACKGROUND); // compiles while the data is on its way
   const { entry, manifest, baseUrl, positions, modality, category, order } = await loading;
   const { I, N } = manifest.counts;
   const atlasPages = manifest.atlas && Array.isArray(manifest.atlas.pages) ? manifest.atlas.pages : [];

@@ -103,6 +103,6 @@ test('availability: no browser_model or no WebAssembly means word search with a 
   const f = modelFiles(bm, 'http://h/data/demo/', 'http://h/explorer/index.html');
   assert.equal(f.urls.wasmDir, 'http://h/explorer/ort/');
   assert.equal(f.urls.text, 'http://h/data/demo/model/text.onnx');
-  assert.equal(f.bytes, 15 + 4 * 2 + 4 * 4); // towers + int8 rows + float32 scales
+  assert.equal(f.bytes, 15 + 4 * (2 + 4)); // tokenizer + text + int8 rows and a float32 scale per row
   assert.throws(() => modelFiles({ ...bm, text: { file: 'http://evil.example/x.onnx' } }, 'http://h/data/demo/', 'http://h/e/'));
 });

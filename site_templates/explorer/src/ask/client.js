@@ -46,12 +46,13 @@ export function workerVersion(doc = globalThis.document) {
 export function modelFiles(bm, baseUrl, pageUrl, version = '') {
   const url = (f) => (f ? resolveUrl(f, baseUrl) : null);
   const dense = bm.dense || null;
+  // what the first answer waits for (the worker adds the runtime's .wasm; the image tower and
+  // the dense features load after it, unreported; a sharded index: its centroids only)
   const ix = bm.index;
   const sharded = Array.isArray(ix.shards) && ix.shards.length > 0;
-  const files = [bm.tokenizer, bm.text, bm.image].filter(Boolean);
-  const indexBytes = sharded ? 4 * ix.shards.length * ix.dim : ix.rows * ix.dim + 4 * ix.rows;
-  const denseBytes = dense ? (dense.rows || 0) * ((dense.dim || 0) + 4) : 0;
-  const bytes = files.reduce((s, f) => s + (Number(f.bytes) || 0), 0) + indexBytes + denseBytes;
+  const files = [bm.tokenizer, bm.text].filter(Boolean);
+  const indexBytes = sharded ? 4 * ix.shards.length * ix.dim : ix.rows * (ix.dim + 4);
+  const bytes = files.reduce((s, f) => s + (Number(f.bytes) || 0), 0) + indexBytes;
   return {
     urls: {
       wasmDir: new URL('ort/', pageUrl).href, wasmVersion: version, tokenizer: url(bm.tokenizer.file), text: url(bm.text.file),

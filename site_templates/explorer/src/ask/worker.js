@@ -38,14 +38,20 @@ async function fetchBuffer(url) {
   return res.arrayBuffer();
 }
 
-/** fetch -> ArrayBuffer, reporting bytes as they arrive. */
-async function download(url) {
+/** fetch -> ArrayBuffer, reporting bytes as they arrive (`quiet`: not reported; `uncounted`:
+ * its size is not in the total the page was told, so it is added from Content-Length). */
+async function download(url, { quiet = false, uncounted = false } = {}) {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  if (uncounted && !quiet) total += Number(res.headers.get('content-length')) || 0;
+  const report = (n) => {
+    if (quiet) return;
+    loaded += n;
+    self.postMessage({ type: 'progress', loaded, total });
+  };
   if (!res.body) {
     const buf = await res.arrayBuffer();
-    loaded += buf.byteLength;
-    self.postMessage({ type: 'progress', loaded, total });
+    report(buf.byteLength);
     return buf;
   }
   const reader = res.body.getReader();
@@ -56,8 +62,7 @@ async function download(url) {
     if (done) break;
     parts.push(value);
     size += value.length;
-    loaded += value.length;
-    self.postMessage({ type: 'progress', loaded, total });
+    report(value.length);
   }
   const out = new Uint8Array(size);
   let o = 0;
@@ -65,29 +70,41 @@ async function download(url) {
   return out.buffer;
 }
 
+const SESSION = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+
+/** What a text query needs is loaded first; the image tower and the dense features follow in the
+ * background (state.later: awaited by the image and dense requests), so the first answer does
+ * not wait for them. The runtime's .wasm is fetched here, in parallel with the model files
+ * (ort would fetch it only once the first session is created). A sharded index: its centroids. */
 async function init({ urls, spec, bytes, cacheBytes }) {
   total = bytes;
   const t0 = performance.now();
   // The site's own copy of the runtime, never a CDN. Only the .wasm is named: its JavaScript glue
   // is in this bundle (a string prefix would make ort import the glue from that folder too).
   const v = urls.wasmVersion ? `?v=${encodeURIComponent(urls.wasmVersion)}` : ''; // the build's version: no stale cache
-  ort.env.wasm.wasmPaths = { wasm: new URL(ORT_WASM + v, urls.wasmDir).href };
+  const wasmUrl = new URL(ORT_WASM + v, urls.wasmDir).href;
+  ort.env.wasm.wasmPaths = { wasm: wasmUrl };
   ort.env.wasm.numThreads = 1; // no SharedArrayBuffer without COOP/COEP headers (GitHub Pages)
   ort.env.wasm.proxy = false;
-  const get = (u) => (u ? download(u) : Promise.resolve(null));
-  const [tokJson, text, image, index, scales, centroids, dense, denseScales] = await Promise.all(
-    [urls.tokenizer, urls.text, urls.image, urls.index, urls.scales, urls.centroids, urls.dense, urls.denseScales].map(get));
+  const get = (u, opts) => (u ? download(u, opts) : Promise.resolve(null));
+  const [tokJson, text, index, scales, centroids, wasm] = await Promise.all([
+    get(urls.tokenizer), get(urls.text), get(urls.index), get(urls.scales), get(urls.centroids),
+    get(wasmUrl, { uncounted: true })]);
   const t1 = performance.now();
-  const opts = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  ort.env.wasm.wasmBinary = new Uint8Array(wasm);
   const tok = createClipTokenizer(JSON.parse(new TextDecoder().decode(tokJson)), spec.tokenizer, spec.context_length);
-  const sessions = await Promise.all([ort.InferenceSession.create(new Uint8Array(text), opts),
-    image ? ort.InferenceSession.create(new Uint8Array(image), opts) : null]);
-  const dim = spec.index.dim;
-  state = { spec, tok, text: sessions[0], image: sessions[1], dim,
-    index: index && new Int8Array(index), scales: scales && new Float32Array(scales),
-    dense: dense && new Int8Array(dense), denseScales: denseScales && new Float32Array(denseScales),
+  const session = await ort.InferenceSession.create(new Uint8Array(text), SESSION);
+  state = { spec, tok, text: session, image: null, dim: spec.index.dim,
+    index: index && new Int8Array(index), scales: scales && new Float32Array(scales), dense: null, denseScales: null,
     sharded: centroids ? { centroids: new Float32Array(centroids), urls, assign: null, inFlight: new Map(),
       cache: createLru(Number(cacheBytes) > 0 ? Number(cacheBytes) : SHARD_CACHE_BYTES), fetches: 0 } : null };
+  state.later = Promise.all([get(urls.image, { quiet: true }), get(urls.dense, { quiet: true }),
+    get(urls.denseScales, { quiet: true })]).then(async ([image, dense, denseScales]) => {
+    state.image = image ? await ort.InferenceSession.create(new Uint8Array(image), SESSION) : null;
+    state.dense = dense && new Int8Array(dense);
+    state.denseScales = denseScales && new Float32Array(denseScales);
+  });
+  state.later.catch(() => {}); // reported by the request that needs them
   return { downloadMs: t1 - t0, initMs: performance.now() - t1, bytes: loaded };
 }
 
@@ -99,6 +116,7 @@ async function embedTexts(texts) {
 }
 
 async function embedImage(pixels, shape) {
+  await state.later;
   if (!state.image) throw new Error('this site has no image tower');
   const out = await state.image.run({ [state.image.inputNames[0]]: new ort.Tensor('float32', pixels, shape) });
   return out[state.image.outputNames[0]].data;
@@ -170,7 +188,8 @@ function stats() {
     cachedShards: sh.cache.size, cacheLimit: sh.cache.limit, shardFetches: sh.fetches };
 }
 
-function denseMaps({ image, vectors }) {
+async function denseMaps({ image, vectors }) {
+  await state.later;
   const d = state.spec.dense;
   const cells = d.grid[0] * d.grid[1];
   return { maps: vectors.map((v) => patchScores(state.dense, state.denseScales, d.dim, image * cells, cells, v)) };

@@ -76,3 +76,30 @@ export function createDrawMarkers(regl, src) {
     count: regl.prop('count'),
   });
 }
+
+/**
+ * Compile the points' programs before there are points: one point drawn by each variant of the
+ * visible pass (plain and with an index buffer), with the attribute formats of the real ones, so
+ * that the first real frame finds the shaders compiled (regl shares programs by source, and
+ * software GL caches its compiled draw routines by format). Nothing waits for the GPU here: the
+ * work happens in the GPU process while the page waits for its data.
+ */
+export function warmUpPoints(regl, background) {
+  const made = [];
+  const keep = (x) => { made.push(x); return x; };
+  const byte = () => keep(regl.buffer({ data: new Uint8Array(1), usage: 'static' }));
+  const lookup = keep(regl.texture({ width: 256, height: 1, data: new Uint8Array(1024), min: 'nearest', mag: 'nearest' }));
+  const src = { positions: keep(regl.buffer({ data: new Float32Array(3), usage: 'static' })), modality: byte(),
+    flags: byte(), selected: byte(), selectionActive: () => false, count: 1, background, color: null,
+    palette: () => lookup, states: () => lookup, captionsGrey: () => false, captionGrey: [0.5, 0.5, 0.5],
+    viewProj: () => [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], pointSize: () => 1, refDepth: () => 1,
+    pixelRatio: () => 1, filterActive: () => false };
+  src.color = () => src.modality;
+  regl.clear({ color: [...background, 1], depth: 1 });
+  createDrawPoints(regl, src)();
+  if (regl.hasExtension('OES_element_index_uint')) {
+    const elements = keep(regl.elements({ data: new Uint32Array(1), type: 'uint32', primitive: 'points' }));
+    createDrawPoints(regl, { ...src, elements: () => elements, count: regl.prop('count') })({ count: 1 });
+  }
+  for (const x of made) x.destroy();
+}
