@@ -169,7 +169,7 @@ def test_no_request_leaves_the_site(page, ask_site):
     open_explorer(page, ask_site["url"])
     _api(page, "window.atlas.query('a yellow heart', 5)")
     origin = ask_site["url"].split("/repo/")[0]
-    assert any(u.endswith(".wasm") for u in page.requests) and any("text.onnx" in u for u in page.requests)
+    assert any(".wasm?v=" in u for u in page.requests) and any("text.onnx" in u for u in page.requests)  # versioned
     outside = [u for u in page.requests if not (u.startswith(origin) or u.startswith("data:") or u.startswith("blob:"))]
     assert not outside, outside
     assert all(u.startswith("http://127.0.0.1") for u in page.requests if u.startswith("http"))
