@@ -109,7 +109,7 @@ def make_site(args, work: Path) -> dict:
     x = clustered_rows(args.rows, dim, args.seed)
     gen_s = time.perf_counter() - t0
     bm = config.load(None, browser_model__shard_rows=args.shard_rows, browser_model__probe=args.probe,
-                     browser_model__recall_queries=args.build_recall_queries, browser_model__seed=args.seed).browser_model
+                     browser_model__shard_clusters=args.clusters, browser_model__recall_queries=args.build_recall_queries, browser_model__seed=args.seed).browser_model
     t0 = time.perf_counter()
     res = build_index(bm, x)
     build_s = time.perf_counter() - t0
@@ -212,6 +212,7 @@ def main() -> None:
     ap.add_argument("--tower", default="ViT-B-32", help="ViT-B-32 (random weights, int8, 512-D) or a built site's folder")
     ap.add_argument("--shard-rows", type=int, default=200_000)
     ap.add_argument("--probe", type=int, default=8)
+    ap.add_argument("--clusters", type=int, default=0, help="shards (0: the builder's default)")
     ap.add_argument("--build-recall-queries", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workdir", type=Path)

@@ -34,7 +34,7 @@ def test_a_build_above_shard_rows_writes_shards_centroids_and_the_assign_file(sh
     ix = m["browser_model"]["index"]
     n, d = m["counts"]["N"], m["browser_model"]["embed_dim"]
     assert ix["rows"] == n > 300 and ix["dim"] == d
-    assert ix["file"] is None and ix["scales"] is None and ix["probe"] == 8
+    assert ix["file"] is None and ix["scales"] is None and ix["probe"] == 12
     shards = ix["shards"]
     assert len(shards) == ix["clusters"] >= 2
     assert ix["assign_dtype"] == "uint16" and ix["assign"] == "model/index.assign.u16"

@@ -169,7 +169,7 @@ class BrowserModelConfig:
     shard_rows: int = setting(200000, lo=1, doc="query index: above this many points, split into k-means shards")
     shard_clusters: int = setting(0, lo=0, allowed="0 (about sqrt(points)) or a positive integer", doc=(
         "query index: number of shards (coarse clusters) when sharded"))
-    probe: int = setting(8, lo=1, doc="query index: shards probed per query (recall@10 is measured with this)")
+    probe: int = setting(12, lo=1, doc="query index: shards probed per query (recall@10 is measured with this)")
     recall_queries: int = setting(1000, lo=1, doc="query index: rows used as queries to measure recall@10")
     dense_images: int = setting(500, lo=0, allowed="0 (no dense features) or a positive integer", doc=(
         "images with dense patch features for any-prompt saliency (all images when fewer; a seeded sample otherwise)"))
