@@ -48,3 +48,16 @@ def assert_clean(page, base_url: str) -> None:
     foreign = [u for u in page.requests
                if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u)[:2] != origin[:2]]
     assert foreign == [], foreign
+
+
+def atlas_api(page, expr: str, arg=None):
+    """Evaluate `expr` (JS, may use `arg`) once `atlas.ready` has resolved."""
+    return page.evaluate(f"async (arg) => {{ await window.atlas.ready; return {expr}; }}", arg)
+
+
+def red_stars_in_top_images(page, labels: list[dict], k: int = 10) -> tuple[list[dict], int]:
+    """atlas.query('a red star'): (its hits, best first, and how many of its top k images are red stars)."""
+    hits = atlas_api(page, "window.atlas.query('a red star', 200)")
+    images = [h for h in hits if h["kind"] == "image"][:k]
+    assert len(images) == k, hits[:k]
+    return hits, sum(labels[h["index"]]["colour"] == "red" and labels[h["index"]]["shape"] == "star" for h in images)
