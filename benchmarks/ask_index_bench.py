@@ -8,7 +8,7 @@ its text tower exported and quantised to int8, 512-D; or --tower SITE: the model
 site, at that model's embedding size), and as query index --rows unit vectors drawn from a seeded
 mixture of rows/200 Gaussian clusters (as benchmarks/browser_model_export.py --index-rows), indexed
 by the builder's own code (builder.browser_model.stage.build_index + index_entry: spherical k-means
-shards, about sqrt(rows) of them, int8 rows).
+shards, about 2 sqrt(rows) of them, int8 rows).
 
 Printed: the index's build time and size on disk; in Chromium, per query row (--queries seeded
 rows of the index, their own row left out) the end-to-end time of atlas.query({vector}, 11) the

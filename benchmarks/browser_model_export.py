@@ -84,7 +84,7 @@ def index_figures(rows: int, dim: int, shard_rows: int, probe: int, n_queries: i
     print(f"index {rows} x {dim}: flat int8 recall@10 {flat:.4f} ({len(queries)} queries, {time.perf_counter() - t0:.1f}s), "
           f"{q.nbytes / 1e6:.1f} MB + scales {scale.nbytes / 1e6:.2f} MB")
     if rows > shard_rows:
-        c = max(2, int(round(np.sqrt(rows))))
+        c = Q.default_clusters(rows)
         t0 = time.perf_counter()
         idx = Q.sharded(x, c, 0)
         t_km = time.perf_counter() - t0

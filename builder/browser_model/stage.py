@@ -17,7 +17,7 @@ from builder.compute import query_index as Q
 from builder.compute.saliency import UnsupportedTower
 from builder.io.cache import hash_arrays, hash_json
 
-INDEX_VERSION = 3  # 2: the sharded index carries "assign" (point -> shard); 3: k-means on more rows
+INDEX_VERSION = 4  # 2: the sharded index carries "assign" (point -> shard); 3: k-means on more rows; 4: 2 sqrt(n) shards
 
 
 def _sha(b: bytes) -> str:
@@ -55,7 +55,7 @@ def build_index(cfg, joint: np.ndarray) -> dict:
         return {"q": q, "scale": scale, "meta": {"rows": n, "dim": int(joint.shape[1]), "sharded": False,
                                                  "queries": int(len(queries)),
                                                  "recall_at_10": round(Q.recall_flat(joint, q, scale, queries), 4)}}
-    c = cfg.shard_clusters or max(2, int(round(np.sqrt(n))))
+    c = cfg.shard_clusters or Q.default_clusters(n)
     idx = Q.sharded(joint, c, cfg.seed)
     out = {"centroids": idx["centroids"], "assign": idx["assign"].astype(Q.assign_dtype(len(idx["ids"])))}
     for s, (ids, rows, sc) in enumerate(zip(idx["ids"], idx["rows"], idx["scales"])):

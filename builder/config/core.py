@@ -167,7 +167,7 @@ class BrowserModelConfig:
         "auto: export the image tower when its int8 file stays under image_max_mb; on: always; off: never"))
     image_max_mb: float = setting(20.0, lo=0.0, doc="auto: the largest image tower (int8, about 1 byte per weight) exported")
     shard_rows: int = setting(200000, lo=1, doc="query index: above this many points, split into k-means shards")
-    shard_clusters: int = setting(0, lo=0, allowed="0 (about sqrt(points)) or a positive integer", doc=(
+    shard_clusters: int = setting(0, lo=0, allowed="0 (about 2 sqrt(points)) or a positive integer", doc=(
         "query index: number of shards (coarse clusters) when sharded"))
     probe: int = setting(12, lo=1, doc="query index: shards probed per query (recall@10 is measured with this)")
     recall_queries: int = setting(1000, lo=1, doc="query index: rows used as queries to measure recall@10")
