@@ -38,13 +38,16 @@ export function createActions(app) {
   /** Select point p (-1 closes the local view). `t0` is when the user acted, for timings. */
   async function select(p, { push = true, fly = true, t0 = performance.now() } = {}) {
     if (!(p >= -1 && p < N)) p = -1;
+    // the shard is asked for first: the URL and the rings are done while it is on its way
+    const t1 = performance.now();
+    const pending = p >= 0 && manifest.local ? app.localViewOf(p) : null;
+    if (pending) pending.catch(() => {}); // handled below, once awaited
     if (push && p !== store.get().selected) app.url.push(hashOf({ selected: p }));
     store.set({ selected: p, local: null });
     if (p < 0) return;
-    const t1 = performance.now();
     let local;
     try {
-      local = manifest.local ? { point: p, ...(await app.localViewOf(p)) } : { point: p, error: 'This dataset has no local views.' };
+      local = pending ? { point: p, ...(await pending) } : { point: p, error: 'This dataset has no local views.' };
     } catch (err) {
       console.warn(err);
       local = { point: p, error: `Could not load the neighbours: ${err.message}` };
