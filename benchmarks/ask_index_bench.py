@@ -108,7 +108,8 @@ def make_site(args, work: Path) -> dict:
     t0 = time.perf_counter()
     x = clustered_rows(args.rows, dim, args.seed)
     gen_s = time.perf_counter() - t0
-    bm = config.load(None, browser_model__shard_rows=args.shard_rows, browser_model__probe=args.probe,
+    probe = {"browser_model__probe": args.probe} if args.probe else {}  # 0: the builder's default
+    bm = config.load(None, browser_model__shard_rows=args.shard_rows, **probe,
                      browser_model__shard_clusters=args.clusters, browser_model__recall_queries=args.build_recall_queries, browser_model__seed=args.seed).browser_model
     t0 = time.perf_counter()
     res = build_index(bm, x)
@@ -211,7 +212,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--tower", default="ViT-B-32", help="ViT-B-32 (random weights, int8, 512-D) or a built site's folder")
     ap.add_argument("--shard-rows", type=int, default=200_000)
-    ap.add_argument("--probe", type=int, default=8)
+    ap.add_argument("--probe", type=int, default=0, help="shards probed per query (0: the builder's default)")
     ap.add_argument("--clusters", type=int, default=0, help="shards (0: the builder's default)")
     ap.add_argument("--build-recall-queries", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
