@@ -51,6 +51,8 @@ def map_stages(b, joint: np.ndarray, unique: tuple, device, k_local: int, kk: in
 
         knn_u = cached_stage(b, "knn", neighbours.VERSION, [u_hash], {"k": kk, "method": method}, e, compute_knn)
         e["note"] = f"{knn_u['method']}, {len(distinct):,} distinct of {len(joint):,} points"
+        if knn_u["method"] == "exact" and not on_gpu:  # the one stage whose work grows with N squared: say why
+            e["note"] += f" (work grows with N²: used on a CPU up to local.exact_max = {cfg.local.exact_max:,})"
         pieces = duplicates.graph_components(knn_u["idx"][:, : min(p.n_neighbors, knn_u["idx"].shape[1])])
         b.metrics["knn"] = {"method": knn_u["method"], "k": int(knn_u["idx"].shape[1] - 1),
                             **({"recall": knn_u["recall"]} if "recall" in knn_u else {})}

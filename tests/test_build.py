@@ -54,6 +54,9 @@ def test_report_has_everything_the_issue_names(demo_build):
                   "local-views", "clusters", "render"):
         assert stage in names
     assert all(isinstance(s["seconds"], float) and isinstance(s["cached"], bool) for s in on_disk["stages"])
+    # the kNN stage, exact on this CPU, says why its work may grow with N squared
+    knn = next(s for s in on_disk["stages"] if s["name"] == "knn")
+    assert knn["note"].startswith("exact, ") and "grows with N²" in knn["note"] and "local.exact_max = 200,000" in knn["note"]
     c = on_disk["dataset"]["counts"]
     assert c["read"] == c["used"] + c["skipped"] + c["sampled_out"] and c["used"] == SIZE
     r = on_disk["metrics"]["retrieval"]
