@@ -66,6 +66,8 @@ def test_close_up_an_image_is_drawn_as_its_thumbnail(page, base_url, site):
         x, y = round(q["x"]), round(q["y"] - page.locator("#view").bounding_box()["y"])
         px = page.evaluate("window.__atlas.scene.picturePx()[0]")
         assert px >= 40, px
+        # never drawn bigger than twice the thumbnail's own pixels: more would show no more detail
+        assert px <= 2 * site["manifest"]["atlas"]["cell"], px
         half = int(px * 0.2)  # the middle 40% of the picture: no frame, no neighbours
         drawn = shot[y - half:y + half, x - half:x + half].reshape(-1, 3)
         thumb = _thumbnail(site, i)

@@ -17,7 +17,7 @@ import { buildGrid, pickWithGrid, pointDiameter } from './pick-cpu.js';
 import { paletteData, colorTable, toRgb, BACKGROUND, CAPTION_GREY } from './palette.js';
 import { valueStates } from '../ui/legend-model.js';
 import { boundingBox, choosePictures, drawnCount, motionPrefix, typicalSpacing, MOTION_BUDGET, PICTURE_FULL_PX,
-  PICTURE_MIN_PX } from './lod.js';
+  PICTURE_MAX_PX, PICTURE_MIN_PX } from './lod.js';
 import { project } from './camera.js';
 
 const REF_DEPTH = 2.5; // the camera's starting distance: point sizes are given for it
@@ -111,6 +111,9 @@ export function createScene(renderer, camera, data) {
   });
 
   const maxPointPx = (regl.limits.pointSizeDims && regl.limits.pointSizeDims[1]) || 64;
+  // a thumbnail has `cell` pixels a side: drawn bigger than twice that it shows no more detail,
+  // only costs more to fill (software GL pays for every pixel)
+  const maxPicturePx = 2 * ((data.atlas && data.atlas.cell) || 64);
   const pictures = picturesOn ? createPictures(regl, { atlas: data.atlas, pageUrl: data.pageUrl, viewProj,
     palette: () => palette, pixelRatio: () => size.pixelRatio, background: BACKGROUND, onLoad: () => renderer.request() }) : null;
   const hidden = (i) => stateBytes[4 * valueData[colorMode][i]] === 2;
@@ -122,7 +125,7 @@ export function createScene(renderer, camera, data) {
     }
     const focalPx = size.height / 2 / Math.tan(camera.fovy / 2);
     const chosen = choosePictures({ positions: posData, count: images, viewProj: vp, focalPx, worldSize: spacing,
-      box: imageBox, skip: hidden, maxPx: Math.min(256, maxPointPx / size.pixelRatio) });
+      box: imageBox, skip: hidden, maxPx: Math.min(PICTURE_MAX_PX, maxPicturePx, maxPointPx / size.pixelRatio) });
     const values = valueData[colorMode];
     pictureIds = chosen.ids;
     picturePx = chosen.px;
