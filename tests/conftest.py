@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import io
+import signal
 from pathlib import Path
 
 import pytest
 
 from support import threads, tiny_model, tiny_resnet_with_live_blocks, write_colour_dataset
+
+# A test run started in the background (`make test &`, nohup) inherits SIGINT ignored, and so would
+# every build and server it starts: the tests that press Ctrl-C need it delivered as a terminal does.
+# A Python handler here is reset to the default in each child at exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
