@@ -52,33 +52,3 @@ def test_a_big_set_draws_its_uniform_sample_first_then_every_point(page, big_url
     marks = page.evaluate("window.__atlas.marks")
     assert marks["allDrawn"] >= marks["frame"], marks
     assert page.evaluate("window.__atlas.scene.stats.drawn") == n
-
-
-def test_at_rest_a_set_over_the_budget_is_drawn_offscreen_in_slices_and_shown_whole(page, base_url, site):
-    """The rest pass (gl/rest-pass.js): frames that only drew a slice offscreen leave the screen
-    as it was, and the finished picture is pixel for pixel the one a single draw gives."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    open_explorer(page, base_url, text=False)
-    n = site["counts"]["N"]
-    page.mouse.move(5, 5)  # no hover ring over the map
-    shot = lambda: np.asarray(Image.open(io.BytesIO(page.locator("#view").screenshot())).convert("RGB"))
-    settle = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
-    page.evaluate("window.__atlas.scene.setPictures(false); window.__atlas.renderer.invalidate()")
-    page.evaluate(settle)
-    page.wait_for_timeout(300)
-    whole = shot()  # this site fits the motion budget: every point in one draw
-    # a budget of 64: the rest pass starts with slices of 16 points, doubling while frames are quick
-    frames = page.evaluate("""() => new Promise((resolve) => { const a = window.__atlas, seen = [];
-        a.scene.setMotionBudget(64); a.scene.setMoving(false); a.renderer.request();
-        const look = () => { const d = a.scene.restPass.drawn; seen.push(d);
-          if ((d === a.pointCount && seen.some((x) => x < d)) || seen.length > 600) resolve(seen); else requestAnimationFrame(look); };
-        requestAnimationFrame(look); })""")
-    assert any(0 < d < n for d in frames), frames  # frames that drew only part of the set, offscreen
-    assert frames[-1] == n and page.evaluate("window.__atlas.scene.stats.drawn") == n, frames
-    page.wait_for_timeout(300)
-    np.testing.assert_array_equal(shot(), whole)
-    assert not page.errors, page.errors

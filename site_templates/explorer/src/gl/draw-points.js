@@ -27,8 +27,7 @@ function sharedUniforms(src, pixelRatio) {
  * texture, states(): texture (legend state per value), captionsGrey(): bool, captionGrey: rgb,
  * viewProj(), pointSize(), refDepth(), pixelRatio(), filterActive(), background, count,
  * selected (uint8 buffer, 1 = selected), selectionActive(),
- * elements? (an index buffer getter: draw `count` of its points instead of 0..count-1),
- * offset? (draw points offset..offset+count-1)}.
+ * elements? (an index buffer getter: draw `count` of its points instead of 0..count-1)}.
  */
 export function createDrawPoints(regl, src) {
   const define = vertexPalette(regl);
@@ -53,7 +52,6 @@ export function createDrawPoints(regl, src) {
     depth: { enable: true },
     primitive: 'points',
     ...(src.elements ? { elements: src.elements } : {}),
-    ...(src.offset !== undefined ? { offset: src.offset } : {}),
     count: src.count,
   });
 }

@@ -10,10 +10,6 @@
  */
 import createREGL from 'regl';
 
-/** What a draw returns for a frame that drew only offscreen (gl/rest-pass.js): the screen keeps
- * its last frame, and the next frame continues the work without counting as a change. */
-export const HELD = 'held';
-
 export function createRenderer(canvas, { draw, timings = null, transparent = false }) {
   const regl = createREGL({
     canvas,
@@ -28,7 +24,6 @@ export function createRenderer(canvas, { draw, timings = null, transparent = fal
   let scheduled = false;
   let paused = true; // no frames until start(): the first frame must show the points
   let sceneVersion = 0;
-  let changes = 0; // frames asked for from outside (a held frame's follow-up is not one)
   let firstFrame = null;
 
   const renderer = {
@@ -38,9 +33,6 @@ export function createRenderer(canvas, { draw, timings = null, transparent = fal
     syncFrames: false, // benchmarks set this so frame times include the GPU's work
     onFrame: null, // called after each frame (the overlay follows the points' camera)
     get sceneVersion() { return sceneVersion; },
-    /** How many times a frame was asked for (request or invalidate): draws that span frames
-     * start over when it changes. */
-    get changes() { return changes; },
     /** Allow frames (once there is something to draw) and draw the first. */
     start() {
       paused = false;
@@ -48,8 +40,10 @@ export function createRenderer(canvas, { draw, timings = null, transparent = fal
     },
     /** Ask for one frame. */
     request() {
-      changes++;
-      schedule();
+      if (!scheduled && !paused) {
+        scheduled = true;
+        requestAnimationFrame(frame);
+      }
     },
     /** The scene changed (camera, size, point sizes): draw a frame. */
     invalidate() {
@@ -63,13 +57,6 @@ export function createRenderer(canvas, { draw, timings = null, transparent = fal
     /** Resolves after the first frame is drawn and rasterised, with its time since navigation. */
     firstFrame: new Promise((resolve) => { firstFrame = resolve; }),
   };
-
-  function schedule() {
-    if (!scheduled && !paused) {
-      scheduled = true;
-      requestAnimationFrame(frame);
-    }
-  }
 
   function resize() {
     const pixelRatio = Math.min(window.devicePixelRatio || 1, 2);
@@ -98,7 +85,6 @@ export function createRenderer(canvas, { draw, timings = null, transparent = fal
       firstFrame(t1);
       firstFrame = null;
     }
-    if (more === HELD) return schedule(); // nothing new on screen: no onFrame, the work goes on
     if (renderer.onFrame) renderer.onFrame(now);
     if (more) renderer.invalidate();
   }

@@ -11,8 +11,6 @@
  */
 import { createDrawPoints } from './draw-points.js';
 import { createPictures } from './draw-pictures.js';
-import { createRestPass } from './rest-pass.js';
-import { HELD } from './renderer.js';
 import { buildGrid, pickWithGrid, pointDiameter } from './pick-cpu.js';
 import { paletteData, colorTable, toRgb, BACKGROUND, CAPTION_GREY } from './palette.js';
 import { valueStates } from '../ui/legend-model.js';
@@ -93,9 +91,6 @@ export function createScene(renderer, camera, data) {
   };
   const drawPoints = createDrawPoints(regl, src);
   const drawSubset = canSubsample ? createDrawPoints(regl, { ...src, elements: () => orderBuffer, count: regl.prop('count') }) : null;
-  // at rest, a set bigger than the motion budget is drawn offscreen a budget a frame (rest-pass.js)
-  const drawRange = canSubsample ? createDrawPoints(regl, { ...src, offset: regl.prop('offset'), count: regl.prop('count') }) : null;
-  const restPass = canSubsample ? createRestPass(regl) : null;
   const ensureOrder = () => {
     if (!order) order = motionPrefix(n, budget);
     if (!orderBuffer) orderBuffer = regl.elements({ data: order, type: 'uint32', primitive: 'points' });
@@ -161,22 +156,9 @@ export function createScene(renderer, camera, data) {
     count: n,
     position,
     viewProj,
-    /** Draw one frame; returns true while the camera is still flying, HELD when the frame
-     * only went on with the rest pass offscreen. */
+    /** Draw one frame; returns true while the camera is still flying. */
     draw(now) {
       const flying = camera.tick(now);
-      if (!moving && !flying && restPass && n > budget) {
-        drawSize = basePointSize(n);
-        let shown = 0;
-        const done = restPass.frame(renderer.changes, { now, width: regl._gl.drawingBufferWidth,
-          height: regl._gl.drawingBufferHeight, total: n, per: Math.max(1, budget >> 2), background: BACKGROUND,
-          drawSlice: (offset, count) => drawRange({ offset, count }),
-          drawLast: () => { shown = picturesOn ? drawPictures(viewProj()) : 0; } });
-        if (!done) return HELD;
-        stats.drawn = n;
-        stats.pictures = shown;
-        return false;
-      }
       regl.clear({ color: [...BACKGROUND, 1], depth: 1 });
       if (moving && canSubsample && n > budget) ensureOrder();
       const count = order ? drawnCount(n, moving, budget) : n;
@@ -287,8 +269,6 @@ export function createScene(renderer, camera, data) {
     get picturesOn() { return picturesOn; },
     /** What the last frame drew: {drawn: dots, pictures} (tests, benchmarks). */
     stats,
-    /** The rest pass under way: {drawn: points drawn offscreen so far, slice} (tests). */
-    get restPass() { return restPass ? { drawn: restPass.drawn, slice: restPass.slice } : null; },
     /** The image points drawn as pictures in the last frame, nearest first (tests). */
     pictureIds: () => (picturesOn ? Array.from(pictureIds) : []),
     /** The on-screen size (CSS px) of those pictures when fully shown, in the same order. */
