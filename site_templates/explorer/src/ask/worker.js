@@ -24,6 +24,7 @@ import * as ort from 'onnxruntime-web/wasm';
 import { createClipTokenizer } from './tokenizer.js';
 import { scoreRows, topK, patchScores, rowOf } from './score.js';
 import { rankCentroids, unscored, mergeShardScores, findSorted, shardBytes, createLru } from './shards.js';
+import { fetchBytes, fetchOk } from '../data/fetch.js';
 
 const ORT_WASM = 'ort-wasm-simd-threaded.wasm'; // copied into explorer/ort/ by build.mjs
 export const SHARD_CACHE_BYTES = 96 * 1024 * 1024; // the shards kept between queries
@@ -31,21 +32,13 @@ let state = null; // {spec, tok, text, image, index, scales, dense, denseScales,
 let loaded = 0;
 let total = 0;
 
-/** fetch -> ArrayBuffer, no progress (a shard fetched on demand). */
-async function fetchBuffer(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return res.arrayBuffer();
-}
-
-/** fetch -> ArrayBuffer, reporting bytes as they arrive (`quiet`: not reported; `uncounted`:
- * its size is not in the total the page was told, so it is added from Content-Length). */
-async function download(url, { quiet = false, uncounted = false } = {}) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  if (uncounted && !quiet) total += Number(res.headers.get('content-length')) || 0;
+/** fetch -> ArrayBuffer, reporting bytes as they arrive (`uncounted`: its size is not in the
+ * total the page was told, so it is added from Content-Length). Files loaded without progress
+ * (shards, the image tower, dense features) use fetchBytes. */
+async function download(url, { uncounted = false } = {}) {
+  const res = await fetchOk(url);
+  if (uncounted) total += Number(res.headers.get('content-length')) || 0;
   const report = (n) => {
-    if (quiet) return;
     loaded += n;
     self.postMessage({ type: 'progress', loaded, total });
   };
@@ -98,8 +91,8 @@ async function init({ urls, spec, bytes, cacheBytes }) {
     index: index && new Int8Array(index), scales: scales && new Float32Array(scales), dense: null, denseScales: null,
     sharded: centroids ? { centroids: new Float32Array(centroids), urls, assign: null, inFlight: new Map(),
       cache: createLru(Number(cacheBytes) > 0 ? Number(cacheBytes) : SHARD_CACHE_BYTES), fetches: 0 } : null };
-  state.later = Promise.all([get(urls.image, { quiet: true }), get(urls.dense, { quiet: true }),
-    get(urls.denseScales, { quiet: true })]).then(async ([image, dense, denseScales]) => {
+  const quiet = (u) => (u ? fetchBytes(u) : Promise.resolve(null));
+  state.later = Promise.all([quiet(urls.image), quiet(urls.dense), quiet(urls.denseScales)]).then(async ([image, dense, denseScales]) => {
     state.image = image ? await ort.InferenceSession.create(new Uint8Array(image), SESSION) : null;
     state.dense = dense && new Int8Array(dense);
     state.denseScales = denseScales && new Float32Array(denseScales);
@@ -131,7 +124,7 @@ function shard(s) {
   const u = sh.urls.shards[s];
   const spec = state.spec.index.shards[s];
   sh.fetches++;
-  const p = Promise.all([fetchBuffer(u.file), fetchBuffer(u.scales), fetchBuffer(u.ids)]).then(([q, sc, ids]) => {
+  const p = Promise.all([fetchBytes(u.file), fetchBytes(u.scales), fetchBytes(u.ids)]).then(([q, sc, ids]) => {
     const out = { q: new Int8Array(q), scales: new Float32Array(sc), ids: new Uint32Array(ids) };
     if (out.ids.length !== spec.rows || out.scales.length !== spec.rows || out.q.length !== spec.rows * state.dim) {
       throw new Error(`index shard ${s}: its files do not hold ${spec.rows} rows`);
@@ -167,7 +160,7 @@ async function row({ index }) {
   if (!state.sharded) return { vector: rowOf(state.index, state.scales, state.dim, index) };
   const sh = state.sharded;
   if (!sh.assign) {
-    const buf = await fetchBuffer(sh.urls.assign);
+    const buf = await fetchBytes(sh.urls.assign);
     sh.assign = ix.assign_dtype === 'uint32' ? new Uint32Array(buf) : new Uint16Array(buf);
     if (sh.assign.length !== ix.rows) { sh.assign = null; throw new Error('the index\'s assign file does not cover every point'); }
   }
@@ -181,7 +174,7 @@ function stats() {
   const sh = state.sharded;
   if (!sh) {
     const b = state.index.byteLength + state.scales.byteLength;
-    return { indexBytes: b, centroidBytes: 0, shardBytes: 0, assignBytes: 0, cachedShards: 0, cacheLimit: 0, shardFetches: 0, flatBytes: b };
+    return { indexBytes: b, centroidBytes: 0, shardBytes: 0, assignBytes: 0, cachedShards: 0, cacheLimit: 0, shardFetches: 0 };
   }
   const c = sh.centroids.byteLength, a = sh.assign ? sh.assign.byteLength : 0;
   return { indexBytes: c + sh.cache.bytes + a, centroidBytes: c, shardBytes: sh.cache.bytes, assignBytes: a,
