@@ -56,14 +56,14 @@ export function createScene(renderer, camera, data) {
   let saved = null; // the legend's colouring, while the map is shaded by similarity
   let filterActive = false;
   let budget = MOTION_BUDGET;
+  const canSubsample = regl.hasExtension('OES_element_index_uint');
   // A big set's first frame is its motion subset (a uniform sample: quick to draw on software
   // GL); main.js draws every point right after it (setMoving(false)).
-  let moving = regl.hasExtension('OES_element_index_uint') && n > budget;
+  let moving = canSubsample && n > budget;
   // the points drawn while moving: a uniform sample, sorted (lod.motionPrefix); given by the
   // loader (data.order) or made on first need
   let order = data.order && data.order.length === Math.min(n, budget) ? data.order : null;
   let orderBuffer = null;
-  const canSubsample = regl.hasExtension('OES_element_index_uint');
   let picturesOn = Boolean(data.atlas && images > 0);
   let spacing = 0; // world size of a picture (typical distance between images), on first need
   let imageBox = null;
