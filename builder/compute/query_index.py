@@ -119,9 +119,10 @@ def sharded(x: np.ndarray, n_clusters: int, seed: int, refine: int = REFINE) -> 
     Empty clusters are dropped; "assign" int64[n] is each point's shard (its place in "ids")."""
     centroids, labels = kmeans_shards(x, n_clusters, seed, refine=refine)
     q, scale = quantise_rows(x)
-    keep = np.flatnonzero(np.bincount(labels, minlength=len(centroids)) > 0)
+    counts = np.bincount(labels, minlength=len(centroids))
+    keep = np.flatnonzero(counts > 0)
     order = np.argsort(labels, kind="stable")  # ascending ids within each cluster
-    ends = np.cumsum(np.bincount(labels, minlength=len(centroids))[keep])
+    ends = np.cumsum(counts[keep])
     ids = [a.astype(np.uint32) for a in np.split(order, ends[:-1])]
     renumber = np.full(len(centroids), -1, np.int64)
     renumber[keep] = np.arange(len(keep))
