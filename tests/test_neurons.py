@@ -208,8 +208,8 @@ def test_auto_steps_are_fewer_for_the_demo_model_only(tiny_vit):
 
     auto, fixed = from_dict({}).neurons, from_dict({"neurons": {"steps": 40}}).neurons
     demo = dataclasses.replace(tiny_vit, spec=dataclasses.replace(tiny_vit.spec, source="demo"))
-    assert (auto.steps, DEMO_STEPS, USUAL_STEPS) == (0, 128, 512)
-    assert steps_for(demo, auto) == 128 and steps_for(tiny_vit, auto) == 512
+    assert (auto.steps, DEMO_STEPS, USUAL_STEPS) == (0, 64, 512)
+    assert steps_for(demo, auto) == 64 and steps_for(tiny_vit, auto) == 512
     assert steps_for(demo, fixed) == steps_for(tiny_vit, fixed) == 40
 
 
@@ -409,3 +409,51 @@ def test_demo_last_block_units_escape_the_gelu_trap(demo_world):
     # 90 % let one unit of 16 stay stuck in the trap.
     assert (out["activation"] > 0).all(), out["activation"]
     assert (out["activation"] > dmax).all(), (out["activation"], dmax)
+
+
+def test_polish_climbs_the_plain_image_for_the_last_steps(tiny_vit):
+    """polish = 1: every step optimises the image as measured, exactly as robustness off does;
+    polish = 0.25 of 8 steps: the first 6 steps under transforms, the last 2 plain."""
+    import dataclasses
+
+    probes = probes_for(tiny_vit.model)
+    jobs = N.make_jobs({MLP1: [0, 5]}, 0)
+    base = N.Recipe(size=32, input_size=(32, 32), mean=(0.5,) * 3, std=(0.25,) * 3, steps=8, lr=0.1)
+    plain = N.visualise(tiny_vit.model, probes, jobs, dataclasses.replace(base, robust=False), 2)
+    full = N.visualise(tiny_vit.model, probes, jobs, dataclasses.replace(base, polish=1.0), 2)
+    assert np.array_equal(plain["images"], full["images"])
+    robust = N.visualise(tiny_vit.model, probes, jobs, base, 2)
+    assert not np.array_equal(robust["images"], plain["images"])
+    assert N.polish_from(dataclasses.replace(base, polish=0.25)) == 6 and N.polish_from(base) == 8
+
+
+def test_demo_default_layers_are_every_kind_of_every_block():
+    from builder.analyses.neurons.analysis import default_layers
+
+    model, _, _ = demo_model.create_demo_model(weights=False)
+    blocks = sorted({n.split(".resblocks.")[1].split(".")[0] for n in probes_for(model) if ".resblocks." in n}, key=int)
+    every = default_layers(model, every_block=True)
+    assert every == [f"visual.transformer.resblocks.{b}{part}" for b in blocks
+                     for part in ("", ".attn", ".attn.out_proj", ".mlp.gelu")]
+    three = default_layers(model)
+    assert len(blocks) == 6 and {n.split(".")[3] for n in three} == {blocks[0], blocks[3], blocks[-1]}
+
+
+def test_demo_default_recipe_beats_the_dataset_for_every_kind(demo_world):
+    """The demo model's default recipe (64 steps, polish 0.1) on 3 units of each kind of its
+    middle block: every optimised image beats every one of 320 dataset images (mean activation)."""
+    from builder.analyses.neurons.analysis import DEMO_STEPS
+    from builder.analyses.neurons.config import NeuronsConfig
+    from builder.models.preprocessing import describe
+
+    model, preprocess, x, _, _ = demo_world
+    probes = probes_for(model)
+    layers = [f"visual.transformer.resblocks.3{part}" for part in ("", ".attn", ".attn.out_proj", ".mlp.gelu")]
+    units = {n: [0, 1, 2] for n in layers}
+    acts = N.dataset_activations(model, [probes[n] for n in layers], units, [x[i:i + 80] for i in range(0, len(x), 80)])
+    best = np.concatenate([acts[n]["mean"].max(0) for n in layers])
+    p = describe(preprocess, model.visual)
+    r = N.Recipe(size=p.input_size[0], input_size=p.input_size, mean=p.mean, std=p.std, steps=DEMO_STEPS,
+                 polish=NeuronsConfig().polish)
+    out = N.visualise(model, probes, N.make_jobs(units, 0), r)
+    assert (out["activation"] > best).all(), (out["activation"], best)

@@ -99,3 +99,21 @@ def test_demo_a_unit_named_by_a_colour_fires_most_on_that_colour(demo_named):
     per_value = np.stack([mean[lab == v].mean(0) for v in range(len(vals))])  # [V, U]
     hits = np.mean(per_value[:, strong].argmax(0) == named[strong])
     assert hits >= 0.8, hits
+
+
+def test_weak_bar_sits_above_what_chance_gives_and_below_a_real_match():
+    """On profiles unrelated to the units (independent noise), no unit's best name clears the
+    weak bar; a unit that follows one concept's profile (plus noise) clears it."""
+    rng = np.random.default_rng(3)
+    images, concepts = 400, 300
+    prof = rng.normal(size=(images, concepts))
+    noise_units = rng.normal(size=(images, 40))
+    bar = U.weak_below(images, concepts)
+    best = U.rank_correlation(noise_units, prof).max(1)
+    assert best.max() < bar, (best.max(), bar)
+    assert bar > U.MIN_STRONG_RHO  # 400 images: chance, not the floor, sets the bar
+    follow = prof[:, 7:8] + 0.8 * rng.normal(size=(images, 1))
+    score = U.rank_correlation(follow, prof)[0]
+    assert int(np.argmax(score)) == 7 and score[7] > bar
+    assert U.weak_below(1_000_000, 300) == U.MIN_STRONG_RHO  # large datasets: the floor
+    assert U.weak_below(2, 10) == 1.0  # too few images to name anything

@@ -102,6 +102,12 @@ class Recipe:
     robust: bool = True
     fourier: bool = True
     decorrelate: bool = True
+    polish: float = 0.0  # the last share of the steps climbs the plain image (no robustness transforms)
+
+
+def polish_from(recipe: Recipe) -> int:
+    """The first step of the polish: from it on, the image is optimised as it is measured."""
+    return recipe.steps - int(round(recipe.steps * min(max(recipe.polish, 0.0), 1.0)))
 
 
 def _objective(jobs: list[Job]) -> objectives.Objective:
@@ -135,10 +141,11 @@ def visualise_batch(model: torch.nn.Module, probes: dict[str, Probe], jobs: list
     objective = _objective(jobs)
     opt = torch.optim.Adam(params, lr=recipe.lr)
     curve = np.zeros((recipe.steps, len(jobs)), dtype=np.float32)
+    polish = polish_from(recipe)
     with frozen(model):
         for step in range(recipe.steps):
             opt.zero_grad(set_to_none=True)
-            score = objective(climber(robust(image_f()).to(dtype)))
+            score = objective(climber((robust if step < polish else plain)(image_f()).to(dtype)))
             (-score.float().sum()).backward()
             opt.step()
             curve[step] = score.detach().float().cpu().numpy()

@@ -10,6 +10,7 @@ unchanged by any monotone rescaling of the unit or of the similarity.
     vocabulary(captions, label_values, min_count, limit) -> concepts (label values first)
     rank_correlation(unit_acts float[I, U], profiles float[I, K]) -> float32[U, K]
     top_concepts(scores, k) -> (int64[U, k], float32[U, k])
+    weak_below(images, concepts) -> the score under which a unit's best name is marked weak
     preferred_values(unit_acts, labels) -> per unit the label value it fires on most, and how selectively
 """
 
@@ -66,6 +67,19 @@ def top_concepts(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     k = min(k, scores.shape[1])
     idx = np.lexsort((np.broadcast_to(np.arange(scores.shape[1]), scores.shape), -scores), axis=1)[:, :k]
     return idx.astype(np.int64), np.take_along_axis(scores, idx, axis=1).astype(np.float32)
+
+
+MIN_STRONG_RHO = 0.2  # a name under this explains < 4 % of the rank variance, whatever the dataset size
+
+
+def weak_below(images: int, concepts: int) -> float:
+    """The score under which a name is marked weak: twice the best rank correlation that chance
+    alone would give among `concepts` unrelated profiles over `images` images (the expected maximum
+    of K null correlations, sqrt(2 ln K / (I - 1))), and never under MIN_STRONG_RHO."""
+    if images < 3 or concepts < 1:
+        return 1.0
+    chance = float(np.sqrt(2.0 * np.log(max(concepts, 2)) / (images - 1)))
+    return round(min(1.0, max(MIN_STRONG_RHO, 2.0 * chance)), 3)
 
 
 def preferred_values(unit_acts: np.ndarray, labels: np.ndarray, values: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -29,7 +29,7 @@ from builder.compute.fvis.probes import probes_for
 from builder.errors import ConfigError
 from builder.io.cache import hash_arrays
 
-CACHE_VERSION = 4  # 3: MLP units climb a monotone stand-in of the GELU; 4: one-gather jitter, names
+CACHE_VERSION = 5  # 3: MLP units climb a monotone stand-in of the GELU; 4: one-gather jitter, names; 5: polish
 FIELDS = ("mean", "peak", "argmax", "grid")
 
 
@@ -38,24 +38,27 @@ FIELDS = ("mean", "peak", "argmax", "grid")
 BLOCK_KINDS = ("mlp hidden units", "residual stream", "attention output channels", "attention heads")
 
 
-def default_layers(model) -> list[str]:
-    """Every unit kind of an early, a middle and the last block (ViT: MLP units, residual stream,
-    attention output channels, attention heads), early to late; layer2..layer4 (ResNet)."""
+def default_layers(model, every_block: bool = False) -> list[str]:
+    """Every unit kind (ViT: MLP units, residual stream, attention output channels, attention
+    heads) of every block (`every_block`: the demo model, whose blocks are cheap) or of an early, a
+    middle and the last block, early to late; layer2..layer4 (ResNet)."""
     probes = probes_for(model)
     names = list(probes)
     mlps = [n for n in names if n.endswith(".mlp.gelu")]
     if mlps:
-        blocks = list(dict.fromkeys(n.removesuffix(".mlp.gelu") for n in (mlps[0], mlps[len(mlps) // 2], mlps[-1])))
+        chosen = mlps if every_block else (mlps[0], mlps[len(mlps) // 2], mlps[-1])
+        blocks = list(dict.fromkeys(n.removesuffix(".mlp.gelu") for n in chosen))
         return [n for n in names if probes[n].kind in BLOCK_KINDS
                 and any(n == b or n.startswith(b + ".") for b in blocks)]
     stages = [n for n in names if n in ("visual.layer2", "visual.layer3", "visual.layer4")]
     return stages or names[-1:]
 
 
-def choose_units(model, cfg) -> dict[str, list[int]]:
-    """{layer name: unit indices} from the config, or ConfigError naming the allowed layers/units."""
+def choose_units(model, cfg, every_block: bool = False) -> dict[str, list[int]]:
+    """{layer name: unit indices} from the config (no layers named: default_layers), or
+    ConfigError naming the allowed layers/units."""
     probes = probes_for(model)
-    names = list(cfg.layers) or default_layers(model)
+    names = list(cfg.layers) or default_layers(model, every_block)
     bad = [n for n in names if n not in probes]
     if bad:
         listing = ", ".join(f"{n} ({p.kind}, {p.units} units)" for n, p in probes.items())
@@ -70,7 +73,7 @@ def choose_units(model, cfg) -> dict[str, list[int]]:
     return out
 
 
-DEMO_STEPS, USUAL_STEPS = 128, 512  # neurons.steps = 0 (auto): the demo model, any other model
+DEMO_STEPS, USUAL_STEPS = 64, 512  # neurons.steps = 0 (auto): the demo model, any other model
 
 
 def steps_for(lm, cfg) -> int:
@@ -82,7 +85,7 @@ def recipe_for(lm, cfg) -> N.Recipe:
     p = lm.preprocessing
     size, mean, std = p.input_size, p.mean, p.std
     return N.Recipe(size=cfg.size or max(size), input_size=size, mean=mean, std=std, steps=steps_for(lm, cfg), lr=cfg.lr,
-                    robust=cfg.robustness, fourier=cfg.fourier, decorrelate=cfg.decorrelate)
+                    robust=cfg.robustness, fourier=cfg.fourier, decorrelate=cfg.decorrelate, polish=cfg.polish)
 
 
 # -- the two heavy parts ----------------------------------------------------------------------------
@@ -188,7 +191,7 @@ def cached_files(ctx: AnalysisContext, units: dict[str, list[int]], acts: dict, 
 def run(ctx: AnalysisContext) -> AnalysisOutput:
     cfg = ctx.cfg.neurons
     started = time.perf_counter()
-    units = choose_units(ctx.model.model, cfg)
+    units = choose_units(ctx.model.model, cfg, every_block=ctx.model.spec.source == "demo")
     recipe = recipe_for(ctx.model, cfg)
     t0 = time.perf_counter()
     acts, acts_cached = dataset_pass(ctx, units)
@@ -201,7 +204,8 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
     names_seconds = time.perf_counter() - t_names
     units_table = tables.unit_table(ctx, units, acts, opt, named)
     files = cached_files(ctx, units, acts, opt, units_table)
-    index = unit_files.index_json(ctx, units, acts, opt, recipe, units_table, check, named["concepts"])
+    index = unit_files.index_json(ctx, units, acts, opt, recipe, units_table, check, named["concepts"],
+                                  named.get("weak_below"))
     files["index.json"] = index
     n_units = sum(len(v) for v in units.values())
     optimised = np.asarray(opt["activation"], np.float64)
@@ -218,7 +222,8 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
         "by_kind": tables.kind_summary(ctx.model.model, units_table),
         "naming": {"method": "Spearman rank correlation of activation and image-text similarity profiles",
                    "concepts": len(named["concepts"]), "seconds": round(names_seconds, 3),
-                   "accuracy": named["accuracy"]},
+                   "accuracy": named["accuracy"], "weak_below": named.get("weak_below"),
+                   "strong_share": tables.strong_name_share(units_table)},
         "dataset_pass_seconds": round(t1 - t0, 3),
         "dataset_pass_layers": len(units),
         "optimise_seconds": round(t2 - t1, 3),

@@ -23,15 +23,18 @@ class NeuronsConfig:
         "layer names from `python -m builder info --layers` (MLP units after the GELU "
         "\"visual.transformer.resblocks.3.mlp.gelu\", residual stream \"visual.transformer.resblocks.3\", "
         "attention heads \"...resblocks.3.attn\", attention output channels \"...resblocks.3.attn.out_proj\", "
-        "ResNet stages \"visual.layer3\", blocks, convs); empty: every kind of an early, a middle and the "
-        "last block (ResNet: layer2, layer3, layer4)"),
+        "ResNet stages \"visual.layer3\", blocks, convs); empty: every kind of every block for the demo model, "
+        "of an early, a middle and the last block for any other ViT (ResNet: layer2, layer3, layer4)"),
         allowed="a list of layer names (see `python -m builder info --layers`)")
     units: str = setting("0:8", types=(str, tuple), check=_units_ok, doc=(
         "which units of every chosen layer: \"0:16\", \"0:64:4\", \"all\", \"3,17,42\" or a list of integers"),
         allowed="'all', a range like '0:64', '1,5,9' or a list of integers >= 0")
     steps: int = setting(0, lo=0, hi=10000, allowed="0 (auto) or 1..10000", doc=(
-        "optimisation steps per image; 0: 128 for the demo model (its 64-pixel pictures need fewer: 83 % of "
-        "its units beat every dataset image, 94 % at 256), 512 for any other model (the usual recipe)"))
+        "optimisation steps per image; 0: 64 for the demo model (its 64-pixel pictures need fewer: with the "
+        "polish every one of its default units beats every dataset image), 512 for any other model (the usual recipe)"))
+    polish: float = setting(0.1, lo=0.0, hi=1.0, allowed="a fraction in [0, 1]", doc=(
+        "the last share of the steps optimises the image as it is measured, without the robustness transforms "
+        "(0: transforms to the end; the measured activation then trails what the transforms let the image reach)"))
     lr: float = setting(0.05, lo=0.0, lo_open=True, hi=10.0, allowed="a number in (0, 10]", doc="Adam learning rate")
     batch_size: int = setting(64, lo=1, hi=4096, doc="units optimised together in one batch (one image each)")
     size: int = setting(0, lo=16, hi=1024, also=(0,), allowed="0 (the model's input size) or 16..1024", doc=(

@@ -89,7 +89,7 @@ def files(ctx, units: dict[str, list[int]], acts: dict, opt: dict, table: dict) 
 
 
 def index_json(ctx, units: dict[str, list[int]], acts: dict, opt: dict, recipe: N.Recipe, table: dict,
-               check: dict | None, concepts: list[str] = ()) -> bytes:
+               check: dict | None, concepts: list[str] = (), weak_below: float | None = None) -> bytes:
     cfg = ctx.cfg.neurons
     records = ctx.collection.records
     probes = probes_for(ctx.model.model)
@@ -123,6 +123,7 @@ def index_json(ctx, units: dict[str, list[int]], acts: dict, opt: dict, recipe: 
         "tile_px": cfg.tile_px, "top_k": cfg.top_k, "exemplars": cfg.exemplars,
         "layers": layers,
         "concepts": list(concepts),
+        "name_weak_below": weak_below,
     }
     if check:
         doc["batched_vs_sequential"] = check

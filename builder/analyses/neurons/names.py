@@ -30,10 +30,11 @@ def concept_profiles(ctx, concepts: list[str]) -> np.ndarray:
 
 def name_units(ctx, units: dict[str, list[int]], acts: dict) -> dict:
     """{"concepts": [...], "layers": {layer: {"index": int64[U, k], "score": float32[U, k], "scores":
-    float32[U, K]}}, "accuracy": {field: {"units", "accuracy"}}} (empty when there is no vocabulary)."""
+    float32[U, K]}}, "accuracy": {field: {"units", "accuracy"}}, "weak_below": a name's score under
+    which it is marked weak (U.weak_below)} (empty when there is no vocabulary)."""
     concepts = vocabulary(ctx)
     if not concepts or not len(ctx.image_emb):
-        return {"concepts": [], "layers": {}, "accuracy": {}}
+        return {"concepts": [], "layers": {}, "accuracy": {}, "weak_below": None}
     profiles = concept_profiles(ctx, concepts)
     k = ctx.cfg.neurons.names
     layers = {}
@@ -41,7 +42,8 @@ def name_units(ctx, units: dict[str, list[int]], acts: dict) -> dict:
         scores = U.rank_correlation(acts[name]["mean"], profiles)
         idx, top = U.top_concepts(scores, k)
         layers[name] = {"index": idx, "score": top, "scores": scores}
-    return {"concepts": concepts, "layers": layers, "accuracy": accuracy(ctx, units, acts, concepts, layers)}
+    return {"concepts": concepts, "layers": layers, "accuracy": accuracy(ctx, units, acts, concepts, layers),
+            "weak_below": U.weak_below(len(ctx.image_emb), len(concepts))}
 
 
 def accuracy(ctx, units, acts, concepts, layers) -> dict:

@@ -65,7 +65,10 @@ def gallery_page(ctx, units: dict[str, list[int]], table: dict, metrics: dict, c
 
 def method_page(ctx, recipe: N.Recipe, metrics: dict) -> str:
     share = metrics.get("share_exceeding_dataset_max")
+    polish_steps = recipe.steps - N.polish_from(recipe) if recipe.robust else 0
     return render(PACKAGE, "method.md.j2", recipe=recipe, cmp=metrics.get("batched_vs_sequential") or {},
+                  polish_steps=polish_steps, units=metrics.get("units", 0),
+                  per_unit=metrics.get("optimise_seconds_per_unit"),
                   resized=tuple(recipe.input_size) != (recipe.size, recipe.size),
                   mean=", ".join(f"{v:.3f}" for v in recipe.mean), std=", ".join(f"{v:.3f}" for v in recipe.std),
                   by_peak=ctx.cfg.neurons.exemplars == "peak", share=share,

@@ -32,13 +32,20 @@ def _label_agreement(records, rows: np.ndarray, base: dict[str, dict[str, float]
 
 
 def _names(named: dict | None, layer: str, n: int) -> list[list[dict]]:
-    """Per unit: its best concepts [{"concept", "score"}], best first (empty without a vocabulary)."""
+    """Per unit: its best concepts [{"concept", "score", "weak"}], best first (empty without a
+    vocabulary); weak: the score is under the chance-based bar (unit_names.weak_below)."""
     part = (named or {}).get("layers", {}).get(layer)
     if part is None:
         return [[] for _ in range(n)]
-    concepts = named["concepts"]
-    return [[{"concept": concepts[int(i)], "score": S.rounded(float(v), 3)} for i, v in zip(idx, sc)]
-            for idx, sc in zip(part["index"], part["score"])]
+    concepts, bar = named["concepts"], named.get("weak_below")
+    return [[{"concept": concepts[int(i)], "score": S.rounded(float(v), 3), "weak": bool(bar is not None and v < bar)}
+             for i, v in zip(idx, sc)] for idx, sc in zip(part["index"], part["score"])]
+
+
+def strong_name_share(table: dict) -> float | None:
+    """Share of the named units whose best name is not weak (None when no unit is named)."""
+    best = [names[0] for t in table.values() for names in t["names"] if names]
+    return round(float(np.mean([not b["weak"] for b in best])), 4) if best else None
 
 
 def kind_summary(model, table: dict) -> list[dict]:

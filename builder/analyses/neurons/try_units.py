@@ -27,7 +27,7 @@ def write_unit_images(cfg: Config, out_dir: Path, progress: bool = True) -> tupl
     from builder.models.registry import resolve
 
     lm = load_model(resolve(cfg.model, cfg.base_dir), cfg.embed.device)
-    chosen = choose_units(lm.model, cfg.neurons)
+    chosen = choose_units(lm.model, cfg.neurons, every_block=lm.spec.source == "demo")
     recipe = recipe_for(lm, cfg.neurons)
     jobs = N.make_jobs(chosen, cfg.neurons.seed)
     total = len(N.plan_batches(jobs, cfg.neurons.batch_size)) * recipe.steps

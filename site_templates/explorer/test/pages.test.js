@@ -143,3 +143,27 @@ test('neuron overview: filter by concept, sort, beat ratio', async () => {
   assert.equal(conceptScore(units[1], 'red'), null);
   assert.equal(beatRatio({ activation: NaN, dataset_max: 1 }), -Infinity);
 });
+
+test('acrossLayers lists one unit index through the layers of its kind, early to late', async () => {
+  const { acrossLayers } = await import('../src/pages/neurons-format.js');
+  const u = (unit) => ({ unit });
+  const layers = [
+    { name: 'b0.mlp', kind: 'mlp hidden units', units: [u(0), u(3)] },
+    { name: 'b0', kind: 'residual stream', units: [u(3)] },
+    { name: 'b2.mlp', kind: 'mlp hidden units', units: [u(1), u(2)] },
+    { name: 'b5.mlp', kind: 'mlp hidden units', units: [u(3), u(0)] },
+  ];
+  const names = (steps) => steps.map((s) => s.layer.name);
+  assert.deepEqual(names(acrossLayers(layers, layers[3], 3)), ['b0.mlp', 'b5.mlp']); // not b2 (no unit 3), not the residual
+  assert.deepEqual(names(acrossLayers(layers, layers[0], 0)), ['b0.mlp', 'b5.mlp']);
+  assert.equal(acrossLayers(layers, layers[0], 0)[1].entry, layers[3].units[1]);
+  assert.deepEqual(names(acrossLayers(layers, layers[1], 3)), ['b0']);
+  assert.deepEqual(acrossLayers([], layers[0], 0), []);
+});
+
+test('nameText marks a weak name and leaves a strong one as it is', async () => {
+  const { nameText } = await import('../src/pages/neurons-format.js');
+  assert.equal(nameText({ concept: 'red', score: 0.6, weak: false }), 'red');
+  assert.equal(nameText({ concept: 'star', score: 0.1, weak: true }), 'star (weak)');
+  assert.equal(nameText(undefined), '');
+});

@@ -93,3 +93,21 @@ export function visibleUnits(units, query, sort) {
   const val = (r) => (sort === 'name' && r.s !== null ? r.s : key(r.e));
   return rows.sort((a, b) => (val(b) - val(a)) || (a.e.unit - b.e.unit)).map((r) => r.e);
 }
+
+/**
+ * The layer progression of one unit index: the unit `unit` of every layer of the same kind as
+ * `layer` that shows it, in the index's order (early to late), as [{layer, entry}]; the unit's
+ * own layer included.
+ */
+export function acrossLayers(layers, layer, unit) {
+  const out = [];
+  for (const l of layers || []) {
+    if (l.kind !== layer.kind) continue;
+    const entry = (l.units || []).find((e) => e.unit === unit);
+    if (entry) out.push({ layer: l, entry });
+  }
+  return out;
+}
+
+/** A name as shown: the concept, and "(weak)" after it when its score is under the bar. */
+export const nameText = (n) => (n ? `${n.concept}${n.weak ? ' (weak)' : ''}` : '');

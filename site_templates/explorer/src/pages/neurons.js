@@ -7,7 +7,7 @@
 import './neurons.css';
 import { el, clear } from '../ui/dom.js';
 import { fetchJSON } from '../data/fetch.js';
-import { fmt, cleanPath, unitHash, unitFromHash, visibleUnits, SORTS } from './neurons-format.js';
+import { fmt, cleanPath, unitHash, unitFromHash, visibleUnits, nameText, SORTS } from './neurons-format.js';
 import { fillPanel } from './neurons-panel.js';
 
 function gallery(root) {
@@ -55,12 +55,12 @@ function gallery(root) {
     const q = state.query.trim().toLowerCase(); // under a filter, the cell names the matching concept
     const names = e.names || [];
     const hit = q ? names.find((n) => String(n.concept).toLowerCase().includes(q)) : names[0];
-    const name = hit ? hit.concept : '';
+    const name = nameText(hit);
     return el('button', {
       class: `neuron-cell${e.exceeds ? ' neuron-exceeds' : ''}`, type: 'button',
       title: `${layer.name} unit ${e.unit}: ${fmt(e.activation)} (dataset max ${fmt(e.dataset_max)})`,
       onclick: () => show(pos),
-    }, [img, el('span', { class: 'neuron-cell-label', text: e.unit }), el('span', { class: 'neuron-cell-name', text: name })]);
+    }, [img, el('span', { class: 'neuron-cell-label', text: e.unit }), el('span', { class: `neuron-cell-name${hit && hit.weak ? ' neuron-weak' : ''}`, text: name })]);
   }
 
   function layers() {
