@@ -167,3 +167,11 @@ test('nameText marks a weak name and leaves a strong one as it is', async () => 
   assert.equal(nameText({ concept: 'star', score: 0.1, weak: true }), 'star (weak)');
   assert.equal(nameText(undefined), '');
 });
+
+test('blockName shortens a layer name to its block', async () => {
+  const { blockName } = await import('../src/pages/neurons-format.js');
+  assert.equal(blockName('visual.transformer.resblocks.3.mlp.gelu'), 'block 3');
+  assert.equal(blockName('visual.transformer.resblocks.11'), 'block 11');
+  assert.equal(blockName('visual.layer2'), 'layer2');
+  assert.equal(blockName('visual.conv1'), 'conv1');
+});

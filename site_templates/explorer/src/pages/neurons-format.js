@@ -111,3 +111,11 @@ export function acrossLayers(layers, layer, unit) {
 
 /** A name as shown: the concept, and "(weak)" after it when its score is under the bar. */
 export const nameText = (n) => (n ? `${n.concept}${n.weak ? ' (weak)' : ''}` : '');
+
+/** A layer's short name for the progression: "block 3" (ViT), "layer2" (ResNet), else the name without "visual.". */
+export function blockName(name) {
+  const vit = /resblocks\.(\d+)/.exec(name);
+  if (vit) return `block ${vit[1]}`;
+  const resnet = /^visual\.(layer\d+)/.exec(name);
+  return resnet ? resnet[1] : String(name).replace(/^visual\./, '');
+}

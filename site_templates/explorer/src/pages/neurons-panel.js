@@ -1,7 +1,7 @@
 /** The unit panel of the neuron galleries (DOM, text only): optimised image, bars, exemplars, captions. */
 import { el } from '../ui/dom.js';
 import { fmt, pct, labelsText, sparklinePoints, curveAxes, barWidths, spriteStyle, boxStyle, unitHash, acrossLayers,
-  nameText } from './neurons-format.js';
+  nameText, blockName } from './neurons-format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -104,7 +104,7 @@ function progression(index, flat, pos, show, url) {
       return el('button', { class: `neuron-step${here ? ' neuron-step-here' : ''}`, type: 'button', disabled: here || to < 0,
         title: `${s.layer.name} unit ${s.entry.unit}`, onclick: () => show(to) }, [
         el('img', { src: url(s.entry.image), width: 72, height: 72, loading: 'lazy', alt: `${s.layer.name} unit ${s.entry.unit}` }),
-        el('span', { class: 'neuron-step-layer', text: `${s.layer.depth} · ${s.layer.name.replace(/^visual\./, '')}` }),
+        el('span', { class: 'neuron-step-layer', text: `${blockName(s.layer.name)} · ${s.layer.depth}` }),
         el('span', { class: 'neuron-step-act', text: `${fmt(s.entry.activation)} (data ${fmt(s.entry.dataset_max)})` }),
         el('span', { class: 'neuron-step-name', text: nameText((s.entry.names || [])[0]) }),
       ]);
