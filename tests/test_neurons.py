@@ -251,6 +251,16 @@ def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
     beats = np.mean([u["activation"] > u["dataset_max"] for u in rows])  # the share, recounted from index.json
     assert len(rows) == 4 and out.metrics["share_exceeding_dataset_max"] == pytest.approx(beats)
     assert set(out.pages) == {"neurons/index.md", "neurons/method.md"}
+    naming = out.metrics["naming"]  # the weak-name sentence says the bar and what chance gives, as computed
+    bar = re.search(r"under ([\d.]+) is marked \*weak\*\. Chance alone gives the best of ([\d,]+) unrelated concepts over "
+                    r"([\d,]+) images a correlation of about ([\d.]+); the bar is twice that(, raised to the floor|, capped at 1)?",
+                    out.pages["neurons/index.md"])
+    assert bar, out.pages["neurons/index.md"]
+    assert float(bar[1]) == pytest.approx(naming["weak_below"], abs=0.005) and int(bar[2].replace(",", "")) == naming["concepts"]
+    assert int(bar[3].replace(",", "")) == naming["images"] and float(bar[4]) == pytest.approx(naming["chance_best"], abs=5e-4)
+    twice = 2 * naming["chance_best"]
+    assert bar[5] == (", raised to the floor" if naming["weak_below"] > twice + 0.001 else
+                      ", capped at 1" if naming["weak_below"] < twice - 0.001 else None)
     assert out.bundled == ("neurons/neurons.js", "neurons/neurons.css")  # the writer takes them from the bundle
     scripts = page_assets(out.bundled)
     assert 'data-index="../data/tiny/neurons/index.json"' in out.pages["neurons/index.md"]

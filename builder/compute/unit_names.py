@@ -10,7 +10,8 @@ unchanged by any monotone rescaling of the unit or of the similarity.
     vocabulary(captions, label_values, min_count, limit) -> concepts (label values first)
     rank_correlation(unit_acts float[I, U], profiles float[I, K]) -> float32[U, K]
     top_concepts(scores, k) -> (int64[U, k], float32[U, k])
-    weak_below(images, concepts) -> the score under which a unit's best name is marked weak
+    chance_best(images, concepts), weak_below(images, concepts) -> what chance gives the best of K
+                              concepts, and the score under which a name is marked weak
     preferred_values(unit_acts, labels) -> per unit the label value it fires on most, and how selectively
 """
 
@@ -72,14 +73,20 @@ def top_concepts(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 MIN_STRONG_RHO = 0.2  # a name under this explains < 4 % of the rank variance, whatever the dataset size
 
 
-def weak_below(images: int, concepts: int) -> float:
-    """The score under which a name is marked weak: twice the best rank correlation that chance
-    alone would give among `concepts` unrelated profiles over `images` images (the expected maximum
-    of K null correlations, sqrt(2 ln K / (I - 1))), and never under MIN_STRONG_RHO."""
+def chance_best(images: int, concepts: int) -> float:
+    """The best rank correlation that chance alone gives among `concepts` unrelated profiles over
+    `images` images: the expected maximum of K null correlations, about sqrt(2 ln K / (I - 1))."""
     if images < 3 or concepts < 1:
         return 1.0
-    chance = float(np.sqrt(2.0 * np.log(max(concepts, 2)) / (images - 1)))
-    return round(min(1.0, max(MIN_STRONG_RHO, 2.0 * chance)), 3)
+    return float(np.sqrt(2.0 * np.log(max(concepts, 2)) / (images - 1)))
+
+
+def weak_below(images: int, concepts: int) -> float:
+    """The score under which a name is marked weak: twice chance_best, and never under
+    MIN_STRONG_RHO (nor over 1)."""
+    if images < 3 or concepts < 1:
+        return 1.0
+    return round(min(1.0, max(MIN_STRONG_RHO, 2.0 * chance_best(images, concepts))), 3)
 
 
 def preferred_values(unit_acts: np.ndarray, labels: np.ndarray, values: list[str]) -> tuple[np.ndarray, np.ndarray]:

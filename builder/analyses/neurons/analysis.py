@@ -223,6 +223,7 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
         "naming": {"method": "Spearman rank correlation of activation and image-text similarity profiles",
                    "concepts": len(named["concepts"]), "seconds": round(names_seconds, 3),
                    "accuracy": named["accuracy"], "weak_below": named.get("weak_below"),
+                   "chance_best": named.get("chance_best"), "images": len(ctx.image_emb),
                    "strong_share": tables.strong_name_share(units_table)},
         "dataset_pass_seconds": round(t1 - t0, 3),
         "dataset_pass_layers": len(units),

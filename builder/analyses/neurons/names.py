@@ -34,7 +34,7 @@ def name_units(ctx, units: dict[str, list[int]], acts: dict) -> dict:
     which it is marked weak (U.weak_below)} (empty when there is no vocabulary)."""
     concepts = vocabulary(ctx)
     if not concepts or not len(ctx.image_emb):
-        return {"concepts": [], "layers": {}, "accuracy": {}, "weak_below": None}
+        return {"concepts": [], "layers": {}, "accuracy": {}, "weak_below": None, "chance_best": None}
     profiles = concept_profiles(ctx, concepts)
     k = ctx.cfg.neurons.names
     layers = {}
@@ -43,7 +43,8 @@ def name_units(ctx, units: dict[str, list[int]], acts: dict) -> dict:
         idx, top = U.top_concepts(scores, k)
         layers[name] = {"index": idx, "score": top, "scores": scores}
     return {"concepts": concepts, "layers": layers, "accuracy": accuracy(ctx, units, acts, concepts, layers),
-            "weak_below": U.weak_below(len(ctx.image_emb), len(concepts))}
+            "weak_below": U.weak_below(len(ctx.image_emb), len(concepts)),
+            "chance_best": round(U.chance_best(len(ctx.image_emb), len(concepts)), 3)}
 
 
 def accuracy(ctx, units, acts, concepts, layers) -> dict:
