@@ -95,18 +95,21 @@ def kmeans_shards(x: np.ndarray, n_clusters: int, seed: int, iters: int = 15,
         lab = np.argmax(fit @ cent.T, axis=1)
         sums = np.zeros_like(cent)
         np.add.at(sums, lab, fit)
-        filled = np.bincount(lab, minlength=k) > 0  # an empty cluster keeps its centroid
-        cent[filled] = normalise(sums[filled])
+        _recentre(cent, sums, lab)
     labels = _nearest(x, cent)
     for _ in range(refine):  # Lloyd steps on every row: a cluster's centroid from all of its rows
         from scipy import sparse
 
         member = sparse.csr_matrix((np.ones(len(x), np.float32), (labels, np.arange(len(x)))), shape=(k, len(x)))
-        sums = np.asarray(member @ x, np.float32)
-        filled = np.bincount(labels, minlength=k) > 0
-        cent[filled] = normalise(sums[filled])
+        _recentre(cent, np.asarray(member @ x, np.float32), labels)
         labels = _nearest(x, cent)
     return cent.astype(np.float32), labels.astype(np.int64)
+
+
+def _recentre(cent: np.ndarray, sums: np.ndarray, labels: np.ndarray) -> None:
+    """Each centroid (in place) to the normalised sum of its rows; an empty cluster keeps its centroid."""
+    filled = np.bincount(labels, minlength=len(cent)) > 0
+    cent[filled] = normalise(sums[filled])
 
 
 def _nearest(x: np.ndarray, cent: np.ndarray, block: int = 65536) -> np.ndarray:
