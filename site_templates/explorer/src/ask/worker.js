@@ -140,7 +140,9 @@ function shard(s) {
 async function scoreAll(v) {
   if (!state.sharded) return { scores: scoreRows(state.index, state.scales, state.dim, v) };
   const ix = state.spec.index;
-  const best = rankCentroids(state.sharded.centroids, state.dim, v, ix.probe || 8);
+  // every sharded index names how many shards a query reads (the builder's recall was measured so)
+  if (!(ix.probe >= 1)) throw new Error('the model index names no probe count: a damaged or mixed build');
+  const best = rankCentroids(state.sharded.centroids, state.dim, v, ix.probe);
   const out = unscored(ix.rows);
   const parts = await Promise.all(best.map(shard));
   for (const p of parts) mergeShardScores(out, p.ids, scoreRows(p.q, p.scales, state.dim, v));
