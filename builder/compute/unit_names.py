@@ -83,9 +83,7 @@ def chance_best(images: int, concepts: int) -> float:
 
 def weak_below(images: int, concepts: int) -> float:
     """The score under which a name is marked weak: twice chance_best, and never under
-    MIN_STRONG_RHO (nor over 1)."""
-    if images < 3 or concepts < 1:
-        return 1.0
+    MIN_STRONG_RHO (nor over 1: with too few images, chance_best is 1 and no name clears it)."""
     return round(min(1.0, max(MIN_STRONG_RHO, 2.0 * chance_best(images, concepts))), 3)
 
 
