@@ -118,6 +118,27 @@ def _pictures_and_dots(page, n_img: int) -> dict:
           captions: ids.filter((i) => i >= I).length, drawn: a.scene.stats.pictures}; }""", n_img)
 
 
+def test_a_set_within_the_motion_budget_draws_no_frame_again_at_rest(page, base_url, site):
+    """Moving, a set within the budget already draws every point: coming to rest draws nothing
+    (in software GL a redundant frame held up the next click's panel)."""
+    open_explorer(page, base_url, text=False)
+    page.evaluate("window.__atlas.scene.setPictures(false)")
+    box = page.locator("#view").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    for k in range(4):
+        page.mouse.move(cx + 20 * (k + 1), cy, steps=1)
+        page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.mouse.up()
+    assert page.evaluate("window.__atlas.scene.moving")
+    frames = page.evaluate("window.__atlas.timings.frame.length")
+    page.wait_for_function("!window.__atlas.scene.moving", timeout=5_000)  # the rest timer came
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__atlas.timings.frame.length") == frames
+    assert page.evaluate("window.__atlas.scene.stats.drawn") == site["counts"]["N"]
+
+
 def test_in_motion_a_subset_at_rest_every_point_the_same_picture(page, base_url, site):
     open_explorer(page, base_url, text=False)
     page.evaluate("window.__atlas.scene.setPictures(false); window.__atlas.scene.setMotionBudget(500)")

@@ -133,10 +133,11 @@ async function start() {
   atlas.firstFrameDrawn = scene.stats.drawn;
   // A big set's first frame drew its uniform motion subset (gl/scene.js); every point follows in
   // the next frame, unless the reader is already moving the camera.
+  // A set within the motion budget drew every point while moving: no frame is drawn again
+  // (in software GL a redundant frame of 100K points holds up the next click's panel by ~100 ms).
   const drawAll = () => {
     if (camera.flight || !scene.moving) return;
-    scene.setMoving(false);
-    renderer.request();
+    if (scene.setMoving(false)) renderer.request();
   };
   if (scene.moving) requestAnimationFrame(drawAll);
   else atlas.marks.allDrawn = atlas.marks.frame;

@@ -175,3 +175,10 @@ test('blockName shortens a layer name to its block', async () => {
   assert.equal(blockName('visual.layer2'), 'layer2');
   assert.equal(blockName('visual.conv1'), 'conv1');
 });
+
+test('weakNote states the bar, and nothing without one', async () => {
+  const { weakNote } = await import('../src/pages/neurons-format.js');
+  assert.match(weakNote(0.2), /ρ under 0\.20 is marked weak/);
+  assert.equal(weakNote(null), ''); // concepts = "none": the index has no bar
+  assert.equal(weakNote(undefined), '');
+});

@@ -112,6 +112,11 @@ export function acrossLayers(layers, layer, unit) {
 /** A name as shown: the concept, and "(weak)" after it when its score is under the bar. */
 export const nameText = (n) => (n ? `${n.concept}${n.weak ? ' (weak)' : ''}` : '');
 
+/** The panel's sentence on weak names for the index's bar (name_weak_below), or '' without one
+ * (no vocabulary). How the bar is set is on the page, beside the figures that set it. */
+export const weakNote = (bar) => (Number.isFinite(bar)
+  ? ` A name with ρ under ${bar.toFixed(2)} is marked weak (the page's "Names in words" says how the bar is set).` : '');
+
 /** A layer's short name for the progression: "block 3" (ViT), "layer2" (ResNet), else the name without "visual.". */
 export function blockName(name) {
   const vit = /resblocks\.(\d+)/.exec(name);

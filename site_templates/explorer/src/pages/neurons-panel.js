@@ -1,7 +1,7 @@
 /** The unit panel of the neuron galleries (DOM, text only): optimised image, bars, exemplars, captions. */
 import { el } from '../ui/dom.js';
 import { fmt, pct, labelsText, sparklinePoints, curveAxes, barWidths, spriteStyle, boxStyle, unitHash, acrossLayers,
-  nameText, blockName } from './neurons-format.js';
+  nameText, blockName, weakNote } from './neurons-format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -65,12 +65,10 @@ function rightColumn(index, e, url) {
   const names = (e.names || []).map((n) => el('li', { class: n.weak ? 'neuron-name-weak' : '' }, [
     el('span', { class: 'neuron-name', text: nameText(n) }),
     el('span', { class: 'neuron-cos', text: ` ρ ${isFinite(n.score) ? n.score.toFixed(2) : 'n/a'}` })]));
-  const bar = index.name_weak_below;
   const right = el('div', { class: 'neuron-panel-right' }, [
     el('h3', { text: 'Named in words' }),
     el('p', { class: 'neuron-sub', text: 'Concepts whose image-text similarity over the dataset rises and falls with ' +
-      "this unit's activation (rank correlation ρ)." + (isFinite(bar) ? ` A name with ρ under ${bar.toFixed(2)} ` +
-      '(twice what chance gives the best of this many concepts) is marked weak.' : '') }),
+      "this unit's activation (rank correlation ρ)." + weakNote(index.name_weak_below) }),
     el('ol', { class: 'neuron-names' }, names.length ? names : [el('li', { text: 'none' })]),
     el('h3', { text: 'Dataset images that excite it most' }),
     el('p', { class: 'neuron-sub', text: 'Each pair: where the unit fires most, and the whole image with that ' +
@@ -94,12 +92,11 @@ function progression(index, flat, pos, show, url) {
   const { layer, entry: e } = flat[pos];
   const steps = acrossLayers(index.layers, layer, e.unit);
   if (steps.length < 2) return null;
-  const at = new Map(flat.map((it, i) => [`${it.layer.name}:${it.entry.unit}`, i]));
   return el('div', { class: 'neuron-progression' }, [
     el('h3', { text: `Unit ${e.unit} across layers` }),
     el('p', { class: 'neuron-sub', text: `The same index in every ${layer.kind} layer shown, early to late.` }),
     el('div', { class: 'neuron-progression-row' }, steps.map((s) => {
-      const to = at.has(`${s.layer.name}:${s.entry.unit}`) ? at.get(`${s.layer.name}:${s.entry.unit}`) : -1;
+      const to = flat.findIndex((it) => it.layer === s.layer && it.entry === s.entry); // -1: filtered out
       const here = s.layer.name === layer.name;
       return el('button', { class: `neuron-step${here ? ' neuron-step-here' : ''}`, type: 'button', disabled: here || to < 0,
         title: `${s.layer.name} unit ${s.entry.unit}`, onclick: () => show(to) }, [
