@@ -51,6 +51,12 @@ def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit, browser):
         assert page.locator("dialog.neuron-panel[open]").count() == 0
         page.goto(base + "neurons/index.html#unit=" + MLP1 + ":2", wait_until="networkidle")
         page.locator("dialog.neuron-panel[open] h2", has_text="unit 2").wait_for()
+        # closed, and another unit's address followed before the close event came (its order
+        # against hashchange varies: here the close handler runs first, at once): that unit opens
+        page.evaluate("(h) => { const d = document.querySelector('dialog.neuron-panel'); d.close(); location.hash = h;"
+                      " d.dispatchEvent(new Event('close')); }", "#unit=" + MLP1 + ":0")
+        page.locator("dialog.neuron-panel[open] h2", has_text="unit 0").wait_for(timeout=5_000)
+        assert page.evaluate("location.hash") == "#unit=" + MLP1 + ":0"
         page.close()
     origin = base.split("/repo/")[0]
     assert requests and all(u.startswith(origin + "/repo/") for u in requests), [

@@ -15,12 +15,15 @@ function gallery(root) {
   const url = (path) => base + cleanPath(path);
   const flat = []; // [{layer, entry}] in page order, for previous / next
   let index = null, dialog = null;
+  let shown = -1; // the position in `flat` of the unit the panel shows
 
   function ensureDialog() {
     if (dialog) return dialog;
     dialog = el('dialog', { class: 'neuron-panel', 'aria-label': 'unit details' });
+    // The close event comes a task after the panel closed: by then the reader may have followed
+    // a link to another unit, whose address stays (and whose panel hashchange opens).
     dialog.addEventListener('close', () => {
-      if (location.hash.indexOf('#unit=') === 0) history.replaceState(null, '', location.pathname + location.search);
+      if (!dialog.open && unitFromHash(location.hash, flat) === shown) history.replaceState(null, '', location.pathname + location.search);
     });
     dialog.addEventListener('click', (ev) => { if (ev.target === dialog) dialog.close(); });
     document.body.appendChild(dialog);
@@ -31,6 +34,7 @@ function gallery(root) {
     if (!flat[pos]) return;
     const d = ensureDialog();
     fillPanel(d, index, flat, pos, { show, url });
+    shown = pos;
     if (!d.open) d.showModal();
   }
 
