@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from builder.compute import neurons as N
+from builder.compute import unit_names as U
 from builder.render.site import page_assets
 from builder.compute.fvis import objectives, param
 from builder.compute.fvis import transform as T
@@ -258,9 +259,8 @@ def test_run_end_to_end_pages_files_and_escaping(tmp_path, tiny_vit):
     assert bar, out.pages["neurons/index.md"]
     assert float(bar[1]) == pytest.approx(naming["weak_below"], abs=0.005) and int(bar[2].replace(",", "")) == naming["concepts"]
     assert int(bar[3].replace(",", "")) == naming["images"] and float(bar[4]) == pytest.approx(naming["chance_best"], abs=5e-4)
-    twice = 2 * naming["chance_best"]
-    assert bar[5] == (", raised to the floor" if naming["weak_below"] > twice + 0.001 else
-                      ", capped at 1" if naming["weak_below"] < twice - 0.001 else None)
+    assert bar[5] == {"floor": ", raised to the floor", "cap": ", capped at 1", "chance": None}[naming["weak_rule"]]
+    assert naming["weak_rule"] == U.weak_rule(naming["images"], naming["concepts"])
     assert out.bundled == ("neurons/neurons.js", "neurons/neurons.css")  # the writer takes them from the bundle
     scripts = page_assets(out.bundled)
     assert 'data-index="../data/tiny/neurons/index.json"' in out.pages["neurons/index.md"]

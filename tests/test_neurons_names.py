@@ -115,5 +115,8 @@ def test_weak_bar_sits_above_what_chance_gives_and_below_a_real_match():
     follow = prof[:, 7:8] + 0.8 * rng.normal(size=(images, 1))
     score = U.rank_correlation(follow, prof)[0]
     assert int(np.argmax(score)) == 7 and score[7] > bar
+    assert U.weak_rule(images, concepts) == "chance"
     assert U.weak_below(1_000_000, 300) == U.MIN_STRONG_RHO  # large datasets: the floor
-    assert U.weak_below(2, 10) == 1.0  # too few images to name anything
+    assert U.weak_rule(1_000_000, 300) == "floor"
+    assert U.weak_below(2, 10) == 1.0 and U.weak_rule(2, 10) == "cap"  # too few images to name anything
+    assert U.weak_rule(20, 10_000) == "cap" and U.weak_below(20, 10_000) == 1.0

@@ -87,6 +87,14 @@ def weak_below(images: int, concepts: int) -> float:
     return round(min(1.0, max(MIN_STRONG_RHO, 2.0 * chance_best(images, concepts))), 3)
 
 
+def weak_rule(images: int, concepts: int) -> str:
+    """Which part of weak_below sets the bar: "chance" (twice chance_best), "floor"
+    (MIN_STRONG_RHO) or "cap" (1: too few images). Decided here, on the unrounded figures, so a
+    page need not guess it from rounded ones."""
+    twice = 2.0 * chance_best(images, concepts)
+    return "floor" if twice < MIN_STRONG_RHO else "cap" if twice > 1.0 else "chance"
+
+
 def preferred_values(unit_acts: np.ndarray, labels: np.ndarray, values: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per unit (column of float[I, U]): the index into `values` of the label value (labels: int[I],
     -1 for none) whose images it fires on most (mean activation), and its selectivity: that mean

@@ -38,6 +38,12 @@ FIELDS = ("mean", "peak", "argmax", "grid")
 BLOCK_KINDS = ("mlp hidden units", "residual stream", "attention output channels", "attention heads")
 
 
+def every_block_by_default(spec) -> bool:
+    """Whether a model's default layers are every block (default_layers): the demo model's, whose
+    blocks are cheap; any other model's are an early, a middle and the last block."""
+    return spec.source == "demo"
+
+
 def default_layers(model, every_block: bool = False) -> list[str]:
     """Every unit kind (ViT: MLP units, residual stream, attention output channels, attention
     heads) of every block (`every_block`: the demo model, whose blocks are cheap) or of an early, a
@@ -191,7 +197,7 @@ def cached_files(ctx: AnalysisContext, units: dict[str, list[int]], acts: dict, 
 def run(ctx: AnalysisContext) -> AnalysisOutput:
     cfg = ctx.cfg.neurons
     started = time.perf_counter()
-    units = choose_units(ctx.model.model, cfg, every_block=ctx.model.spec.source == "demo")
+    units = choose_units(ctx.model.model, cfg, every_block=every_block_by_default(ctx.model.spec))
     recipe = recipe_for(ctx.model, cfg)
     t0 = time.perf_counter()
     acts, acts_cached = dataset_pass(ctx, units)
@@ -222,7 +228,7 @@ def run(ctx: AnalysisContext) -> AnalysisOutput:
         "by_kind": tables.kind_summary(ctx.model.model, units_table),
         "naming": {"method": "Spearman rank correlation of activation and image-text similarity profiles",
                    "concepts": len(named["concepts"]), "seconds": round(names_seconds, 3),
-                   "accuracy": named["accuracy"], "weak_below": named.get("weak_below"),
+                   "accuracy": named["accuracy"], "weak_below": named.get("weak_below"), "weak_rule": named.get("weak_rule"),
                    "chance_best": named.get("chance_best"), "images": len(ctx.image_emb),
                    "strong_share": tables.strong_name_share(units_table)},
         "dataset_pass_seconds": round(t1 - t0, 3),

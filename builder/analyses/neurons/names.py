@@ -31,10 +31,11 @@ def concept_profiles(ctx, concepts: list[str]) -> np.ndarray:
 def name_units(ctx, units: dict[str, list[int]], acts: dict) -> dict:
     """{"concepts": [...], "layers": {layer: {"index": int64[U, k], "score": float32[U, k], "scores":
     float32[U, K]}}, "accuracy": {field: {"units", "accuracy"}}, "weak_below": a name's score under
-    which it is marked weak (U.weak_below)} (empty when there is no vocabulary)."""
+    which it is marked weak (U.weak_below), "weak_rule": what sets that bar (U.weak_rule), "chance_best"}
+    (empty when there is no vocabulary)."""
     concepts = vocabulary(ctx)
     if not concepts or not len(ctx.image_emb):
-        return {"concepts": [], "layers": {}, "accuracy": {}, "weak_below": None, "chance_best": None}
+        return {"concepts": [], "layers": {}, "accuracy": {}, "weak_below": None, "weak_rule": None, "chance_best": None}
     profiles = concept_profiles(ctx, concepts)
     k = ctx.cfg.neurons.names
     layers = {}
@@ -44,6 +45,7 @@ def name_units(ctx, units: dict[str, list[int]], acts: dict) -> dict:
         layers[name] = {"index": idx, "score": top, "scores": scores}
     return {"concepts": concepts, "layers": layers, "accuracy": accuracy(ctx, units, acts, concepts, layers),
             "weak_below": U.weak_below(len(ctx.image_emb), len(concepts)),
+            "weak_rule": U.weak_rule(len(ctx.image_emb), len(concepts)),
             "chance_best": round(U.chance_best(len(ctx.image_emb), len(concepts)), 3)}
 
 

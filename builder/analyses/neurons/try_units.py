@@ -20,14 +20,14 @@ def write_unit_images(cfg: Config, out_dir: Path, progress: bool = True) -> tupl
     from PIL import Image
     from builder.progress import progress_bar
 
-    from builder.analyses.neurons.analysis import choose_units, recipe_for
+    from builder.analyses.neurons.analysis import choose_units, every_block_by_default, recipe_for
     from builder.compute import neurons as N
     from builder.compute.fvis.probes import probes_for
     from builder.models.loading import load_model
     from builder.models.registry import resolve
 
     lm = load_model(resolve(cfg.model, cfg.base_dir), cfg.embed.device)
-    chosen = choose_units(lm.model, cfg.neurons, every_block=lm.spec.source == "demo")
+    chosen = choose_units(lm.model, cfg.neurons, every_block=every_block_by_default(lm.spec))
     recipe = recipe_for(lm, cfg.neurons)
     jobs = N.make_jobs(chosen, cfg.neurons.seed)
     total = len(N.plan_batches(jobs, cfg.neurons.batch_size)) * recipe.steps
