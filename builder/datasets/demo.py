@@ -54,6 +54,21 @@ _POSITION_PHRASE = {
     "bottom left": "in the bottom left", "bottom": "at the bottom", "bottom right": "in the bottom right",
 }
 
+# Words that captions never use, for measuring whether a model treats a description it was not
+# taught like the label it was ("descriptions are not labels"): each value's held-out synonym.
+SYNONYMS: dict[str, dict[str, str]] = {
+    "colour": {"red": "crimson", "orange": "amber", "yellow": "golden", "green": "emerald", "cyan": "turquoise",
+               "blue": "azure", "purple": "violet", "pink": "rose"},
+    "shape": {"circle": "disc", "square": "box", "triangle": "wedge", "star": "pentagram", "cross": "plus sign",
+              "heart": "love heart", "diamond": "rhombus", "ring": "hoop"},
+    "size": {"small": "tiny", "medium": "mid-sized", "large": "big"},
+    "background": {"plain": "blank", "gradient": "fading", "striped": "stripy", "noisy": "grainy",
+                   "checkered": "chequered"},
+    "position": {"top left": "in the upper left", "top": "near the top", "top right": "in the upper right",
+                 "left": "at the left", "centre": "in the middle", "right": "at the right",
+                 "bottom left": "in the lower left", "bottom": "near the bottom", "bottom right": "in the lower right"},
+}
+
 # Caption templates; both captions of an item are different templates. Fields: {a} article +
 # colour, {shape}, {size}, {bg}, {pos}.
 _TEMPLATES = (
@@ -252,36 +267,44 @@ def render_item(seed: int, index: int, image_size: int = 128, *, word: str | Non
 PROMPT_RULE = "max"
 
 
-def label_prompts() -> dict[str, dict[str, list[str]]]:
+def label_prompts(synonyms: bool = False) -> dict[str, dict[str, list[str]]]:
     """Zero-shot prompts: {attribute: {value: [prompt, ...]}} for every attribute in ATTRIBUTES.
 
     Each value gets a few generic prompts plus an ensemble over the shapes (or, for shape, over
-    the colours), so that the class embedding averages out the other attribute.
+    the colours), so that the class embedding averages out the other attribute. `synonyms`: each
+    value is written as its held-out synonym (SYNONYMS) instead, the other words unchanged.
     """
     shapes, colours = ATTRIBUTES["shape"], ATTRIBUTES["colour"]
+
+    def say(attribute: str, value: str) -> str:
+        if synonyms:
+            return SYNONYMS[attribute][value]
+        return _POSITION_PHRASE[value] if attribute == "position" else value
+
     out: dict[str, dict[str, list[str]]] = {}
-    out["colour"] = {
-        c: [f"{_article(c)} {c} shape", f"something {c}", f"{_article(c)} {c} object"]
-        + [f"{_article(c)} {c} {s}" for s in shapes]
-        for c in colours
-    }
-    out["shape"] = {
-        s: [f"{_article(s)} {s}", f"{_article(s)} {s} shape", f"a drawing of {_article(s)} {s}"]
-        + [f"{_article(c)} {c} {s}" for c in colours]
-        for s in shapes
-    }
-    out["size"] = {
-        z: [f"{_article(z)} {z} shape", f"{_article(z)} {z} object"] + [f"{_article(z)} {z} {s}" for s in shapes]
-        for z in ATTRIBUTES["size"]
-    }
-    out["background"] = {
-        b: [f"a shape on a {b} background", f"a {b} background"] + [f"{_article(s)} {s} on a {b} background" for s in shapes]
-        for b in ATTRIBUTES["background"]
-    }
-    out["position"] = {
-        p: [f"a shape {_POSITION_PHRASE[p]}"] + [f"{_article(s)} {s} {_POSITION_PHRASE[p]}" for s in shapes]
-        for p in ATTRIBUTES["position"]
-    }
+    out["colour"] = {}
+    for c in colours:
+        w = say("colour", c)
+        out["colour"][c] = [f"{_article(w)} {w} shape", f"something {w}", f"{_article(w)} {w} object"] + [
+            f"{_article(w)} {w} {s}" for s in shapes]
+    out["shape"] = {}
+    for s in shapes:
+        w = say("shape", s)
+        out["shape"][s] = [f"{_article(w)} {w}", f"{_article(w)} {w} shape", f"a drawing of {_article(w)} {w}"] + [
+            f"{_article(c)} {c} {w}" for c in colours]
+    out["size"] = {}
+    for z in ATTRIBUTES["size"]:
+        w = say("size", z)
+        out["size"][z] = [f"{_article(w)} {w} shape", f"{_article(w)} {w} object"] + [f"{_article(w)} {w} {s}" for s in shapes]
+    out["background"] = {}
+    for b in ATTRIBUTES["background"]:
+        w = say("background", b)
+        out["background"][b] = [f"a shape on a {w} background", f"a {w} background"] + [
+            f"{_article(s)} {s} on a {w} background" for s in shapes]
+    out["position"] = {}
+    for p in ATTRIBUTES["position"]:
+        w = say("position", p)
+        out["position"][p] = [f"a shape {w}"] + [f"{_article(s)} {s} {w}" for s in shapes]
     return out
 
 

@@ -4,6 +4,7 @@ report dict in, markdown lines out."""
 
 from __future__ import annotations
 
+from builder.datasets.demo import ATTRIBUTES
 from builder.render.markdown import fmt_pct, md_table, md_text
 
 # (label, path into the metrics JSON, target or None)
@@ -32,6 +33,15 @@ def _get(d, path):
     return d
 
 
+def _above_chance(dm: dict, key: str) -> bool:
+    """Whether the canonical prompts of synonym_relative_<attribute> read the attribute at twice
+    chance or better: relative to chance-level prompts, synonyms "keep" nothing."""
+    attribute = key.removeprefix("synonym_relative_")
+    canon = _get(dm, ("heldout", f"zeroshot_{attribute}"))
+    values = len(ATTRIBUTES.get(attribute, ())) or 1
+    return isinstance(canon, (int, float)) and canon >= 2 / values
+
+
 def demo_model_section(report: dict) -> list[str]:
     """Markdown for report["demo_model"] (absent for other models: nothing)."""
     dm = report.get("demo_model") if isinstance(report, dict) else None
@@ -47,6 +57,8 @@ def demo_model_section(report: dict) -> list[str]:
         v = _get(dm, path)
         if isinstance(v, (int, float)):
             met = "" if target is None else ("yes" if v >= target else "no")
+            if target is not None and path[-1].startswith("synonym_relative_") and not _above_chance(dm, path[-1]):
+                met = "no: the canonical prompts are at chance"
             rows.append([md_text(label), fmt_pct(v), "" if target is None else f"≥ {fmt_pct(target)}", met])
     by_size = _get(dm, ("typographic_attack", "shape", "by_word_size")) or {}
     for size, fig in by_size.items():
@@ -69,4 +81,12 @@ def demo_model_section(report: dict) -> list[str]:
         out.append(md_table(["Preprocessing", "Mean cosine to the crop", "Zero-shot shape"],
                             [[md_text(k), f"{pp[k]['cosine_to_crop']:.4f}", fmt_pct(pp[k]["zeroshot_shape"])]
                              for k in ("reference", "squash", "pad")], "lrr"))
+    sp = _get(beh, ("sparsity",)) or {}
+    blocks = [b for b in sp.get("blocks") or [] if isinstance(b, dict) and "near_zero" in b]
+    if blocks:
+        out.append(f"\nActivations near zero (|a| < {sp.get('eps')}) on {sp.get('n')} of the held-out images, "
+                   f"by block: {md_text(str(sp.get('what', '')))}.\n")
+        out.append(md_table(["Block", "Near zero", "At most 0"],
+                            [[md_text(str(b["name"])), fmt_pct(b["near_zero"]), fmt_pct(b.get("nonpositive"))]
+                             for b in blocks], "lrr"))
     return out

@@ -6,7 +6,8 @@
 
 write
     out                          the fp16 safetensors weights (train_and_ship only)
-    <name>.metrics.json beside   {"model_config", "train", "heldout", "typographic_attack", ...}
+    <name>.metrics.json beside   {"model_config", "train", "heldout", "typographic_attack",
+                                  "behaviours" (training/evaluation.py), ...}
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import json
 from pathlib import Path
 
 from builder.models.demo import CONFIG_PATH, create_demo_model, save_state_file
-from builder.training.train_demo import evaluate, format_table, train, typographic_attack
+from builder.training.evaluation import behaviours
+from builder.training.train_demo import HELDOUT_SEED, evaluate, format_table, train, typographic_attack
 
 
 def metrics_path(weights: Path) -> Path:
@@ -27,12 +29,19 @@ def evaluate_shipped(out: Path, device: str, eval_n: int) -> tuple[str, Path]:
     """Load the weights `out`, update the held-out figures in its metrics JSON; returns the table.
     Raises DemoWeightsMissing when `out` is not there."""
     model, preprocess, tokenizer = create_demo_model(out, device=device)
-    metrics, attack = evaluate(model, preprocess, tokenizer, n=eval_n), typographic_attack(model, preprocess, tokenizer)
+    figures = _measure(model, preprocess, tokenizer, eval_n)
     path = metrics_path(out)
     report = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    report.update({"heldout": metrics, "typographic_attack": attack, "weights_bytes": out.stat().st_size})
+    report.update({**figures, "weights_bytes": out.stat().st_size})
     path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return format_table(metrics, attack), path
+    return format_table(figures["heldout"], figures["typographic_attack"], figures["behaviours"]), path
+
+
+def _measure(model, preprocess, tokenizer, eval_n: int) -> dict:
+    """Every held-out figure of the weights: {"heldout", "typographic_attack", "behaviours"}."""
+    return {"heldout": evaluate(model, preprocess, tokenizer, n=eval_n),
+            "typographic_attack": typographic_attack(model, preprocess, tokenizer),
+            "behaviours": behaviours(model, preprocess, tokenizer, n=eval_n, seed=HELDOUT_SEED)}
 
 
 def train_and_ship(out: Path, steps: int, device: str, eval_n: int, **train_kw) -> tuple[str, Path, dict]:
@@ -43,10 +52,9 @@ def train_and_ship(out: Path, steps: int, device: str, eval_n: int, **train_kw) 
     info.pop("losses")
     save_state_file({k: v.cpu() for k, v in model.state_dict().items()}, out, rows)
     model, preprocess, tokenizer = create_demo_model(out, device=device)
-    metrics = evaluate(model, preprocess, tokenizer, n=eval_n)
-    attack = typographic_attack(model, preprocess, tokenizer)
+    figures = _measure(model, preprocess, tokenizer, eval_n)
     config = json.loads(CONFIG_PATH.read_text())
-    report = {"model_config": config, "train": info, "heldout": metrics, "typographic_attack": attack,
+    report = {"model_config": config, "train": info, **figures,
               "weights_bytes": out.stat().st_size, "command": "python -m builder train-demo"}
     metrics_path(out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return format_table(metrics, attack), metrics_path(out), info
+    return format_table(figures["heldout"], figures["typographic_attack"], figures["behaviours"]), metrics_path(out), info

@@ -37,8 +37,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from builder.compute.metrics import retrieval_recall, zero_shot_scores
-from builder.datasets.demo import ATTRIBUTES, PROMPT_RULE, label_prompts, render_item
+from builder.compute.metrics import retrieval_recall
+from builder.training import evaluation as E
+from builder.datasets.demo import ATTRIBUTES, render_item
 
 TRAIN_SEED = 1
 HELDOUT_SEED = 2
@@ -274,55 +275,28 @@ def train(
 
 # ---------------------------------------------------------------------------------- evaluation
 
-@torch.no_grad()
-def _encode_images(model, preprocess, images, batch: int = 250) -> np.ndarray:
-    device = next(model.parameters()).device
-    out = []
-    for s in range(0, len(images), batch):
-        x = torch.stack([preprocess(im) for im in images[s : s + batch]]).to(device)
-        out.append(model.encode_image(x, normalize=True).float().cpu())
-    return torch.cat(out).numpy()
-
-
-@torch.no_grad()
-def _encode_texts(model, tokenizer, texts: list[str], batch: int = 1000) -> np.ndarray:
-    device = next(model.parameters()).device
-    out = [model.encode_text(tokenizer(texts[s : s + batch]).to(device), normalize=True).float().cpu()
-           for s in range(0, len(texts), batch)]
-    return torch.cat(out).numpy()
-
-
-def _attribute_predictor(model, tokenizer, attribute: str):
-    """images float[I, D] -> predicted value index int[I], zero-shot from the attribute's label
-    prompts, scored as the demo world's datasets are (`PROMPT_RULE`)."""
-    prompts = label_prompts()[attribute]
-    values = ATTRIBUTES[attribute]
-    texts = [p for v in values for p in prompts[v]]
-    owner = np.array([i for i, v in enumerate(values) for _ in prompts[v]])
-    emb = _encode_texts(model, tokenizer, texts)
-    return lambda img: np.argmax(zero_shot_scores(img, emb, owner, len(values), PROMPT_RULE), axis=1)
-
-
 def evaluate(model, preprocess, tokenizer, n: int = 500, seed: int = HELDOUT_SEED) -> dict:
     """Held-out quality on items 0..n-1 of `seed`.
 
     Returns {"n", "zeroshot_<attribute>" for every attribute, "attribute_match@1" (the top caption
-    among all 2n captions names the image's colour and shape), "i2t@1/5/10", "t2i@1/5/10"}.
+    among all 2n captions names the image's colour and shape), "i2t@1/5/10", "t2i@1/5/10",
+    "synonym_zeroshot_<attribute>" and "synonym_relative_<attribute>" (evaluation.synonym_accuracy)}.
     """
     items = [render_item(seed, i) for i in range(n)]
-    img = _encode_images(model, preprocess, [im for im, _ in items])
+    img = E.encode_images(model, preprocess, [im for im, _ in items])
     metas = [m for _, m in items]
     texts = [c for m in metas for c in m["captions"]]
     text_image = np.repeat(np.arange(n), 2)
-    txt = _encode_texts(model, tokenizer, texts)
+    txt = E.encode_texts(model, tokenizer, texts)
     out: dict = {"n": n, "seed": seed}
     for attribute, values in ATTRIBUTES.items():
         labels = np.array([values.index(m["labels"][attribute]) for m in metas])
-        out[f"zeroshot_{attribute}"] = float(np.mean(_attribute_predictor(model, tokenizer, attribute)(img) == labels))
+        out[f"zeroshot_{attribute}"] = float(np.mean(E.attribute_scores(model, tokenizer, attribute)(img).argmax(1) == labels))
     top = text_image[np.argmax(img @ txt.T, axis=1)]
     same = [all(metas[t]["labels"][a] == metas[i]["labels"][a] for a in ("colour", "shape")) for i, t in enumerate(top)]
     out["attribute_match@1"] = float(np.mean(same))
     out.update(retrieval_recall(img, txt, text_image))
+    out.update(E.synonym_accuracy(model, tokenizer, img, metas))
     return out
 
 
@@ -331,14 +305,15 @@ def typographic_attack(model, preprocess, tokenizer, n: int = 300, seed: int = H
 
     Items 0..n-1 of `seed` are rendered twice: with no word, and with a word naming a different
     colour (first half of the items) or a different shape (second half). Returns, per attribute,
-    zero-shot accuracy without the word, with it, and "word_wins": the share of images whose
-    predicted value is the written word.
+    zero-shot accuracy without the word, with it, "word_wins": the share of images whose
+    predicted value is the written word, and "word_beats_object": the share whose written word's
+    prompts score above the drawn value's (the two compared alone).
     """
     out: dict = {"n": n, "seed": seed}
     half = {"colour": range(0, n // 2), "shape": range(n // 2, n)}
     for attribute, idx in half.items():
         values = ATTRIBUTES[attribute]
-        predict = _attribute_predictor(model, tokenizer, attribute)
+        score = E.attribute_scores(model, tokenizer, attribute)
         clean, attacked, truth, words = [], [], [], []
         for i in idx:
             im, meta = render_item(seed, i, word="")
@@ -349,19 +324,22 @@ def typographic_attack(model, preprocess, tokenizer, n: int = 300, seed: int = H
             truth.append(true)
             words.append(word)
         truth, words = np.array(truth), np.array(words)
-        pred_clean = predict(_encode_images(model, preprocess, clean))
-        pred = predict(_encode_images(model, preprocess, attacked))
+        pred_clean = score(E.encode_images(model, preprocess, clean)).argmax(1)
+        scores = score(E.encode_images(model, preprocess, attacked))
+        pred = scores.argmax(1)
+        rows = np.arange(len(truth))
         out[attribute] = {
             "n": len(truth),
             "accuracy_clean": float(np.mean(pred_clean == truth)),
             "accuracy_with_word": float(np.mean(pred == truth)),
             "word_wins": float(np.mean(pred == words)),
+            "word_beats_object": float(np.mean(scores[rows, words] > scores[rows, truth])),
         }
     return out
 
 
-def format_table(metrics: dict, attack: dict | None = None) -> str:
-    """The metrics as an aligned two-column text table."""
+def format_table(metrics: dict, attack: dict | None = None, behaviours: dict | None = None) -> str:
+    """The figures as aligned text: percentages, then the behaviours (evaluation.behaviours)."""
     rows = [(k, v) for k, v in metrics.items() if isinstance(v, float)]
     if attack:
         for a in ("colour", "shape"):
@@ -371,4 +349,15 @@ def format_table(metrics: dict, attack: dict | None = None) -> str:
     width = max(len(k) for k, _ in rows)
     lines = [f"held-out demo world (seed {metrics['seed']}, n = {metrics['n']})"]
     lines += [f"  {k:<{width}}  {100 * v:6.2f}%" for k, v in rows]
+    if behaviours:
+        lines.append("prefixes (cosine change, zero-shot colour+shape accuracy over 64 prompts)")
+        lines += [f"  {p:<14} {f['cosine_change']:+.4f}  {100 * f['accuracy']:6.2f}%"
+                  for p, f in behaviours["prefixes"].items()]
+        pp = behaviours["preprocessing"]
+        lines.append(f"non-square images, n = {pp['n']} (mean cosine to the centre crop, zero-shot shape)")
+        lines += [f"  {k:<14} {pp[k]['cosine_to_crop']:.4f}  {100 * pp[k]['zeroshot_shape']:6.2f}%"
+                  for k in ("reference", "squash", "pad")]
+        sp = behaviours["sparsity"]
+        lines.append(f"activations near zero (|a| < {sp['eps']}), {sp['what']}")
+        lines += [f"  {b['name']:<14} {100 * b['near_zero']:6.2f}%" for b in sp["blocks"]]
     return "\n".join(lines)
