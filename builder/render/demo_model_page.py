@@ -4,7 +4,7 @@ report dict in, markdown lines out."""
 
 from __future__ import annotations
 
-from builder.datasets.demo import ATTRIBUTES
+from builder.datasets.demo import ATTRIBUTES, SYNONYMS
 from builder.render.markdown import fmt_pct, md_table, md_text
 
 # (label, path into the metrics JSON, target or None)
@@ -65,6 +65,10 @@ def demo_model_section(report: dict) -> list[str]:
         if isinstance(fig, dict) and isinstance(fig.get("word_beats_object"), (int, float)):
             rows.append([md_text(f"… {size} words ({fig.get('n')} images)"), fmt_pct(fig["word_beats_object"]), "", ""])
     out.append(md_table(["Measure", "Value", "Target", "Met"], rows, "lrrl"))
+    if any(isinstance(_get(dm, ("heldout", f"synonym_relative_{a}")), (int, float)) for a in ATTRIBUTES):
+        examples = ", ".join(f"{SYNONYMS[a][v]} for {v}" for a, v in (("colour", "red"), ("shape", "circle"), ("size", "large")))
+        out.append("\nThe synonym prompts write each value with a word that no caption of the demo world uses "
+                   f"({examples}); the ratio is their zero-shot accuracy over that of the canonical prompts.\n")
     beh = dm.get("behaviours") if isinstance(dm.get("behaviours"), dict) else {}
     pre = _get(beh, ("prefixes",)) or {}
     prefix_rows = [[md_text(p), f"{f['cosine_change']:+.4f}", fmt_pct(f.get("accuracy")), f"{100 * f['accuracy_change']:+.1f} points"]
@@ -76,8 +80,9 @@ def demo_model_section(report: dict) -> list[str]:
         out.append(md_table(["Prefix", "Cosine change", "Accuracy", "Change"], prefix_rows, "lrrr"))
     pp = _get(beh, ("preprocessing",)) or {}
     if all(isinstance(pp.get(k), dict) for k in ("reference", "squash", "pad")):
-        out.append(f"\nNon-square images ({pp.get('n')} of them): each way of making them square against the "
-                   "model's own preprocessing (centre crop).\n")
+        out.append(f"\nNon-square images ({pp.get('n')} of them: held-out renders widened to 4:3 or heightened to 3:4 "
+                   "by repeating their border pixels, so the object stays in the centred square): each way of making "
+                   "them square against the model's own preprocessing (reference: the centre crop).\n")
         out.append(md_table(["Preprocessing", "Mean cosine to the crop", "Zero-shot shape"],
                             [[md_text(k), f"{pp[k]['cosine_to_crop']:.4f}", fmt_pct(pp[k]["zeroshot_shape"])]
                              for k in ("reference", "squash", "pad")], "lrr"))
