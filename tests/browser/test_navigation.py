@@ -203,3 +203,23 @@ def test_the_first_visit_hint_shows_until_dismissed(browser, base_url):
     page.wait_for_function("window.__atlas && window.__atlas.firstFrameMs")
     assert page.locator("#hint").is_hidden()
     context.close()
+
+
+def test_on_a_phone_the_hint_leaves_the_map_tools_free_and_a_tool_dismisses_it(browser, base_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    open_explorer(page, base_url, text=False)
+    hint = page.locator("#hint").bounding_box()
+    assert hint is not None
+    buttons = page.locator("#map-tools button:visible")
+    assert buttons.count() >= 4
+    for k in range(buttons.count()):
+        b = buttons.nth(k).bounding_box()
+        covered = b["x"] < hint["x"] + hint["width"] and hint["x"] < b["x"] + b["width"] and \
+            b["y"] < hint["y"] + hint["height"] and hint["y"] < b["y"] + b["height"]
+        assert not covered, (buttons.nth(k).inner_text(), b, hint)
+    assert hint["x"] >= 0 and hint["x"] + hint["width"] <= 390
+    page.locator("#tool-box").tap()  # a tap on it reaches it (nothing lies over it) and dismisses the hint
+    assert page.locator("#hint").is_hidden()
+    assert page.locator("#tool-box").get_attribute("aria-pressed") == "true"
+    context.close()

@@ -167,6 +167,9 @@ def test_touch_selects_through_the_tool_button(browser, base_url):
         got = set(page.evaluate(SELECTION))
         assert expected and got - amb == expected - amb
         page.wait_for_selector("#selection:not([hidden])")
+        # the sheet lies over the legend: opaque, so the legend's text does not show through its counts
+        bg = page.evaluate("getComputedStyle(document.getElementById('selection')).backgroundColor")
+        assert bg.startswith("rgb(") or bg.endswith(", 1)"), bg
     finally:
         context.close()
 

@@ -222,6 +222,7 @@ async function start() {
   app.restoreColour = () => scene.clearSimilarity();
   const hint = createFirstVisitHint($('hint'), { touch: matchMedia('(pointer: coarse)').matches });
   atlas.hint = hint;
+  $('map-tools').addEventListener('click', () => hint.dismiss()); // a projection or a tool chosen: the map is in use
   const ask = attachAsk(app, { $, thumbs, select, timings, hint });
   Object.assign(api, ask.api); // __atlas is for tests
   atlas.ask = ask.api;
