@@ -1,21 +1,27 @@
 """Feature visualisation speed per unit kind: units/s batched, and batched vs one at a time.
 
-    python benchmarks/neurons_batch.py [--units 64] [--steps 16] [--block -1] [--estimate ViT-B-32]
+    python benchmarks/neurons_batch.py [--units 64] [--steps 16] [--block -1] [--layer NAME]
+                                       [--arch ViT-S-32 | --arch path/config.json] [--estimate ViT-B-32]
 
 For one block of the demo model (default: the middle one), each unit kind (MLP units, residual
 stream, attention output channels, attention heads) is optimised for `--units` units in one batch,
-then the same units one at a time (same seeds, same steps). Prints wall and CPU seconds, units/s
-(at the given steps) and the ratio. `--estimate ARCH` times a few steps of a random-weight open_clip
-ARCH (e.g. ViT-B-32) at batch 64 on its last block's MLP and extrapolates to a full block
-(3,072 MLP units for ViT-B-32) at 512 steps: the time per unit-step is flat in the unit count once
-batches are full, so units x steps x (seconds per unit-step) is the estimate.
+then the same units one at a time (same seeds, same steps, same process). Prints wall and CPU
+seconds, units/s (at the given steps), the ratio, and the largest pixel difference between the two
+routes' images (they should agree up to float noise). `--layer` times that one layer instead;
+`--arch` uses an open_clip architecture with random weights instead of the demo model.
+`--estimate ARCH` times a few steps of a random-weight open_clip ARCH (e.g. ViT-B-32) at batch 64
+on its last block's MLP and extrapolates to a full block (3,072 MLP units for ViT-B-32) at 512
+steps: the time per unit-step is flat in the unit count once batches are full, so units x steps x
+(seconds per unit-step) is the estimate.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
+import numpy as np
 import torch
 
 from builder.compute import neurons as N
@@ -36,26 +42,50 @@ def recipe_of(lm, steps):
     return N.Recipe(size=max(p.input_size), input_size=p.input_size, mean=p.mean, std=p.std, steps=steps)
 
 
-def demo(args):
+def load(args):
+    """The demo model, or `--arch` (an open_clip name or config .json) with random weights."""
+    if args.arch:
+        import open_clip
+
+        arch = args.arch
+        if arch.endswith(".json"):
+            open_clip.add_model_config(Path(arch))
+            arch = Path(arch).stem
+        return random_model(arch, device=str(args.device))
     from builder.config import ModelConfig
     from builder.models.loading import load_model
     from builder.models.registry import resolve
 
-    lm = load_model(resolve(ModelConfig(name="demo"), "."), args.device)
-    probes = probes_for(lm.model)
+    return load_model(resolve(ModelConfig(name="demo"), "."), args.device)
+
+
+def layers_to_time(probes, args) -> list[str]:
+    """`--layer`, or one layer of each unit kind in the chosen block."""
+    if args.layer:
+        if args.layer not in probes:
+            raise SystemExit(f"no layer {args.layer!r}; `python -m builder info --layers` lists them")
+        return [args.layer]
     blocks = sorted({n.split(".resblocks.")[1].split(".")[0] for n in probes if ".resblocks." in n}, key=int)
     block = blocks[args.block] if args.block >= 0 else blocks[len(blocks) // 2]
+    return [next(n for n, p in probes.items() if p.kind == kind and f".resblocks.{block}" in n) for kind in KINDS]
+
+
+def compare(args):
+    lm = load(args)
+    probes = probes_for(lm.model)
     recipe = recipe_of(lm, args.steps)
-    print(f"demo model, block {block}, {args.steps} steps, {recipe.size} px, {torch.get_num_threads()} threads")
-    for kind in KINDS:
-        name = next(n for n, p in probes.items() if p.kind == kind and f".resblocks.{block}" in n)
+    print(f"{lm.spec.name} ({lm.spec.arch}), {args.steps} steps, {recipe.size} px, device {args.device}, "
+          f"{torch.get_num_threads()} threads")
+    for name in layers_to_time(probes, args):
         jobs = N.make_jobs({name: list(range(min(args.units, probes[name].units)))}, 0)
         N.visualise(lm.model, probes, jobs[:2], recipe_of(lm, 1), 2, args.device)  # warm-up
-        bw, bc = clocked(lambda: N.visualise(lm.model, probes, jobs, recipe, len(jobs), args.device))
-        sw, sc = clocked(lambda: N.visualise(lm.model, probes, jobs, recipe, 1, args.device))
-        print(f"{kind:27s} {len(jobs):3d} units  batched {bw:7.2f} s wall {bc:7.2f} s cpu  "
+        out = {}
+        bw, bc = clocked(lambda: out.update(batched=N.visualise(lm.model, probes, jobs, recipe, len(jobs), args.device)))
+        sw, sc = clocked(lambda: out.update(alone=N.visualise(lm.model, probes, jobs, recipe, 1, args.device)))
+        diff = float(np.abs(out["batched"]["images"] - out["alone"]["images"]).max())
+        print(f"{probes[name].kind:27s} {name}\n    {len(jobs):3d} units  batched {bw:7.2f} s wall {bc:7.2f} s cpu  "
               f"{len(jobs) / bw:6.2f} units/s  one at a time {sw:7.2f} s wall {sc:7.2f} s cpu  "
-              f"ratio {sw / bw:5.2f}x wall {sc / max(bc, 1e-9):5.2f}x cpu")
+              f"ratio {sw / bw:5.2f}x wall {sc / max(bc, 1e-9):5.2f}x cpu  largest pixel difference {diff:.1e}")
 
 
 def estimate(args):
@@ -77,13 +107,15 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=64)
     ap.add_argument("--steps", type=int, default=16)
     ap.add_argument("--block", type=int, default=-1, help="block index (default: the middle block)")
+    ap.add_argument("--layer", default="", help="time this one layer instead of every kind of a block")
+    ap.add_argument("--arch", default="", help="open_clip architecture or config .json, random weights")
     ap.add_argument("--estimate", default="", help="also time this open_clip architecture (random weights)")
     ap.add_argument("--estimate-steps", type=int, default=2)
     ap.add_argument("--device", default="auto")
     args = ap.parse_args()
     args.device = pick_device(args.device)
     torch.manual_seed(0)
-    demo(args)
+    compare(args)
     if args.estimate:
         estimate(args)
 
