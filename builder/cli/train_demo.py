@@ -49,8 +49,13 @@ from builder.models.demo_paths import WEIGHTS_PATH
 @click.option("--eval-n", type=click.IntRange(min=10), default=1000, show_default=True,
               help="Held-out items (seed 2) used for the reported metrics.")
 @click.option("--eval-only", is_flag=True,
-              help="Do not train: load --out, print its held-out metrics; writes nothing.")
-def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, attribute_captions, attribute_extras, eval_every, seed, device, threads, eval_n, eval_only):
+              help="Do not train: load --out, measure it again on held-out items and update the figures in "
+                   "its metrics JSON (the weights are not touched).")
+@click.option("--world", type=click.IntRange(1, 2), default=None,
+              help="Demo world: 1 (the default build's) or 2 (written words in three sizes, synonyms and "
+                   "prefixes in captions, non-square images; builder/datasets/demo_world2.py). Training "
+                   "default: 1; with --eval-only: the world the weights were trained on.")
+def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, attribute_captions, attribute_extras, eval_every, seed, device, threads, eval_n, eval_only, world):
     """Train the demo CLIP from scratch on the procedural demo world and ship its weights.
 
     Trains on seed 1 of the demo world, evaluates on held-out seed 2, writes the weights and
@@ -64,15 +69,19 @@ def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, att
     torch.set_num_threads(threads)
     device = str(pick_device(device))
     if eval_only:
-        table, path = evaluate_shipped(out, device, eval_n)
+        table, path = evaluate_shipped(out, device, eval_n, world)
         click.echo(table)
         click.echo(f"updated {path.name}")
         return
     if epochs is not None:
         steps = max(1, round(epochs * n_images / batch_size))
-    table, path, info = train_and_ship(out, steps or 1400, device, eval_n, batch_size=batch_size, seed=seed,
+    import shlex
+    import sys
+
+    command = "python -m builder " + shlex.join(sys.argv[1:])  # how these weights were made, as typed
+    table, path, info = train_and_ship(out, steps or 1400, device, eval_n, command=command, batch_size=batch_size, seed=seed,
                                        n_images=n_images, lr=lr, workers=threads, hard_negatives=hard_negatives,
                                        attribute_captions=attribute_captions, attribute_extras=attribute_extras,
-                                       eval_every=eval_every)
+                                       eval_every=eval_every, world=world or 1)
     click.echo(f"wrote {out} ({out.stat().st_size:,} bytes) and {path.name}; training took {info['wall_s']:.0f} s")
     click.echo(table)

@@ -262,6 +262,18 @@ def render_item(seed: int, index: int, image_size: int = 128, *, word: str | Non
     return img, meta
 
 
+def world_renderer(world: int = 1):
+    """render_item of demo world `world`: 1 (this module, the default) or 2 (demo_world2: words,
+    synonyms, prefixes and non-square images for the behaviours of issue #16)."""
+    if world == 1:
+        return render_item
+    if world == 2:
+        from builder.datasets.demo_world2 import render_item as render2
+
+        return render2
+    raise ValueError(f"unknown demo world {world!r}: 1 or 2")
+
+
 # The prompts below enumerate sub-classes ("a red star" ... "a pink star" for "star"), so a class
 # scores as its best prompt, not as the mean of their embeddings (compute.metrics.zero_shot_scores).
 PROMPT_RULE = "max"

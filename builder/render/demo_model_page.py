@@ -67,7 +67,9 @@ def demo_model_section(report: dict) -> list[str]:
     out.append(md_table(["Measure", "Value", "Target", "Met"], rows, "lrrl"))
     if any(isinstance(_get(dm, ("heldout", f"synonym_relative_{a}")), (int, float)) for a in ATTRIBUTES):
         examples = ", ".join(f"{SYNONYMS[a][v]} for {v}" for a, v in (("colour", "red"), ("shape", "circle"), ("size", "large")))
-        out.append("\nThe synonym prompts write each value with a word that no caption of the demo world uses "
+        seen = "that its captions use but the zero-shot label prompts never do" if (_get(dm, ("heldout", "world")) or 1) >= 2 \
+            else "that no caption of the demo world uses"
+        out.append(f"\nThe synonym prompts write each value with a word {seen} "
                    f"({examples}); the ratio is their zero-shot accuracy over that of the canonical prompts.\n")
     beh = dm.get("behaviours") if isinstance(dm.get("behaviours"), dict) else {}
     pre = _get(beh, ("prefixes",)) or {}
@@ -80,9 +82,10 @@ def demo_model_section(report: dict) -> list[str]:
         out.append(md_table(["Prefix", "Cosine change", "Accuracy", "Change"], prefix_rows, "lrrr"))
     pp = _get(beh, ("preprocessing",)) or {}
     if all(isinstance(pp.get(k), dict) for k in ("reference", "squash", "pad")):
-        out.append(f"\nNon-square images ({pp.get('n')} of them: held-out renders widened to 4:3 or heightened to 3:4 "
-                   "by repeating their border pixels, so the object stays in the centred square): each way of making "
-                   "them square against the model's own preprocessing (reference: the centre crop).\n")
+        made = ("the demo world's own 4:3 and 3:4 held-out items" if (pp.get("world") or beh.get("world") or 1) >= 2 else
+                "held-out renders widened to 4:3 or heightened to 3:4 by repeating their border pixels")
+        out.append(f"\nNon-square images ({pp.get('n')} of them: {made}, the object in the centred square): each way of "
+                   "making them square against the model's own preprocessing (reference: the centre crop).\n")
         out.append(md_table(["Preprocessing", "Mean cosine to the crop", "Zero-shot shape"],
                             [[md_text(k), f"{pp[k]['cosine_to_crop']:.4f}", fmt_pct(pp[k]["zeroshot_shape"])]
                              for k in ("reference", "squash", "pad")], "lrr"))

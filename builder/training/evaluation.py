@@ -21,7 +21,7 @@ from PIL import Image
 
 from builder.compute import robustness as R
 from builder.compute.metrics import zero_shot_scores
-from builder.datasets.demo import ATTRIBUTES, PROMPT_RULE, _article, label_prompts, render_item
+from builder.datasets.demo import ATTRIBUTES, PROMPT_RULE, _article, label_prompts, world_renderer
 from builder.models.preprocessing import describe
 
 PREFIXES = ("a photo of", "an image of", "a drawing of")
@@ -114,20 +114,26 @@ def non_square(img: Image.Image, index: int) -> Image.Image:
     return Image.fromarray(np.pad(a, pad + ((0, 0),), mode="edge"))
 
 
-def preprocessing_effects(model, preprocess, tokenizer, seed: int, n: int) -> dict:
-    """On n non-square images (half 4:3, half 3:4): for the model's own preprocessing (centre crop,
-    "reference"), "squash" and "pad" (compute.robustness.preprocess_variants), the mean cosine of
-    each image's embedding to its reference embedding and zero-shot shape accuracy."""
+def preprocessing_effects(model, preprocess, tokenizer, seed: int, n: int, world: int = 1) -> dict:
+    """On n non-square images: for the model's own preprocessing (centre crop, "reference"),
+    "squash" and "pad" (compute.robustness.preprocess_variants), the mean cosine of each image's
+    embedding to its reference embedding and zero-shot shape accuracy. World 1's images are all
+    square: its renders are widened (non_square); world 2's own 4:3 and 3:4 items are used."""
     _, mean, std = R.split_preprocess(preprocess)
     variants = R.preprocess_variants(max(describe(preprocess, model.visual).input_size))
-    items = [render_item(seed, i) for i in range(n)]
-    images = [non_square(im, i) for i, (im, _) in enumerate(items)]
+    render = world_renderer(world)
+    if world == 1:
+        items = [render(seed, i) for i in range(n)]
+        images = [non_square(im, i) for i, (im, _) in enumerate(items)]
+    else:
+        items = [it for it in (render(seed, i) for i in range(6 * n)) if it[1]["aspect"] != "1:1"][:n]
+        images = [im for im, _ in items]
     metas = [m for _, m in items]
     truth = labels_of(metas, "shape")
     score = attribute_scores(model, tokenizer, "shape")
     emb = {k: encode_pixels(model, torch.stack([variants[k][1](im) for im in images]), mean, std)
            for k in ("reference", "squash", "pad")}
-    out: dict = {"n": n, "aspects": ["4:3", "3:4"]}
+    out: dict = {"n": len(images), "aspects": sorted({f"{im.width}x{im.height}" for im in images})}
     for k, e in emb.items():
         out[k] = {"cosine_to_crop": float(np.mean(np.sum(e * emb["reference"], axis=1))),
                   "zeroshot_shape": float(np.mean(score(e).argmax(1) == truth))}
@@ -145,14 +151,14 @@ def sparsity_by_block(model, preprocess, images: list[Image.Image]) -> dict:
             "blocks": [{k: b[k] for k in ("name", "near_zero", "nonpositive")} for b in sp["blocks"]]}
 
 
-def behaviours(model, preprocess, tokenizer, n: int, seed: int) -> dict:
-    """{"prefixes", "preprocessing", "sparsity"} on items 0..n-1 of `seed` (preprocessing and
-    sparsity on at most 500 of them)."""
-    items = [render_item(seed, i) for i in range(n)]
+def behaviours(model, preprocess, tokenizer, n: int, seed: int, world: int = 1) -> dict:
+    """{"prefixes", "preprocessing", "sparsity"} on items 0..n-1 of `seed` of demo world `world`
+    (preprocessing and sparsity on at most 500 of them)."""
+    items = [world_renderer(world)(seed, i) for i in range(n)]
     img = encode_images(model, preprocess, [im for im, _ in items])
     metas = [m for _, m in items]
     k = min(n, 500)
-    return {"n": n, "seed": seed,
+    return {"n": n, "seed": seed, "world": world,
             "prefixes": prefix_effects(model, tokenizer, img, metas),
-            "preprocessing": preprocessing_effects(model, preprocess, tokenizer, seed, k),
+            "preprocessing": preprocessing_effects(model, preprocess, tokenizer, seed, k, world),
             "sparsity": sparsity_by_block(model, preprocess, [im for im, _ in items[:k]])}

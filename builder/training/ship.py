@@ -25,26 +25,30 @@ def metrics_path(weights: Path) -> Path:
     return weights.with_name(weights.name.removesuffix(".safetensors") + ".metrics.json")
 
 
-def evaluate_shipped(out: Path, device: str, eval_n: int) -> tuple[str, Path]:
+def evaluate_shipped(out: Path, device: str, eval_n: int, world: int | None = None) -> tuple[str, Path]:
     """Load the weights `out`, update the held-out figures in its metrics JSON; returns the table.
-    Raises DemoWeightsMissing when `out` is not there."""
+    `world`: the demo world to measure on (default: the one the weights were trained on, as their
+    metrics JSON says, else 1). Raises DemoWeightsMissing when `out` is not there."""
     model, preprocess, tokenizer = create_demo_model(out, device=device)
-    figures = _measure(model, preprocess, tokenizer, eval_n)
     path = metrics_path(out)
     report = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    world = world or int((report.get("train") or {}).get("world", 1))
+    figures = _measure(model, preprocess, tokenizer, eval_n, world)
     report.update({**figures, "weights_bytes": out.stat().st_size})
     path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return format_table(figures["heldout"], figures["typographic_attack"], figures["behaviours"]), path
 
 
-def _measure(model, preprocess, tokenizer, eval_n: int) -> dict:
-    """Every held-out figure of the weights: {"heldout", "typographic_attack", "behaviours"}."""
-    return {"heldout": evaluate(model, preprocess, tokenizer, n=eval_n),
-            "typographic_attack": typographic_attack(model, preprocess, tokenizer),
-            "behaviours": behaviours(model, preprocess, tokenizer, n=eval_n, seed=HELDOUT_SEED)}
+def _measure(model, preprocess, tokenizer, eval_n: int, world: int = 1) -> dict:
+    """Every held-out figure of the weights on demo world `world`: {"heldout", "typographic_attack",
+    "behaviours"}."""
+    return {"heldout": evaluate(model, preprocess, tokenizer, n=eval_n, world=world),
+            "typographic_attack": typographic_attack(model, preprocess, tokenizer, world=world),
+            "behaviours": behaviours(model, preprocess, tokenizer, n=eval_n, seed=HELDOUT_SEED, world=world)}
 
 
-def train_and_ship(out: Path, steps: int, device: str, eval_n: int, **train_kw) -> tuple[str, Path, dict]:
+def train_and_ship(out: Path, steps: int, device: str, eval_n: int, command: str = "python -m builder train-demo",
+                   **train_kw) -> tuple[str, Path, dict]:
     """Train (train_kw go to train()), write the fp16 weights and their metrics; evaluates what
     ships (the fp16 file, loaded the way every user loads it). Returns (table, metrics path, info)."""
     model, info = train(steps=steps, warmup=max(1, min(100, steps // 20)), device=device, **train_kw)
@@ -52,9 +56,9 @@ def train_and_ship(out: Path, steps: int, device: str, eval_n: int, **train_kw) 
     info.pop("losses")
     save_state_file({k: v.cpu() for k, v in model.state_dict().items()}, out, rows)
     model, preprocess, tokenizer = create_demo_model(out, device=device)
-    figures = _measure(model, preprocess, tokenizer, eval_n)
+    figures = _measure(model, preprocess, tokenizer, eval_n, info.get("world", 1))
     config = json.loads(CONFIG_PATH.read_text())
     report = {"model_config": config, "train": info, **figures,
-              "weights_bytes": out.stat().st_size, "command": "python -m builder train-demo"}
+              "weights_bytes": out.stat().st_size, "command": command}
     metrics_path(out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return format_table(figures["heldout"], figures["typographic_attack"], figures["behaviours"]), metrics_path(out), info

@@ -39,7 +39,7 @@ import torch.nn.functional as F
 
 from builder.compute.metrics import retrieval_recall
 from builder.training import evaluation as E
-from builder.datasets.demo import ATTRIBUTES, render_item
+from builder.datasets.demo import ATTRIBUTES, OTHER_WORDS, world_renderer
 
 TRAIN_SEED = 1
 HELDOUT_SEED = 2
@@ -56,11 +56,12 @@ def _init_worker(preprocess):
     torch.set_num_threads(1)
 
 
-def _render_u8(args: tuple[int, int]) -> tuple[np.ndarray, list[str], dict]:
-    """Render one item and run it through the model's preprocess: (uint8 CHW, captions, labels)."""
-    seed, index = args
-    img, meta = render_item(seed, index)
-    return _to_u8(_worker_preprocess(img), _worker_preprocess), meta["captions"], meta["labels"]
+def _render_u8(args: tuple[int, int, int]) -> tuple[np.ndarray, list[str], dict]:
+    """Render one item of world `world` and run it through the model's preprocess: (uint8 CHW,
+    captions, labels with the written word under "word")."""
+    seed, index, world = args
+    img, meta = world_renderer(world)(seed, index)
+    return _to_u8(_worker_preprocess(img), _worker_preprocess), meta["captions"], {**meta["labels"], "word": meta["word"]}
 
 
 def _mean_std(preprocess) -> tuple[torch.Tensor, torch.Tensor]:
@@ -77,11 +78,13 @@ def _to_u8(x: torch.Tensor, preprocess) -> np.ndarray:
     return torch.round((x * std + mean) * 255).clamp(0, 255).to(torch.uint8).numpy()
 
 
-def build_training_set(n: int, seed: int, preprocess, workers: int = 2) -> tuple[np.ndarray, list[list[str]], list[dict]]:
-    """Render items 0..n-1 of `seed` through `preprocess`: (uint8[n, 3, H, W], captions, labels)."""
+def build_training_set(n: int, seed: int, preprocess, workers: int = 2,
+                       world: int = 1) -> tuple[np.ndarray, list[list[str]], list[dict]]:
+    """Render items 0..n-1 of `seed` of demo world `world` through `preprocess`:
+    (uint8[n, 3, H, W], captions, labels)."""
     from tqdm import tqdm
 
-    jobs = [(seed, i) for i in range(n)]
+    jobs = [(seed, i, world) for i in range(n)]
     bar = dict(total=n, desc=f"render demo world seed {seed}", unit="img", mininterval=2)
     if workers > 1:
         import multiprocessing as mp
@@ -155,6 +158,7 @@ def train(
     arch: str | None = None,
     attribute_captions: float = 0.5,
     attribute_extras: float = 0.0,
+    world: int = 1,
 ):
     """Train the demo CLIP from scratch; returns (model in eval mode, info dict).
 
@@ -164,7 +168,9 @@ def train(
     config, for experiments. `hard_negatives` (0..7) swapped-shape captions per image join the
     image->text softmax; `attribute_captions` weighs the loss against the 64 shared
     "a <colour> <shape>" captions (0: off) and `attribute_extras` the background and size sets
-    relative to it. info holds the used token ids ("token_rows", for the sparse weights file), the
+    relative to it (with them: the position set "a shape <position>" and the written-word set
+    'the word "<word>"', the latter over the images that have a word). `world`: the demo world
+    trained on (1, or 2: builder/datasets/demo_world2.py). info holds the used token ids ("token_rows", for the sparse weights file), the
     loss at every step ("losses"), the settings and timings.
     """
     import open_clip
@@ -179,13 +185,16 @@ def train(
     with _quiet_open_clip():
         model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=None)
     tokenizer = open_clip.get_tokenizer(arch)
-    images, captions, labels = build_training_set(n_images, TRAIN_SEED, preprocess, workers)
+    images, captions, labels = build_training_set(n_images, TRAIN_SEED, preprocess, workers, world)
     tokens = tokenizer([c for cs in captions for c in cs]).view(n_images, 2, -1)
     shape_names = ATTRIBUTES["shape"]
     if not 0 <= hard_negatives < len(shape_names):
         raise ValueError(f"hard_negatives must be in 0..{len(shape_names) - 1}, got {hard_negatives}")
+    if hard_negatives and world != 1:
+        raise ValueError("hard negatives swap canonical shape words: world 1 only (world 2's captions use synonyms)")
     shape_ids = tokenizer(list(shape_names))[:, 1]  # each shape word is one token after <start>
-    shape_pos = shape_token_positions(tokens.view(2 * n_images, -1), shape_ids).view(n_images, 2)
+    if hard_negatives:
+        shape_pos = shape_token_positions(tokens.view(2 * n_images, -1), shape_ids).view(n_images, 2)
     shape_idx = torch.tensor([shape_names.index(m["shape"]) for m in labels])
     colours = ATTRIBUTES["colour"]
     pair_idx = torch.tensor([colours.index(m["colour"]) for m in labels]) * len(shape_names) + shape_idx
@@ -196,11 +205,20 @@ def train(
         values = ATTRIBUTES[attribute]
         shared.append((tokenizer([template.format(v) for v in values]),
                        torch.tensor([values.index(m[attribute]) for m in labels]), attribute_extras))
+    if attribute_extras:
+        from builder.datasets.demo import _POSITION_PHRASE
+
+        values = ATTRIBUTES["position"]
+        shared.append((tokenizer([f"a shape {_POSITION_PHRASE[v]}" for v in values]),
+                       torch.tensor([values.index(m["position"]) for m in labels]), attribute_extras))
+        words = list(ATTRIBUTES["shape"] + ATTRIBUTES["colour"] + OTHER_WORDS)
+        shared.append((tokenizer([f'the word "{w}"' for w in words]),  # -1: no word, left out of this loss
+                       torch.tensor([words.index(m["word"]) if m["word"] else -1 for m in labels]), attribute_extras))
     shared_tokens = torch.cat([toks for toks, _, _ in shared])
     t_data = time.perf_counter() - t0
 
     # Token rows outside the demo vocabulary are zeroed and stay zero (they never get a gradient).
-    rows = torch.unique(tokens)
+    rows = torch.unique(torch.cat([tokens.flatten(), shared_tokens.flatten()]))  # the shared sets' words too
     with torch.no_grad():
         keep = torch.zeros(model.vocab_size, dtype=torch.bool)
         keep[rows] = True
@@ -247,7 +265,9 @@ def train(
             for toks, targets, weight in shared:
                 scores = scale * img_f @ all_txt[start:start + len(toks)].T
                 start += len(toks)
-                loss = loss + attribute_captions * weight * F.cross_entropy(scores, targets[ti].to(device))
+                tgt = targets[ti].to(device)
+                if bool((tgt >= 0).any()):
+                    loss = loss + attribute_captions * weight * F.cross_entropy(scores, tgt, ignore_index=-1)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -257,15 +277,15 @@ def train(
         if step % 20 == 0:
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}", scale=f"{scale.item():.1f}")
         if eval_every and (step + 1) % eval_every == 0:
-            m = evaluate(model.eval(), preprocess, tokenizer, n=200)
+            m = evaluate(model.eval(), preprocess, tokenizer, n=200, world=world)
             model.train()
-            bar.write(f"step {step + 1}: loss {np.mean(losses[-50:]):.3f} colour {m['zeroshot_colour']:.3f} "
-                      f"shape {m['zeroshot_shape']:.3f} match@1 {m['attribute_match@1']:.3f} i2t@1 {m['i2t@1']:.3f}")
+            bar.write(f"step {step + 1}: loss {np.mean(losses[-50:]):.3f} " + " ".join(
+                f"{a} {m['zeroshot_' + a]:.3f}" for a in ATTRIBUTES) + f" match@1 {m['attribute_match@1']:.3f}")
     model.eval()
     info = {
         "steps": steps, "batch_size": batch_size, "seed": seed, "n_images": n_images, "lr": lr,
         "weight_decay": weight_decay, "warmup": warmup, "hard_negatives": hard_negatives,
-        "attribute_captions": attribute_captions, "attribute_extras": attribute_extras, "device": str(device), "train_data_seed": TRAIN_SEED,
+        "attribute_captions": attribute_captions, "attribute_extras": attribute_extras, "device": str(device), "train_data_seed": TRAIN_SEED, "world": world,
         "threads": torch.get_num_threads(), "data_s": round(t_data, 1),
         "wall_s": round(time.perf_counter() - t0, 1), "final_loss": float(np.mean(losses[-50:])),
         "token_rows": rows, "losses": losses,
@@ -275,20 +295,21 @@ def train(
 
 # ---------------------------------------------------------------------------------- evaluation
 
-def evaluate(model, preprocess, tokenizer, n: int = 500, seed: int = HELDOUT_SEED) -> dict:
-    """Held-out quality on items 0..n-1 of `seed`.
+def evaluate(model, preprocess, tokenizer, n: int = 500, seed: int = HELDOUT_SEED, world: int = 1) -> dict:
+    """Held-out quality on items 0..n-1 of `seed` of demo world `world`.
 
     Returns {"n", "zeroshot_<attribute>" for every attribute, "attribute_match@1" (the top caption
     among all 2n captions names the image's colour and shape), "i2t@1/5/10", "t2i@1/5/10",
     "synonym_zeroshot_<attribute>" and "synonym_relative_<attribute>" (evaluation.synonym_accuracy)}.
     """
-    items = [render_item(seed, i) for i in range(n)]
+    render = world_renderer(world)
+    items = [render(seed, i) for i in range(n)]
     img = E.encode_images(model, preprocess, [im for im, _ in items])
     metas = [m for _, m in items]
     texts = [c for m in metas for c in m["captions"]]
     text_image = np.repeat(np.arange(n), 2)
     txt = E.encode_texts(model, tokenizer, texts)
-    out: dict = {"n": n, "seed": seed}
+    out: dict = {"n": n, "seed": seed, "world": world}
     for attribute, values in ATTRIBUTES.items():
         labels = np.array([values.index(m["labels"][attribute]) for m in metas])
         out[f"zeroshot_{attribute}"] = float(np.mean(E.attribute_scores(model, tokenizer, attribute)(img).argmax(1) == labels))
@@ -300,7 +321,7 @@ def evaluate(model, preprocess, tokenizer, n: int = 500, seed: int = HELDOUT_SEE
     return out
 
 
-def typographic_attack(model, preprocess, tokenizer, n: int = 300, seed: int = HELDOUT_SEED) -> dict:
+def typographic_attack(model, preprocess, tokenizer, n: int = 300, seed: int = HELDOUT_SEED, world: int = 1) -> dict:
     """How often a written word that names another colour (shape) beats the object's own.
 
     Items 0..n-1 of `seed` are rendered twice: with no word, and with a word naming a different
@@ -309,32 +330,42 @@ def typographic_attack(model, preprocess, tokenizer, n: int = 300, seed: int = H
     predicted value is the written word, and "word_beats_object": the share whose written word's
     prompts score above the drawn value's (the two compared alone).
     """
-    out: dict = {"n": n, "seed": seed}
+    out: dict = {"n": n, "seed": seed, "world": world}
+    render = world_renderer(world)
     half = {"colour": range(0, n // 2), "shape": range(n // 2, n)}
     for attribute, idx in half.items():
         values = ATTRIBUTES[attribute]
         score = E.attribute_scores(model, tokenizer, attribute)
-        clean, attacked, truth, words = [], [], [], []
+        clean, attacked, truth, words, sizes = [], [], [], [], []
         for i in idx:
-            im, meta = render_item(seed, i, word="")
+            im, meta = render(seed, i, word="")
             true = values.index(meta["labels"][attribute])
             word = (true + 1 + i % (len(values) - 1)) % len(values)  # any value but the true one
+            im_word, meta_word = render(seed, i, word=values[word])
+            if not meta_word["word"]:  # no room for it (world 2 places words clear of the object)
+                continue
             clean.append(im)
-            attacked.append(render_item(seed, i, word=values[word])[0])
+            attacked.append(im_word)
             truth.append(true)
             words.append(word)
-        truth, words = np.array(truth), np.array(words)
+            sizes.append(meta_word.get("word_size", ""))
+        truth, words, sizes = np.array(truth), np.array(words), np.array(sizes)
         pred_clean = score(E.encode_images(model, preprocess, clean)).argmax(1)
         scores = score(E.encode_images(model, preprocess, attacked))
         pred = scores.argmax(1)
         rows = np.arange(len(truth))
+        beats = scores[rows, words] > scores[rows, truth]
         out[attribute] = {
             "n": len(truth),
             "accuracy_clean": float(np.mean(pred_clean == truth)),
             "accuracy_with_word": float(np.mean(pred == truth)),
             "word_wins": float(np.mean(pred == words)),
-            "word_beats_object": float(np.mean(scores[rows, words] > scores[rows, truth])),
+            "word_beats_object": float(np.mean(beats)),
         }
+        by_size = {z: {"n": int(np.sum(sizes == z)), "word_beats_object": float(np.mean(beats[sizes == z]))}
+                   for z in ("small", "medium", "large") if np.any(sizes == z)}
+        if by_size:
+            out[attribute]["by_word_size"] = by_size
     return out
 
 
@@ -346,6 +377,8 @@ def format_table(metrics: dict, attack: dict | None = None, behaviours: dict | N
             for k, v in attack[a].items():
                 if isinstance(v, float):
                     rows.append((f"typographic {a}: {k}", v))
+            for z, f in (attack[a].get("by_word_size") or {}).items():
+                rows.append((f"typographic {a}: {z} words ({f['n']})", f["word_beats_object"]))
     width = max(len(k) for k, _ in rows)
     lines = [f"held-out demo world (seed {metrics['seed']}, n = {metrics['n']})"]
     lines += [f"  {k:<{width}}  {100 * v:6.2f}%" for k, v in rows]
