@@ -54,6 +54,9 @@ _POSITION_PHRASE = {
     "bottom left": "in the bottom left", "bottom": "at the bottom", "bottom right": "in the bottom right",
 }
 
+# Prefixes a prompt or (world 2) a caption may start with.
+PREFIXES = ("a photo of", "an image of", "a drawing of")
+
 # Words that captions never use, for measuring whether a model treats a description it was not
 # taught like the label it was ("descriptions are not labels"): each value's held-out synonym.
 SYNONYMS: dict[str, dict[str, str]] = {

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from builder.datasets.demo import (
-    ATTRIBUTES, COLOUR_JITTER, COLOUR_RGB, OTHER_WORDS, SIZE_RADIUS, SYNONYMS, _POSITION_PHRASE, _article,
+    ATTRIBUTES, COLOUR_JITTER, COLOUR_RGB, OTHER_WORDS, PREFIXES, SIZE_RADIUS, SYNONYMS, _POSITION_PHRASE, _article,
     _background, _font, _pick, _position_label, _shape_xy,
 )
 
@@ -31,7 +31,6 @@ WORD_MENTION = 0.6  # share of a word item's captions that mention the word
 WORD_SIZES = {"small": (14, 17), "medium": (20, 24), "large": (28, 33)}  # font px at image_size 128
 SYNONYM_RATE = 0.3  # share of attribute mentions written with a synonym
 PREFIX_RATE = 0.3
-CAPTION_PREFIXES = ("a photo of", "an image of", "a drawing of")
 ASPECTS = (("1:1", 0.6), ("4:3", 0.2), ("3:4", 0.2))
 
 _SECOND = {
@@ -188,5 +187,5 @@ def _caption(rng: np.random.Generator, labels: dict, word: str) -> str:
     if word and rng.random() < WORD_MENTION:
         text += _WORD_SUFFIXES[int(rng.integers(len(_WORD_SUFFIXES)))].format(word=word)
     if rng.random() < PREFIX_RATE and not text.startswith("there is"):  # prefixes go before a noun phrase
-        text = f"{_pick(rng, CAPTION_PREFIXES)} {text}"
+        text = f"{_pick(rng, PREFIXES)} {text}"
     return text

@@ -1,7 +1,7 @@
 """The demo model's behaviours on held-out items of the demo world, as `train-demo` records them
 (pure compute: model in, figures out; the items are rendered here, nothing is written).
 
-    synonym_accuracy(model, tokenizer, img, metas)       held-out synonym prompts vs canonical ones
+    synonym_accuracy(model, tokenizer, img, metas, canonical)  held-out synonym prompts vs canonical ones
     prefix_effects(model, tokenizer, img, metas)         "a photo of" ...: cosine and zero-shot change
     preprocessing_effects(model, preprocess, tokenizer, seed, n)
                                                          non-square images: crop vs squash vs pad
@@ -19,41 +19,26 @@ import numpy as np
 import torch
 from PIL import Image
 
+from builder.compute import embed
 from builder.compute import robustness as R
 from builder.compute.metrics import zero_shot_scores
-from builder.datasets.demo import ATTRIBUTES, PROMPT_RULE, _article, label_prompts, world_renderer
+from builder.datasets.demo import ATTRIBUTES, PREFIXES, PROMPT_RULE, _article, label_prompts, world_renderer
 from builder.models.preprocessing import describe
 
-PREFIXES = ("a photo of", "an image of", "a drawing of")
 SPARSITY_EPS = 0.05  # as [robustness] sparsity_eps: |a| under this counts as near zero
 
 
-@torch.no_grad()
-def encode_texts(model, tokenizer, texts: list[str], batch: int = 1000) -> np.ndarray:
-    device = next(model.parameters()).device
-    out = [model.encode_text(tokenizer(texts[s : s + batch]).to(device), normalize=True).float().cpu()
-           for s in range(0, len(texts), batch)]
-    return torch.cat(out).numpy()
+def encode_texts(model, tokenizer, texts: list[str]) -> np.ndarray:
+    """Unit text embeddings float[N, D] (compute.embed.encode_texts on the model's device)."""
+    return embed.encode_texts(model, tokenizer, texts, next(model.parameters()).device, batch_size=1000)
 
 
 @torch.no_grad()
 def encode_images(model, preprocess, images: list[Image.Image], batch: int = 250) -> np.ndarray:
     """PIL images through the model's own preprocessing -> unit image embeddings float[N, D]."""
     device = next(model.parameters()).device
-    out = []
-    for s in range(0, len(images), batch):
-        x = torch.stack([preprocess(im) for im in images[s : s + batch]]).to(device)
-        out.append(model.encode_image(x, normalize=True).float().cpu())
-    return torch.cat(out).numpy()
-
-
-@torch.no_grad()
-def encode_pixels(model, x: torch.Tensor, mean, std, batch: int = 250) -> np.ndarray:
-    """float[N, 3, H, W] in 0..1 -> unit image embeddings float[N, D]."""
-    device = next(model.parameters()).device
-    out = [model.encode_image(R.normalise(x[s : s + batch], mean, std).to(device), normalize=True).float().cpu()
-           for s in range(0, len(x), batch)]
-    return torch.cat(out).numpy()
+    return np.concatenate([embed.encode_image_batch(model, torch.stack([preprocess(im) for im in images[s : s + batch]]), device)
+                           for s in range(0, len(images), batch)])
 
 
 def attribute_scores(model, tokenizer, attribute: str, synonyms: bool = False):
@@ -72,13 +57,14 @@ def labels_of(metas: list[dict], attribute: str) -> np.ndarray:
     return np.array([values.index(m["labels"][attribute]) for m in metas])
 
 
-def synonym_accuracy(model, tokenizer, img: np.ndarray, metas: list[dict]) -> dict:
-    """Per attribute: zero-shot accuracy with the canonical prompts and with the held-out synonym
-    prompts (SYNONYMS: words no caption uses), and synonyms relative to canonical."""
+def synonym_accuracy(model, tokenizer, img: np.ndarray, metas: list[dict], canonical: dict[str, float]) -> dict:
+    """Per attribute: zero-shot accuracy with the held-out synonym prompts (demo.SYNONYMS: words the
+    zero-shot label prompts never use), and that relative to `canonical` ({attribute: accuracy with
+    the label prompts}, as evaluate measured it)."""
     out = {}
     for attribute in ATTRIBUTES:
         truth = labels_of(metas, attribute)
-        canon = float(np.mean(attribute_scores(model, tokenizer, attribute)(img).argmax(1) == truth))
+        canon = canonical[attribute]
         syn = float(np.mean(attribute_scores(model, tokenizer, attribute, synonyms=True)(img).argmax(1) == truth))
         out[f"synonym_zeroshot_{attribute}"] = syn
         out[f"synonym_relative_{attribute}"] = syn / canon if canon > 0 else 0.0
@@ -131,7 +117,8 @@ def preprocessing_effects(model, preprocess, tokenizer, seed: int, n: int, world
     metas = [m for _, m in items]
     truth = labels_of(metas, "shape")
     score = attribute_scores(model, tokenizer, "shape")
-    emb = {k: encode_pixels(model, torch.stack([variants[k][1](im) for im in images]), mean, std)
+    device = next(model.parameters()).device
+    emb = {k: R.embed_pixels(model, torch.stack([variants[k][1](im) for im in images]), mean, std, device)
            for k in ("reference", "squash", "pad")}
     out: dict = {"n": len(images), "aspects": sorted({f"{im.width}x{im.height}" for im in images})}
     for k, e in emb.items():

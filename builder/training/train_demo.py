@@ -39,7 +39,7 @@ import torch.nn.functional as F
 
 from builder.compute.metrics import retrieval_recall
 from builder.training import evaluation as E
-from builder.datasets.demo import ATTRIBUTES, OTHER_WORDS, world_renderer
+from builder.datasets.demo import _POSITION_PHRASE, ATTRIBUTES, OTHER_WORDS, world_renderer
 
 TRAIN_SEED = 1
 HELDOUT_SEED = 2
@@ -206,8 +206,6 @@ def train(
         shared.append((tokenizer([template.format(v) for v in values]),
                        torch.tensor([values.index(m[attribute]) for m in labels]), attribute_extras))
     if attribute_extras:
-        from builder.datasets.demo import _POSITION_PHRASE
-
         values = ATTRIBUTES["position"]
         shared.append((tokenizer([f"a shape {_POSITION_PHRASE[v]}" for v in values]),
                        torch.tensor([values.index(m["position"]) for m in labels]), attribute_extras))
@@ -310,14 +308,14 @@ def evaluate(model, preprocess, tokenizer, n: int = 500, seed: int = HELDOUT_SEE
     text_image = np.repeat(np.arange(n), 2)
     txt = E.encode_texts(model, tokenizer, texts)
     out: dict = {"n": n, "seed": seed, "world": world}
-    for attribute, values in ATTRIBUTES.items():
-        labels = np.array([values.index(m["labels"][attribute]) for m in metas])
-        out[f"zeroshot_{attribute}"] = float(np.mean(E.attribute_scores(model, tokenizer, attribute)(img).argmax(1) == labels))
+    canonical = {a: float(np.mean(E.attribute_scores(model, tokenizer, a)(img).argmax(1) == E.labels_of(metas, a)))
+                 for a in ATTRIBUTES}
+    out.update({f"zeroshot_{a}": v for a, v in canonical.items()})
     top = text_image[np.argmax(img @ txt.T, axis=1)]
     same = [all(metas[t]["labels"][a] == metas[i]["labels"][a] for a in ("colour", "shape")) for i, t in enumerate(top)]
     out["attribute_match@1"] = float(np.mean(same))
     out.update(retrieval_recall(img, txt, text_image))
-    out.update(E.synonym_accuracy(model, tokenizer, img, metas))
+    out.update(E.synonym_accuracy(model, tokenizer, img, metas, canonical))
     return out
 
 
