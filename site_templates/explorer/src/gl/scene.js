@@ -219,9 +219,9 @@ export function createScene(renderer, camera, data) {
       captionsGrey = Boolean(grey);
     },
     hasColor: (mode) => Boolean(colorBuffers[mode]),
-    /** In motion, big sets draw a random subset (see MOTION_BUDGET); at rest, every point. */
-    /** Returns whether the points drawn change with it: a set within the budget draws every
-     * point either way, so coming to rest needs no new frame. */
+    /** In motion, big sets draw a random subset (see MOTION_BUDGET); at rest, every point.
+     * Returns whether the points drawn change with it: a set within the budget draws every point
+     * either way, so coming to rest needs no new frame. */
     setMoving(value) {
       const drawn = () => (canSubsample ? drawnCount(n, moving, budget) : n);
       const before = drawn();
