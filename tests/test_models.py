@@ -43,3 +43,26 @@ def test_offline_download_fails_fast_with_instructions(monkeypatch, tmp_path):
         load_model(registry.REGISTRY["RN50/openai"], "cpu")
     msg = str(exc.value)
     assert "RN50/openai" in msg and "--checkpoint FILE" in msg and "unreachable" in msg
+
+
+def test_demo_weights_of_your_own_load_with_checkpoint(tmp_path):
+    """`--checkpoint FILE` with the demo model takes a `train-demo --out FILE` weights file."""
+    import torch
+
+    from builder.models.demo import create_demo_model, save_state_file
+    from builder.models.loading import ModelUnavailable, load_model
+
+    model, _, tokenizer = create_demo_model(weights=False)
+    with torch.no_grad():
+        model.logit_scale.fill_(1.234)
+    rows = torch.unique(tokenizer(["a red star"]))
+    path = save_state_file(model.state_dict(), tmp_path / "mine.safetensors", rows)
+    spec = registry.resolve(ModelConfig(name="demo", checkpoint=str(path)))
+    assert spec.source == "checkpoint" and spec.arch == "atlas-demo"
+    lm = load_model(spec, "cpu")
+    assert abs(float(lm.model.logit_scale.detach()) - 1.234) < 1e-2
+    assert lm.fingerprint != load_model(registry.resolve(ModelConfig()), "cpu").fingerprint
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not weights")
+    with pytest.raises(ModelUnavailable, match="bad.safetensors"):
+        load_model(registry.resolve(ModelConfig(name="demo", checkpoint=str(bad))), "cpu")

@@ -27,10 +27,14 @@ def dataset_options(fn):
         click.option("--limit", type=int, default=None, help="Keep at most this many images (0 = all)."),
         click.option("--seed", type=int, default=None, help="Sampling seed (and the demo world's seed)."),
         click.option("--demo-size", type=int, default=None, help="Demo world: number of images (default 5000)."),
+        click.option("--demo-world", type=int, default=None, help=(
+            "Demo world 1 (default) or 2 (written words that captions mention, synonyms, non-square images); "
+            "world 2 wants a model trained on it: train-demo --world 2 --out FILE, then --checkpoint FILE.")),
         click.option("--model", "model_name", default=None,
                      help="Registered model name: demo, ViT-B-32/openai, RN50/openai, ... (see `info --models`)."),
         click.option("--checkpoint", default=None, type=click.Path(dir_okay=False),
-                     help="Local checkpoint file with the weights for the chosen model's architecture."),
+                     help="Local checkpoint file with the weights for the chosen model's architecture "
+                          "(with the demo model: a `train-demo --out FILE` weights file)."),
         click.option("--device", type=click.Choice(config_mod.DEVICES), default=None,
                      help="Compute device; auto picks CUDA when available."),
         click.option("--cache-dir", default=None, help="Cache folder (default ~/.cache/clip-atlas)."),
@@ -40,14 +44,14 @@ def dataset_options(fn):
     return fn
 
 
-def load_config(config_path, kind, data_path, name, limit, seed, demo_size, model_name, checkpoint, device,
+def load_config(config_path, kind, data_path, name, limit, seed, demo_size, demo_world, model_name, checkpoint, device,
                 cache_dir, **extra) -> config_mod.Config:
     """The config file (or defaults) with command-line overrides; paths given on the command line
     are relative to the current folder, paths in the file relative to the file."""
     data_path, checkpoint, cache_dir = (str(Path(p).absolute()) if p else p for p in (data_path, checkpoint, cache_dir))
     return config_mod.load(
         config_path, dataset__kind=kind, dataset__path=data_path, dataset__name=name, dataset__limit=limit,
-        dataset__seed=seed, dataset__size=demo_size, model__name=model_name, model__checkpoint=checkpoint,
+        dataset__seed=seed, dataset__size=demo_size, dataset__world=demo_world, model__name=model_name, model__checkpoint=checkpoint,
         embed__device=device, cache_dir=cache_dir, **extra)
 
 

@@ -38,6 +38,10 @@ class DatasetConfig:
     seed: int = setting(0, doc="sampling seed (and the demo world's generator seed)")
     size: int = setting(5000, lo=1, allowed="a positive integer", doc=(
         "demo world only: number of images to generate"))
+    world: int = setting(1, lo=1, hi=2, doc=(
+        "demo world only: 1 (shapes, colours, sizes, backgrounds, a few written words) or 2 (written words "
+        "in three sizes that captions mention, synonyms and prefixes in captions, 4:3 and 3:4 images; "
+        "train a model for it with `train-demo --world 2` and build with --checkpoint FILE)"))
     captions: str = setting("", doc="coco: the captions_*.json file; required when kind = coco")
     instances: str = setting("", doc="coco: the instances_*.json file (optional; category labels and object boxes)")
     karpathy: str = setting("", doc="coco: the Karpathy split file dataset_coco.json (optional)")

@@ -20,10 +20,11 @@ def collect(cfg: Config, cache_root: Path, progress: bool = True) -> Collection:
         from builder.datasets import demo
         from builder.datasets.manifest import collect_manifest
 
-        root = cache_root / "demo-world" / f"seed{d.seed}-n{d.size}"
-        manifest = demo.materialise(root, size=d.size, seed=d.seed, progress=progress)
+        world = "" if d.world == 1 else f"-world{d.world}"
+        root = cache_root / "demo-world" / f"seed{d.seed}-n{d.size}{world}"
+        manifest = demo.materialise(root, size=d.size, seed=d.seed, progress=progress, world=d.world)
         col = collect_manifest(manifest, d.slug, d.limit, d.seed, label_prompts=demo.label_prompts(),
-                               description=f"procedural demo world: {d.size} images, seed {d.seed}",
+                               description=f"procedural demo world{'' if d.world == 1 else ' ' + str(d.world)}: {d.size} images, seed {d.seed}",
                                strict=cfg.strict)
         return dataclasses.replace(col, prompt_rule=demo.PROMPT_RULE)
     if d.kind == "coco":

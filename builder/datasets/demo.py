@@ -323,10 +323,11 @@ def label_prompts(synonyms: bool = False) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def _write_one(args: tuple[Path, int, int, int]) -> dict:
-    """Render one item, write its PNG atomically (unless already there), return its manifest row."""
-    root, seed, index, image_size = args
-    img, meta = render_item(seed, index, image_size)
+def _write_one(args: tuple[Path, int, int, int, int]) -> dict:
+    """Render one item of world `world`, write its PNG atomically (unless already there), return
+    its manifest row (world 2's word box, word size and aspect go into extra)."""
+    root, seed, index, image_size, world = args
+    img, meta = world_renderer(world)(seed, index, image_size)
     rel = f"images/{meta['id']}.png"
     path = root / rel
     if not path.is_file():
@@ -334,15 +335,19 @@ def _write_one(args: tuple[Path, int, int, int]) -> dict:
         img.save(tmp, format="PNG", optimize=False)
         os.replace(tmp, path)
     return {"id": meta["id"], "image": rel, "captions": meta["captions"], "labels": meta["labels"],
-            "box": meta["box"], "extra": {"word": meta["word"]}}
+            "box": meta["box"], "extra": {"word": meta["word"], **{k: meta[k] for k in _WORLD2_EXTRA if k in meta}}}
+
+
+_WORLD2_EXTRA = ("word_box", "word_size", "aspect")
 
 
 def materialise(root: Path, size: int = 5000, seed: int = 0, image_size: int = 128, workers: int = 0,
-                progress: bool = True) -> Path:
-    """Write `size` demo items of `seed` under `root`; returns root/manifest.jsonl.
+                progress: bool = True, world: int = 1) -> Path:
+    """Write `size` items of `seed` of demo world `world` under `root`; returns root/manifest.jsonl.
 
     Writes root/images/<id>.png and root/manifest.jsonl (one JSON object per line: id, image
-    (relative to root), captions, labels, box, extra.word). Idempotent: a marker file records the
+    (relative to root), captions, labels, box, extra.word; world 2 adds extra.word_box, word_size and
+    aspect). Idempotent: a marker file records the
     parameters and a complete run is skipped. Images and manifest are written under temporary
     names and renamed, so an interrupted run never leaves a half-written file. `workers` > 1
     renders in that many processes (0: one process; on 2 cores the gain is small).
@@ -353,6 +358,10 @@ def materialise(root: Path, size: int = 5000, seed: int = 0, image_size: int = 1
     manifest = root / "manifest.jsonl"
     marker, partial = root / ".demo-world.json", root / ".demo-world.partial.json"
     params = {"version": VERSION, "size": size, "seed": seed, "image_size": image_size}
+    if world != 1:
+        from builder.datasets import demo_world2
+
+        params.update(world=world, world_version=demo_world2.VERSION)
     if manifest.is_file() and _read_json(marker) == params:
         return manifest
     marker.unlink(missing_ok=True)
@@ -361,7 +370,7 @@ def materialise(root: Path, size: int = 5000, seed: int = 0, image_size: int = 1
         for stale in (root / "images").glob("demo-*.png"):
             stale.unlink()
         partial.write_text(json.dumps(params))
-    jobs = [(root, seed, i, image_size) for i in range(size)]
+    jobs = [(root, seed, i, image_size, world) for i in range(size)]
     bar = dict(total=size, desc=f"demo world seed {seed}", unit="img", progress=progress)
     if workers > 1:
         import multiprocessing as mp

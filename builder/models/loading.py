@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from builder.models.demo_paths import DEMO_ARCH
 from builder.models.preprocessing import Preprocessing, describe
 from builder.models.registry import ModelSpec
 
@@ -176,10 +177,15 @@ def load_model(spec: ModelSpec, device: str | torch.device = "auto") -> LoadedMo
         check_model_files(spec)
         path = Path(spec.weights).expanduser()
         try:
-            model, _, preprocess = open_clip.create_model_and_transforms(spec.arch, pretrained=str(path))
+            if spec.arch == DEMO_ARCH:  # a `train-demo --out FILE` weights file (sparse token rows)
+                from builder.models import demo
+
+                model, preprocess, tokenizer = demo.create_demo_model(weights=path, device="cpu")
+            else:
+                model, _, preprocess = open_clip.create_model_and_transforms(spec.arch, pretrained=str(path))
+                tokenizer = open_clip.get_tokenizer(spec.arch)
         except Exception as exc:  # open_clip raises many types for a bad file
             raise ModelUnavailable(_mismatch_message(path, spec.arch, exc)) from None
-        tokenizer = open_clip.get_tokenizer(spec.arch)
     else:
         check_weights_available(spec)
         try:

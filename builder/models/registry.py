@@ -72,10 +72,8 @@ def resolve(cfg: ModelConfig, base_dir: str | Path = ".") -> ModelSpec:
         raise ConfigError(f"model.name = {cfg.name!r} is not registered; allowed: {', '.join(REGISTRY)} "
                           "(or set model.arch with model.pretrained or model.checkpoint)")
     spec = REGISTRY[cfg.name]
-    if cfg.checkpoint and spec.source == "demo":
-        raise ConfigError("--checkpoint (model.checkpoint) needs the checkpoint's architecture, and the demo model "
-                          "(the default) takes no checkpoint: add --model NAME "
-                          "(a registered name, see `info --models`) or set model.arch in the config")
+    if cfg.checkpoint and spec.source == "demo":  # demo weights of your own, from `train-demo --out FILE`
+        return ModelSpec(f"{spec.name}/checkpoint", spec.arch, "checkpoint", cfg.checkpoint)
     if cfg.checkpoint:  # a registered architecture with weights from a local file
         return ModelSpec(spec.name, spec.arch, "checkpoint", cfg.checkpoint)
     return spec
