@@ -100,3 +100,39 @@ def test_train_demo_trains_and_measures_on_world_2(tmp_path):
     assert b["preprocessing"]["n"] > 0 and all(a != "128x128" for a in b["preprocessing"]["aspects"])
     with pytest.raises(ValueError, match="world 1 only"):
         train(steps=1, batch_size=4, n_images=8, workers=1, hard_negatives=1, world=2)
+
+
+def test_shape_words_are_mostly_labels_of_the_drawn_shape():
+    from builder.datasets.demo_world2 import LABEL_RATE
+
+    own = other = 0
+    for i in range(600):
+        _, meta = render_item(SEED, i)
+        if meta["word"] in ATTRIBUTES["shape"]:
+            own += meta["word"] == meta["labels"]["shape"]
+            other += meta["word"] != meta["labels"]["shape"]
+    expected = LABEL_RATE + (1 - LABEL_RATE) / len(ATTRIBUTES["shape"])
+    assert own + other > 50 and abs(own / (own + other) - expected) < 0.12, (own, other, expected)
+    assert other > 0  # a shape word naming another shape still occurs: the drawing is what counts
+
+
+def test_world_2_manifest_carries_the_word_box_and_the_aspect(tmp_path):
+    from PIL import Image
+
+    from builder.datasets.demo import materialise
+    from builder.datasets.manifest import collect_manifest
+
+    manifest = materialise(tmp_path, size=40, seed=SEED, world=2, progress=False)
+    col = collect_manifest(manifest, "demo", 0, 0)
+    assert len(col.records) == 40
+    words = 0
+    for rec in col.records:
+        img, meta = render_item(SEED, int(rec.id.rsplit("-", 1)[1]))
+        with Image.open(rec.image) as shown:
+            assert shown.size == img.size and np.array_equal(np.asarray(shown.convert("RGB")), np.asarray(img))
+        assert rec.extra["aspect"] == meta["aspect"] and rec.extra["word"] == meta["word"]
+        assert rec.extra["word_box"] == meta["word_box"] and rec.box == pytest.approx(meta["box"])
+        words += bool(rec.extra["word"])
+    assert words >= 5
+    # world 1 and world 2 of the same seed live in different folders of the cache and never mix
+    assert materialise(tmp_path / "one", size=3, seed=SEED, progress=False).read_text().count("word_box") == 0

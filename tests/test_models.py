@@ -62,6 +62,13 @@ def test_demo_weights_of_your_own_load_with_checkpoint(tmp_path):
     lm = load_model(spec, "cpu")
     assert abs(float(lm.model.logit_scale.detach()) - 1.234) < 1e-2
     assert lm.fingerprint != load_model(registry.resolve(ModelConfig()), "cpu").fingerprint
+    # a fresh process, as a user runs it: the demo architecture is known before anything else ran
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "builder", "info", "--no-dataset", "--checkpoint", str(path)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and "mine.safetensors" in run.stdout, run.stdout + run.stderr
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not weights")
     with pytest.raises(ModelUnavailable, match="bad.safetensors"):

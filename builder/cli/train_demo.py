@@ -38,6 +38,12 @@ from builder.models.demo_paths import WEIGHTS_PATH
                    "'<background> background' and '<size>', which keeps the background in the embedding "
                    "(0.5: background 98.8% instead of 19%, retrieval i2t@10 91% instead of 81%, but shape "
                    "88.4% instead of 92.2%).")
+@click.option("--position-weight", type=click.FloatRange(min=0), default=None,
+              help="Weight, relative to the pairs, of the shared position captions 'a shape <position>' "
+                   "(default: --attribute-extras).")
+@click.option("--word-weight", type=click.FloatRange(min=0), default=None,
+              help="Weight, relative to the pairs, of the shared captions 'the word \"<word>\"' over the images "
+                   "with a written word (default: --attribute-extras).")
 @click.option("--eval-every", type=click.IntRange(min=0), default=0, show_default=True,
               help="Print a quick held-out check (200 items) every N steps (0: only at the end).")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -55,7 +61,7 @@ from builder.models.demo_paths import WEIGHTS_PATH
               help="Demo world: 1 (the default build's) or 2 (written words in three sizes, synonyms and "
                    "prefixes in captions, non-square images; builder/datasets/demo_world2.py). Training "
                    "default: 1; with --eval-only: the world the weights were trained on.")
-def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, attribute_captions, attribute_extras, eval_every, seed, device, threads, eval_n, eval_only, world):
+def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, attribute_captions, attribute_extras, position_weight, word_weight, eval_every, seed, device, threads, eval_n, eval_only, world):
     """Train the demo CLIP from scratch on the procedural demo world and ship its weights.
 
     Trains on seed 1 of the demo world, evaluates on held-out seed 2, writes the weights and
@@ -82,6 +88,6 @@ def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, att
     table, path, info = train_and_ship(out, steps or 1400, device, eval_n, command=command, batch_size=batch_size, seed=seed,
                                        n_images=n_images, lr=lr, workers=threads, hard_negatives=hard_negatives,
                                        attribute_captions=attribute_captions, attribute_extras=attribute_extras,
-                                       eval_every=eval_every, world=world or 1)
+                                       position_weight=position_weight, word_weight=word_weight, eval_every=eval_every, world=world or 1)
     click.echo(f"wrote {out} ({out.stat().st_size:,} bytes) and {path.name}; training took {info['wall_s']:.0f} s")
     click.echo(table)

@@ -4,7 +4,9 @@
 
 What world 1 (builder/datasets/demo.py) lacks, and world 2 adds:
 - written words in three sizes (WORD_SIZES), anywhere in the image clear of the object, with their
-  box; a caption mentions the word only sometimes (WORD_MENTION), as web captions do;
+  box; a caption mentions the word only sometimes (WORD_MENTION), as web captions do; a shape word
+  usually names the drawn shape (LABEL_RATE: a label, as text in web images often names what they
+  show), otherwise any shape;
 - synonyms in captions (CAPTION_SYNONYMS: two per value, the first being demo.SYNONYMS, which the
   zero-shot label prompts never use), prefixes ("a photo of" ...) and more sentence shapes;
 - background and position named in most items' captions;
@@ -24,9 +26,10 @@ from builder.datasets.demo import (
 )
 
 WORLD = 2
-VERSION = 1  # bump when world 2's rendering changes
+VERSION = 2  # bump when world 2's rendering changes
 
 WORD_RATE = 0.35
+LABEL_RATE = 0.75  # share of shape words that name the drawn shape: pictures are often labelled with what they show
 WORD_MENTION = 0.6  # share of a word item's captions that mention the word
 WORD_SIZES = {"small": (14, 17), "medium": (20, 24), "large": (28, 33)}  # font px at image_size 128
 SYNONYM_RATE = 0.3  # share of attribute mentions written with a synonym
@@ -109,6 +112,8 @@ def render_item(seed: int, index: int, image_size: int = 128, *, word: str | Non
     has_word = rng.random() < WORD_RATE
     group = rng.choice(3, p=[0.4, 0.3, 0.3])
     drawn_word = _pick(rng, (ATTRIBUTES["shape"], ATTRIBUTES["colour"], OTHER_WORDS)[group])
+    if group == 0 and rng.random() < LABEL_RATE:
+        drawn_word = labels["shape"]
     if word is None:
         word = drawn_word if has_word else ""
     size_name = _pick(rng, tuple(WORD_SIZES))

@@ -75,6 +75,10 @@ def check_model_files(spec: ModelSpec) -> None:
 
         import open_clip
 
+        if spec.arch == DEMO_ARCH:
+            from builder.models.demo import register_demo_config
+
+            register_demo_config()
         known = open_clip.list_models()
         if spec.arch not in known:
             close = difflib.get_close_matches(spec.arch, known, n=3)

@@ -158,6 +158,8 @@ def train(
     arch: str | None = None,
     attribute_captions: float = 0.5,
     attribute_extras: float = 0.0,
+    position_weight: float | None = None,
+    word_weight: float | None = None,
     world: int = 1,
 ):
     """Train the demo CLIP from scratch; returns (model in eval mode, info dict).
@@ -169,7 +171,8 @@ def train(
     image->text softmax; `attribute_captions` weighs the loss against the 64 shared
     "a <colour> <shape>" captions (0: off) and `attribute_extras` the background and size sets
     relative to it (with them: the position set "a shape <position>" and the written-word set
-    'the word "<word>"', the latter over the images that have a word). `world`: the demo world
+    'the word "<word>"', the latter over the images that have a word); `position_weight` and
+    `word_weight`, if given, replace attribute_extras for the position and the written-word sets. `world`: the demo world
     trained on (1, or 2: builder/datasets/demo_world2.py). info holds the used token ids ("token_rows", for the sparse weights file), the
     loss at every step ("losses"), the settings and timings.
     """
@@ -208,10 +211,12 @@ def train(
     if attribute_extras:
         values = ATTRIBUTES["position"]
         shared.append((tokenizer([f"a shape {_POSITION_PHRASE[v]}" for v in values]),
-                       torch.tensor([values.index(m["position"]) for m in labels]), attribute_extras))
+                       torch.tensor([values.index(m["position"]) for m in labels]),
+                       attribute_extras if position_weight is None else position_weight))
         words = list(ATTRIBUTES["shape"] + ATTRIBUTES["colour"] + OTHER_WORDS)
         shared.append((tokenizer([f'the word "{w}"' for w in words]),  # -1: no word, left out of this loss
-                       torch.tensor([words.index(m["word"]) if m["word"] else -1 for m in labels]), attribute_extras))
+                       torch.tensor([words.index(m["word"]) if m["word"] else -1 for m in labels]),
+                       attribute_extras if word_weight is None else word_weight))
     shared_tokens = torch.cat([toks for toks, _, _ in shared])
     t_data = time.perf_counter() - t0
 
@@ -283,7 +288,8 @@ def train(
     info = {
         "steps": steps, "batch_size": batch_size, "seed": seed, "n_images": n_images, "lr": lr,
         "weight_decay": weight_decay, "warmup": warmup, "hard_negatives": hard_negatives,
-        "attribute_captions": attribute_captions, "attribute_extras": attribute_extras, "device": str(device), "train_data_seed": TRAIN_SEED, "world": world,
+        "attribute_captions": attribute_captions, "attribute_extras": attribute_extras,
+        "position_weight": position_weight, "word_weight": word_weight, "device": str(device), "train_data_seed": TRAIN_SEED, "world": world,
         "threads": torch.get_num_threads(), "data_s": round(t_data, 1),
         "wall_s": round(time.perf_counter() - t0, 1), "final_loss": float(np.mean(losses[-50:])),
         "token_rows": rows, "losses": losses,
