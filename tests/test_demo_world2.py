@@ -136,3 +136,26 @@ def test_world_2_manifest_carries_the_word_box_and_the_aspect(tmp_path):
     assert words >= 5
     # world 1 and world 2 of the same seed live in different folders of the cache and never mix
     assert materialise(tmp_path / "one", size=3, seed=SEED, progress=False).read_text().count("word_box") == 0
+
+
+def test_a_site_builds_on_world_2_with_demo_weights_of_your_own(tmp_path):
+    """What a user types: build --demo-world 2 --checkpoint FILE. The saliency analysis then has
+    world 2's word boxes to play the word pointing game on (any demo weights file will do for the
+    mechanics; the shipped one is used)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+    from builder.models.demo import WEIGHTS_PATH
+
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", "--demo-world", "2", "--demo-size", "60", "--checkpoint", str(WEIGHTS_PATH),
+                                      "--analyses", "saliency", "--no-browser-model", "--no-progress", "--workers", "0",
+                                      "--cache-dir", str(tmp_path / "cache"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "build-report.json").read_text())
+    assert report["model"]["name"] == "demo/checkpoint" and "world 2" in json.dumps(report["dataset"])
+    words = report["metrics"]["saliency"]["word_pointing_game"]
+    assert words["pairs"] > 0 and 0 <= words["accuracy"] <= 1
+    assert "Word pointing game" in (out / "saliency" / "index.html").read_text()
