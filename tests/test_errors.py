@@ -69,8 +69,9 @@ def test_missing_checkpoint_fails_before_the_dataset_is_read(tmp_path):
 
 
 def test_checkpoint_without_an_architecture_says_which_option_is_missing(tmp_path):
+    # read as demo weights (train-demo --out FILE); a file that is not says how to name its architecture
     (tmp_path / "w.pt").write_bytes(b"x")
-    _fails(["info", "--no-dataset", "--checkpoint", tmp_path / "w.pt"], "--model NAME", "model.arch")
+    _fails(["info", "--no-dataset", "--checkpoint", tmp_path / "w.pt"], "demo model weights", "--model NAME", "model.arch")
 
 
 def _register(name: str) -> str:

@@ -94,6 +94,10 @@ def check_model_files(spec: ModelSpec) -> None:
 def _mismatch_message(path: Path, arch: str, exc: BaseException) -> str:
     """A few lines for a checkpoint whose state dict does not fit `arch` (torch lists every key)."""
     text = str(exc)
+    if arch == DEMO_ARCH:  # --checkpoint without --model: read as demo weights
+        return (f"cannot load checkpoint {str(path)!r} as demo model weights (a `train-demo --out FILE` file): "
+                f"{text.splitlines()[0] if text else exc!r}\nFor another architecture's checkpoint choose the "
+                "architecture with --model NAME (see `info --models`) or model.arch.")
     if "Error(s) in loading state_dict" not in text:
         return f"cannot load checkpoint {str(path)!r} into {arch}: {text.splitlines()[0] if text else exc!r}"
     lines = [f"checkpoint {str(path)!r} does not fit the architecture {arch}:"]
