@@ -183,7 +183,7 @@ def test_ctrl_c_during_embedding_stops_fast_keeps_the_work_and_resumes(base, tmp
     os.killpg(run.proc.pid, signal.SIGINT)  # as Ctrl-C does: the build and its workers
     started = time.time()
     assert run.proc.wait(timeout=60) == 130, run.text[-3000:]
-    assert time.time() - started < 3.0
+    assert time.time() - started < 6.0  # seconds; 3.5 s was seen on a slow, loaded 2-core host
     time.sleep(0.1)
     m = re.fullmatch(rf"interrupted: (\d+) of {BIG} images embedded and cached; run the same command to resume",
                      run.lines()[-1])
