@@ -172,7 +172,8 @@ def train(
     "a <colour> <shape>" captions (0: off) and `attribute_extras` the background and size sets
     relative to it (with them: the position set "a shape <position>" and the written-word set
     'the word "<word>"', the latter over the images that have a word); `position_weight` and
-    `word_weight`, if given, replace attribute_extras for the position and the written-word sets. `world`: the demo world
+    `word_weight`, if given, replace attribute_extras for the position and the written-word sets (a set
+    of weight 0 is left out, so either can be on while the others are off). `world`: the demo world
     trained on (1, or 2: builder/datasets/demo_world2.py). info holds the used token ids ("token_rows", for the sparse weights file), the
     loss at every step ("losses"), the settings and timings.
     """
@@ -204,19 +205,20 @@ def train(
     # Shared caption sets: (captions, each image's target among them, weight relative to the pairs).
     shared = [(tokenizer([f"{'an' if c[0] in 'aeiou' else 'a'} {c} {s}" for c in colours for s in shape_names]),
                pair_idx, 1.0)]
-    for attribute, template in (("background", "{} background"), ("size", "{}")) if attribute_extras else ():
-        values = ATTRIBUTES[attribute]
-        shared.append((tokenizer([template.format(v) for v in values]),
-                       torch.tensor([values.index(m[attribute]) for m in labels]), attribute_extras))
-    if attribute_extras:
-        values = ATTRIBUTES["position"]
-        shared.append((tokenizer([f"a shape {_POSITION_PHRASE[v]}" for v in values]),
-                       torch.tensor([values.index(m["position"]) for m in labels]),
-                       attribute_extras if position_weight is None else position_weight))
-        words = list(ATTRIBUTES["shape"] + ATTRIBUTES["colour"] + OTHER_WORDS)
-        shared.append((tokenizer([f'the word "{w}"' for w in words]),  # -1: no word, left out of this loss
-                       torch.tensor([words.index(m["word"]) if m["word"] else -1 for m in labels]),
-                       attribute_extras if word_weight is None else word_weight))
+    position_weight = attribute_extras if position_weight is None else position_weight
+    word_weight = attribute_extras if word_weight is None else word_weight
+    words = list(ATTRIBUTES["shape"] + ATTRIBUTES["colour"] + OTHER_WORDS)
+    extra_sets = [  # (attribute, caption of each value, weight); a set of weight 0 is left out
+        ("background", "{} background".format, attribute_extras),
+        ("size", str, attribute_extras),
+        ("position", lambda v: f"a shape {_POSITION_PHRASE[v]}", position_weight),
+        ("word", 'the word "{}"'.format, word_weight),  # over the images with a word only
+    ]
+    for attribute, caption, weight in extra_sets:
+        if weight:
+            values = words if attribute == "word" else ATTRIBUTES[attribute]
+            target = [values.index(m[attribute]) if m[attribute] else -1 for m in labels]  # -1: no word, left out
+            shared.append((tokenizer([caption(v) for v in values]), torch.tensor(target), weight))
     shared_tokens = torch.cat([toks for toks, _, _ in shared])
     t_data = time.perf_counter() - t0
 
