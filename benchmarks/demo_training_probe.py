@@ -34,7 +34,7 @@ def main() -> None:
     from builder.datasets.demo import ATTRIBUTES, OTHER_WORDS, world_renderer
     from builder.models.demo import create_demo_model
     from builder.training import evaluation as E
-    from builder.training.train_demo import evaluate, format_table, train, typographic_attack
+    from builder.training.train_demo import evaluate, train, typographic_attack
 
     torch.set_num_threads(2)
     model, info = train(steps=args.steps, n_images=args.images, batch_size=128, warmup=max(1, min(100, args.steps // 20)),
@@ -52,7 +52,7 @@ def main() -> None:
     sizes = np.array([m["word_size"] for _, m in items])
     read = {"n": len(items), "all": float(np.mean(pred == truth)), "chance": 1 / len(words),
             **{z: float(np.mean(pred[sizes == z] == truth[sizes == z])) for z in ("small", "medium", "large")}}
-    print(format_table(heldout, attack))
+    print(E.format_table(heldout, attack))
     print("reads the written word: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in read.items()))
     print(f"training took {info['wall_s']:.0f} s")
     info.pop("token_rows")

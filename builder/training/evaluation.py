@@ -7,6 +7,7 @@
                                                          non-square images: crop vs squash vs pad
     sparsity_by_block(model, preprocess, images)         share of near-zero activations per block
     behaviours(model, preprocess, tokenizer, n, seed)    all of the above but synonyms, one dict
+    format_table(metrics, attack, behaviours)            the figures as aligned text (train-demo prints it)
 
 Each figure tests one insight the analysis pages describe (descriptions are not labels, prefixes
 move the embedding, preprocessing matters, activations are sparse); none is hard-wired: they are
@@ -149,3 +150,30 @@ def behaviours(model, preprocess, tokenizer, n: int, seed: int, world: int = 1) 
             "prefixes": prefix_effects(model, tokenizer, img, metas),
             "preprocessing": preprocessing_effects(model, preprocess, tokenizer, seed, k, world),
             "sparsity": sparsity_by_block(model, preprocess, [im for im, _ in items[:k]])}
+
+
+def format_table(metrics: dict, attack: dict | None = None, behaviours: dict | None = None) -> str:
+    """The figures as aligned text: percentages, then the behaviours (evaluation.behaviours)."""
+    rows = [(k, v) for k, v in metrics.items() if isinstance(v, float)]
+    if attack:
+        for a in ("colour", "shape"):
+            for k, v in attack[a].items():
+                if isinstance(v, float):
+                    rows.append((f"typographic {a}: {k}", v))
+            for z, f in (attack[a].get("by_word_size") or {}).items():
+                rows.append((f"typographic {a}: {z} words ({f['n']})", f["word_beats_object"]))
+    width = max(len(k) for k, _ in rows)
+    lines = [f"held-out demo world (seed {metrics['seed']}, n = {metrics['n']})"]
+    lines += [f"  {k:<{width}}  {100 * v:6.2f}%" for k, v in rows]
+    if behaviours:
+        lines.append("prefixes (cosine change, zero-shot colour+shape accuracy over 64 prompts)")
+        lines += [f"  {p:<14} {f['cosine_change']:+.4f}  {100 * f['accuracy']:6.2f}%"
+                  for p, f in behaviours["prefixes"].items()]
+        pp = behaviours["preprocessing"]
+        lines.append(f"non-square images, n = {pp['n']} (mean cosine to the centre crop, zero-shot shape)")
+        lines += [f"  {k:<14} {pp[k]['cosine_to_crop']:.4f}  {100 * pp[k]['zeroshot_shape']:6.2f}%"
+                  for k in ("reference", "squash", "pad")]
+        sp = behaviours["sparsity"]
+        lines.append(f"activations near zero (|a| < {sp['eps']}), {sp['what']}")
+        lines += [f"  {b['name']:<14} {100 * b['near_zero']:6.2f}%" for b in sp["blocks"]]
+    return "\n".join(lines)

@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 
 from builder.models.demo import CONFIG_PATH, create_demo_model, save_state_file
-from builder.training.evaluation import behaviours
-from builder.training.train_demo import HELDOUT_SEED, evaluate, format_table, train, typographic_attack
+from builder.training.evaluation import behaviours, format_table
+from builder.training.train_demo import HELDOUT_SEED, evaluate, train, typographic_attack
 
 
 def metrics_path(weights: Path) -> Path:
