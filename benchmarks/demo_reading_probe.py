@@ -34,7 +34,7 @@ def main() -> None:
     import torch
     import torch.nn.functional as F
 
-    from builder.datasets.demo import ATTRIBUTES, OTHER_WORDS, world_renderer
+    from builder.datasets.demo import WRITTEN_WORDS, world_renderer
     from builder.models.demo import CONFIG_PATH, DEMO_ARCH, _quiet_open_clip, register_demo_config
     from builder.training.train_demo import HELDOUT_SEED, TRAIN_SEED, _mean_std, build_training_set
 
@@ -52,7 +52,7 @@ def main() -> None:
         open_clip.add_model_config(path)
     with _quiet_open_clip():
         model, _, preprocess = open_clip.create_model_and_transforms(arch)
-    words = list(ATTRIBUTES["shape"] + ATTRIBUTES["colour"] + OTHER_WORDS)
+    words = list(WRITTEN_WORDS)
 
     def word_items(n: int, seed: int):
         x, _, labels = build_training_set(n, seed, preprocess, 2, world=2)

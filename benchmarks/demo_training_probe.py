@@ -31,7 +31,7 @@ def main() -> None:
 
     import torch
 
-    from builder.datasets.demo import ATTRIBUTES, OTHER_WORDS, world_renderer
+    from builder.datasets.demo import WRITTEN_WORDS, world_renderer
     from builder.models.demo import create_demo_model
     from builder.training import evaluation as E
     from builder.training.train_demo import evaluate, train, typographic_attack
@@ -45,7 +45,7 @@ def main() -> None:
     attack = typographic_attack(model, preprocess, tokenizer, n=300, world=2)
     render = world_renderer(2)
     items = [it for it in (render(2, i) for i in range(600)) if it[1]["word"]]
-    words = list(ATTRIBUTES["shape"] + ATTRIBUTES["colour"] + OTHER_WORDS)
+    words = list(WRITTEN_WORDS)
     img = E.encode_images(model, preprocess, [im for im, _ in items])
     pred = (img @ E.encode_texts(model, tokenizer, [f'the word "{w}"' for w in words]).T).argmax(1)
     truth = np.array([words.index(m["word"]) for _, m in items])

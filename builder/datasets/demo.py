@@ -46,6 +46,7 @@ COLOUR_JITTER = 10  # per channel, uniform in [-10, 10]
 SIZE_RADIUS = {"small": (10, 14), "medium": (19, 24), "large": (30, 37)}
 
 OTHER_WORDS = ("atlas", "hello", "apple", "dog", "cat", "sun", "tree", "fish")
+WRITTEN_WORDS = ATTRIBUTES["shape"] + ATTRIBUTES["colour"] + OTHER_WORDS  # every word either world may write
 WORD_RATE = 0.2
 
 _POSITION_PHRASE = {

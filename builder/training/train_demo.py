@@ -39,7 +39,7 @@ import torch.nn.functional as F
 
 from builder.compute.metrics import retrieval_recall
 from builder.training import evaluation as E
-from builder.datasets.demo import _POSITION_PHRASE, ATTRIBUTES, OTHER_WORDS, world_renderer
+from builder.datasets.demo import _POSITION_PHRASE, ATTRIBUTES, WRITTEN_WORDS, world_renderer
 
 TRAIN_SEED = 1
 HELDOUT_SEED = 2
@@ -207,7 +207,7 @@ def train(
                pair_idx, 1.0)]
     position_weight = attribute_extras if position_weight is None else position_weight
     word_weight = attribute_extras if word_weight is None else word_weight
-    words = list(ATTRIBUTES["shape"] + ATTRIBUTES["colour"] + OTHER_WORDS)
+    words = list(WRITTEN_WORDS)
     extra_sets = [  # (attribute, caption of each value, weight); a set of weight 0 is left out
         ("background", "{} background".format, attribute_extras),
         ("size", str, attribute_extras),
