@@ -148,3 +148,30 @@ def test_training_steps_run_and_lower_the_loss(options):
     assert info["attribute_captions"] == options["attribute_captions"]
     losses = info["losses"]
     assert np.isfinite(losses).all() and np.mean(losses[-3:]) < np.mean(losses[:3])
+
+
+def test_a_small_eval_only_run_prints_its_table_but_keeps_the_recorded_figures(tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+    from builder.training.ship import metrics_path
+
+    weights = tmp_path / "atlas-demo.safetensors"
+    shutil.copy(WEIGHTS_PATH, weights)
+    shutil.copy(METRICS_PATH, metrics_path(weights))
+    before = metrics_path(weights).read_bytes()
+    result = CliRunner().invoke(cli, ["train-demo", "--eval-only", "--out", str(weights), "--eval-n", "40"])
+    assert result.exit_code == 0, result.output
+    assert "held-out demo world (seed 2, n = 40)" in result.output and "zeroshot_shape" in result.output
+    assert "left atlas-demo.metrics.json as it was: --eval-n 40 is below the recorded n = 1000" in result.output
+    assert metrics_path(weights).read_bytes() == before
+
+    report = json.loads(before)
+    report["heldout"]["n"] = 20  # a record made from fewer items is replaced by a larger measurement
+    metrics_path(weights).write_text(json.dumps(report))
+    result = CliRunner().invoke(cli, ["train-demo", "--eval-only", "--out", str(weights), "--eval-n", "40"])
+    assert result.exit_code == 0, result.output
+    assert "updated atlas-demo.metrics.json" in result.output
+    assert json.loads(metrics_path(weights).read_text())["heldout"]["n"] == 40

@@ -55,8 +55,9 @@ from builder.models.demo_paths import WEIGHTS_PATH
 @click.option("--eval-n", type=click.IntRange(min=10), default=1000, show_default=True,
               help="Held-out items (seed 2) used for the reported metrics.")
 @click.option("--eval-only", is_flag=True,
-              help="Do not train: load --out, measure it again on held-out items and update the figures in "
-                   "its metrics JSON (the weights are not touched).")
+              help="Do not train: load --out, measure it again on held-out items and print the table. The figures "
+                   "in its metrics JSON are updated only by a measurement at least as large, on the same world "
+                   "(the weights are not touched).")
 @click.option("--world", type=click.IntRange(1, 2), default=None,
               help="Demo world: 1 (the default build's) or 2 (written words in three sizes, synonyms and "
                    "prefixes in captions, non-square images; builder/datasets/demo_world2.py). Training "
@@ -75,9 +76,9 @@ def train_demo(out, steps, epochs, batch_size, n_images, lr, hard_negatives, att
     torch.set_num_threads(threads)
     device = str(pick_device(device))
     if eval_only:
-        table, path = evaluate_shipped(out, device, eval_n, world)
+        table, path, kept = evaluate_shipped(out, device, eval_n, world)
         click.echo(table)
-        click.echo(f"updated {path.name}")
+        click.echo(f"updated {path.name}" if kept is None else f"left {path.name} as it was: {kept}")
         return
     if epochs is not None:
         steps = max(1, round(epochs * n_images / batch_size))

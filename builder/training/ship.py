@@ -2,7 +2,7 @@
 `python -m builder train-demo` calls these.
 
     table, report_path = train_and_ship(out, steps=1400, device="cpu", ...)
-    table, report_path = evaluate_shipped(out, device="cpu", eval_n=1000)
+    table, report_path, kept = evaluate_shipped(out, device="cpu", eval_n=1000)
 
 write
     out                          the fp16 safetensors weights (train_and_ship only)
@@ -25,18 +25,36 @@ def metrics_path(weights: Path) -> Path:
     return weights.with_name(weights.name.removesuffix(".safetensors") + ".metrics.json")
 
 
-def evaluate_shipped(out: Path, device: str, eval_n: int, world: int | None = None) -> tuple[str, Path]:
-    """Load the weights `out`, update the held-out figures in its metrics JSON; returns the table.
+def evaluate_shipped(out: Path, device: str, eval_n: int, world: int | None = None) -> tuple[str, Path, str | None]:
+    """Load the weights `out`, measure them again on held-out items and update the figures in its
+    metrics JSON; returns (table, metrics path, why the JSON was left as it was, or None if updated).
     `world`: the demo world to measure on (default: the one the weights were trained on, as their
-    metrics JSON says, else 1). Raises DemoWeightsMissing when `out` is not there."""
+    metrics JSON says, else 1). The recorded figures are replaced only by a measurement at least as
+    large (eval_n >= the recorded n) on the world they were measured on: a quick check with a small
+    --eval-n, or a look at another world, never overwrites them. Raises DemoWeightsMissing when
+    `out` is not there."""
     model, preprocess, tokenizer = create_demo_model(out, device=device)
     path = metrics_path(out)
     report = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     world = world or int((report.get("train") or {}).get("world", 1))
     figures = _measure(model, preprocess, tokenizer, eval_n, world)
-    report.update({**figures, "weights_bytes": out.stat().st_size})
-    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return format_table(figures["heldout"], figures["typographic_attack"], figures["behaviours"]), path
+    table = format_table(figures["heldout"], figures["typographic_attack"], figures["behaviours"])
+    kept = _why_kept(report.get("heldout") or {}, eval_n, world)
+    if kept is None:
+        report.update({**figures, "weights_bytes": out.stat().st_size})
+        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return table, path, kept
+
+
+def _why_kept(recorded: dict, eval_n: int, world: int) -> str | None:
+    """Why a new measurement (eval_n items of `world`) must not replace the recorded held-out
+    figures, or None when it may."""
+    n, was = int(recorded.get("n", 0)), int(recorded.get("world", 1))
+    if recorded and world != was:
+        return f"these figures are on world {world}, the recorded ones on world {was}"
+    if eval_n < n:
+        return f"--eval-n {eval_n} is below the recorded n = {n}"
+    return None
 
 
 def _measure(model, preprocess, tokenizer, eval_n: int, world: int = 1) -> dict:
