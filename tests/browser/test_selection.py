@@ -147,6 +147,26 @@ def test_box_tool_adds_subtracts_and_clears(page, base_url, site):
     assert page.evaluate(SELECTION) == [] and page.evaluate("JSON.stringify(window.__atlas.camera.getView())") != view
 
 
+def test_a_box_drawn_from_a_hovered_point_closes_its_hover_card(page, base_url, site):
+    open_explorer(page, base_url)
+    left, top, w, h = _canvas(page)
+    xy = np.array(page.evaluate(SCREEN_ALL), float)
+    ok = np.isfinite(xy[:, 0]) & (np.abs(xy[:, 0] - w / 2) < w / 4) & (np.abs(xy[:, 1] - h / 2) < h / 4)
+    p = int(np.flatnonzero(ok)[0])
+    x, y = left + xy[p, 0], top + xy[p, 1]
+    page.click("#tool-box")
+    page.mouse.move(x - 3, y - 3)
+    page.mouse.move(x, y, steps=3)
+    page.wait_for_function("window.__atlas.state.hover >= 0")
+    page.locator("#card").wait_for(state="visible")
+    page.mouse.down()
+    page.mouse.move(x + 120, y + 90, steps=8)
+    assert page.locator("#card").is_hidden()  # the card of the point the box began on is gone
+    page.mouse.up()
+    assert page.evaluate(SELECTION), "the box selected nothing"
+    assert page.locator("#card").is_hidden() and page.evaluate("window.__atlas.state.hover") == -1
+
+
 def test_touch_selects_through_the_tool_button(browser, base_url):
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     page = context.new_page()

@@ -27,6 +27,15 @@ export function attachInput(app, actions) {
     if (p >= 0) actions.select(p, { t0, fly });
   };
   const engage = () => { engaged = true; };
+  /** The cursor is off the points: no hover, no card (it left the map, or a lasso began). */
+  const unhover = () => {
+    clearTimeout(prefetchTimer);
+    store.set({ hover: -1 });
+    preview.hide();
+    at = null;
+    canvas.style.cursor = '';
+  };
+  canvas.addEventListener('lassostart', unhover); // the camera controls do not see a lasso's moves
   canvas.addEventListener('pointerdown', engage);
   canvas.addEventListener('touchstart', engage, { passive: true });
   window.addEventListener('blur', () => { engaged = !framed; });
@@ -56,11 +65,7 @@ export function attachInput(app, actions) {
       else preview.hide();
       canvas.style.cursor = p >= 0 ? 'pointer' : '';
     },
-    onLeave() {
-      store.set({ hover: -1 });
-      preview.hide();
-      at = null;
-    },
+    onLeave: unhover,
     onClick(x, y) {
       const t0 = performance.now();
       hint.dismiss();

@@ -3,7 +3,8 @@
  * (Shift + Alt + drag subtracts); with a selection tool chosen (lasso or box), a plain drag
  * selects (replacing the selection), Shift adds and Alt subtracts, and touch works the same
  * way. While a gesture runs, the camera controls do not see it: these listeners are attached
- * before them (gl/controls.js) and stop the events they handle.
+ * before them (gl/controls.js) and stop the events they handle, so a gesture's start is announced
+ * on the canvas as a 'lassostart' event (the hover card listens for it and closes).
  */
 import { boxPolygon } from '../selection/lasso.js';
 
@@ -52,6 +53,7 @@ export function attachLasso(canvas, svg, { tool, onSelect }) {
     const at = local(e);
     g = { id: e.pointerId, shape: t === 'box' ? 'box' : 'lasso', points: [at], start: at };
     canvas.setPointerCapture(e.pointerId);
+    canvas.dispatchEvent(new CustomEvent('lassostart'));
     draw();
   });
   canvas.addEventListener('pointermove', (e) => {
