@@ -3,6 +3,8 @@ tiny colour dataset (markup in a caption and a label), served under /repo/."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from support import neuron_context
@@ -46,7 +48,15 @@ def test_browser_gallery_and_unit_panel(tmp_path, tiny_vit, browser):
         texts = panel.locator(".neuron-caption").all_inner_texts() + panel.locator(".neuron-labels").all_inner_texts()
         assert any("<img src=x" in t for t in texts) and any("<b>red</b>" in t for t in texts)
         assert panel.locator("img").count() == 1  # only the optimised image: no injected markup
-        assert "#unit=" in page.url
+        assert page.evaluate("location.hash") == "#unit=" + quote(MLP1 + ":1", safe="")
+        panel.locator("button", has_text="next").click()  # stepping keeps the address on the unit shown
+        page.locator("dialog.neuron-panel[open] h2", has_text="unit 2").wait_for()
+        page.wait_for_timeout(400)  # the theme's scroll tracking and the close handler had their chance
+        assert page.evaluate("location.hash") == "#unit=" + quote(MLP1 + ":2", safe="")
+        panel.locator("button", has_text="previous").click()
+        page.locator("dialog.neuron-panel[open] h2", has_text="unit 1").wait_for()
+        page.wait_for_timeout(400)
+        assert page.evaluate("location.hash") == "#unit=" + quote(MLP1 + ":1", safe="")
         page.keyboard.press("Escape")
         assert page.locator("dialog.neuron-panel[open]").count() == 0
         page.goto(base + "neurons/index.html#unit=" + MLP1 + ":2", wait_until="networkidle")
